@@ -1,0 +1,105 @@
+// Whole-file reads, atomic writes, and directory helpers. Everything the pipeline writes goes
+// through `AtomicFile` or `ArtifactDirectory`: a temporary name first, renamed into place when
+// complete, so a failure or a kill never leaves a half-written file under its final name.
+import Foundation
+
+public enum FileIO {
+    /// Reads a whole file; a missing, unreadable or (when `allowEmpty` is false) empty file is an error.
+    public static func read(_ path: String, allowEmpty: Bool = false) throws -> [UInt8] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw DataError(.missingFile, path, "no such file")
+        }
+        if isDirectory.boolValue { throw DataError(.io, path, "is a directory, expected a file") }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw DataError(.io, path, "cannot open for reading")
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do { data = try handle.readToEnd() ?? Data() } catch {
+            throw DataError(.io, path, "read failed: \(error.localizedDescription)")
+        }
+        if data.isEmpty && !allowEmpty { throw DataError(.emptyFile, path, "file is empty") }
+        return [UInt8](data)
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        FileManager.default.fileExists(atPath: path)
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// Joins a directory and a file name.
+    public static func join(_ directory: String, _ name: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+
+    /// Writes `bytes` to `fd` completely.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw DataError(.io, path, "write failed: \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+    }
+
+    /// fsyncs a directory so that a rename inside it is durable.
+    static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY)
+        if fd >= 0 { fsync(fd); close(fd) }
+    }
+}
+
+/// Writes a file under a temporary name beside its destination, flushes it to disk and renames it
+/// into place.
+public enum AtomicFile {
+    public static func write(_ bytes: [UInt8], to path: String, sync: Bool = true) throws {
+        try bytes.withUnsafeBytes { try write($0, to: path, sync: sync) }
+    }
+
+    public static func write(_ string: String, to path: String, sync: Bool = true) throws {
+        try write(Array(string.utf8), to: path, sync: sync)
+    }
+
+    public static func write(_ bytes: UnsafeRawBufferPointer, to path: String, sync: Bool = true) throws {
+        let temporary = temporaryName(for: path)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw DataError(.io, path, "cannot create \(temporary): \(String(cString: strerror(errno)))")
+        }
+        do {
+            try FileIO.writeAll(fd, bytes, path: path)
+            if sync && fsync(fd) != 0 {
+                throw DataError(.io, path, "fsync failed: \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw DataError(.io, path, "cannot rename into place: \(reason)")
+        }
+        if sync { FileIO.syncDirectory(parent(of: path)) }
+    }
+
+    /// `dir/.name.tmp-PID`: hidden, beside the destination, unique per process.
+    static func temporaryName(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        return FileIO.join(url.deletingLastPathComponent().path, ".\(url.lastPathComponent).tmp-\(getpid())")
+    }
+
+    static func parent(of path: String) -> String {
+        URL(fileURLWithPath: path).deletingLastPathComponent().path
+    }
+}

@@ -1,0 +1,126 @@
+// Deflate, inflate and CRC-32 over zlib. Used for the shards (zlib streams) and to read gzipped
+// input files. Every call is one-shot over memory; errors name the file the bytes came from.
+import CZlib
+
+public enum Zlib {
+    /// CRC-32 (the ISO-HDLC / zlib polynomial) of `bytes`, continuing from `crc`.
+    public static func crc32(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return crc }
+        var value = UInt(crc)
+        var offset = 0
+        while offset < bytes.count {  // zlib takes a 32-bit length
+            let chunk = min(bytes.count - offset, 1 << 30)
+            value = CZlib.crc32(value, base.advanced(by: offset).assumingMemoryBound(to: Bytef.self), uInt(chunk))
+            offset += chunk
+        }
+        return UInt32(truncatingIfNeeded: value)
+    }
+
+    public static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBytes { crc32($0) }
+    }
+
+    /// Compresses `input` into one zlib stream at `level` (0-9).
+    public static func compress(_ input: UnsafeRawBufferPointer, level: Int) throws -> [UInt8] {
+        var stream = z_stream()
+        guard vae_deflateInit(&stream, Int32(level)) == Z_OK else {
+            throw DataError(.invalidArgument, "zlib", "cannot start deflate at level \(level)")
+        }
+        defer { deflateEnd(&stream) }
+        let bound = Int(deflateBound(&stream, uLong(input.count)))
+        var output = [UInt8](repeating: 0, count: bound)
+        let status: Int32 = output.withUnsafeMutableBytes { out in
+            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+            stream.avail_in = uInt(input.count)
+            stream.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
+            stream.avail_out = uInt(out.count)
+            return deflate(&stream, Z_FINISH)
+        }
+        guard status == Z_STREAM_END else {
+            throw DataError(.io, "zlib", "deflate failed with status \(status)")
+        }
+        output.removeSubrange(Int(stream.total_out)...)
+        return output
+    }
+
+    /// Inflates one zlib stream that must hold exactly `expectedSize` bytes, with nothing after it.
+    public static func decompress(
+        _ input: UnsafeRawBufferPointer, expectedSize: Int, path: String
+    ) throws -> [UInt8] {
+        var stream = z_stream()
+        guard vae_inflateInit(&stream) == Z_OK else {
+            throw DataError(.io, path, "cannot start inflate")
+        }
+        defer { inflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: expectedSize)
+        var spare: UInt8 = 0
+        let status: Int32 = output.withUnsafeMutableBytes { out in
+            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+            stream.avail_in = uInt(input.count)
+            stream.next_out = out.baseAddress?.assumingMemoryBound(to: Bytef.self) ?? withUnsafeMutablePointer(to: &spare) { $0 }
+            stream.avail_out = uInt(out.count)
+            var status = inflate(&stream, Z_FINISH)
+            if status == Z_BUF_ERROR && stream.avail_out == 0 {
+                // The output is full: the stream must end right here, or it holds too much.
+                withUnsafeMutablePointer(to: &spare) { stream.next_out = $0 }
+                stream.avail_out = 1
+                status = inflate(&stream, Z_FINISH)
+                if status != Z_STREAM_END { status = Z_DATA_ERROR - 100 }
+            }
+            return status
+        }
+        switch status {
+        case Z_STREAM_END:
+            guard Int(stream.total_out) == expectedSize else {
+                throw DataError(.corrupt, path, "compressed data holds \(stream.total_out) bytes, expected \(expectedSize)")
+            }
+            guard stream.avail_in == 0 else {
+                throw DataError(.corrupt, path, "unexpected bytes after the compressed data")
+            }
+            return output
+        case Z_DATA_ERROR - 100:
+            throw DataError(.corrupt, path, "compressed data holds more than the expected \(expectedSize) bytes")
+        case Z_BUF_ERROR:
+            throw DataError(.truncated, path, "compressed data ends early (truncated)")
+        default:
+            throw DataError(.corrupt, path, "compressed data is corrupt (\(String(cString: stream.msg ?? zError(status))))")
+        }
+    }
+
+    /// Inflates a whole gzip (or zlib) stream of unknown size, refusing to grow past `limit` bytes.
+    /// A stream that ends early is reported as truncated.
+    public static func gunzip(_ input: [UInt8], limit: Int, path: String) throws -> [UInt8] {
+        var stream = z_stream()
+        guard vae_inflateInit_auto(&stream) == Z_OK else {
+            throw DataError(.io, path, "cannot start inflate")
+        }
+        defer { inflateEnd(&stream) }
+        var output = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var status: Int32 = Z_OK
+        try input.withUnsafeBytes { inp in
+            stream.next_in = UnsafeMutablePointer(mutating: inp.baseAddress?.assumingMemoryBound(to: Bytef.self))
+            stream.avail_in = uInt(inp.count)
+            repeat {
+                let produced: Int = chunk.withUnsafeMutableBytes { out in
+                    stream.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                    stream.avail_out = uInt(out.count)
+                    status = inflate(&stream, Z_NO_FLUSH)
+                    return out.count - Int(stream.avail_out)
+                }
+                if status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR {
+                    let message = stream.msg.map { String(cString: $0) } ?? "status \(status)"
+                    throw DataError(.corrupt, path, "gzip data is corrupt (\(message))")
+                }
+                if output.count + produced > limit {
+                    throw DataError(.tooLarge, path, "decompresses to more than \(limit) bytes")
+                }
+                output.append(contentsOf: chunk[0..<produced])
+                if status == Z_BUF_ERROR || (produced == 0 && stream.avail_in == 0 && status != Z_STREAM_END) {
+                    throw DataError(.truncated, path, "gzip stream ends early (truncated file)")
+                }
+            } while status != Z_STREAM_END
+        }
+        return output
+    }
+}
