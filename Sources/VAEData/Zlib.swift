@@ -83,7 +83,8 @@ public enum Zlib {
         case Z_BUF_ERROR:
             throw DataError(.truncated, path, "compressed data ends early (truncated)")
         default:
-            throw DataError(.corrupt, path, "compressed data is corrupt (\(String(cString: stream.msg ?? zError(status))))")
+            let message = stream.msg.map { String(cString: $0) } ?? "status \(status)"
+            throw DataError(.corrupt, path, "compressed data is corrupt (\(message))")
         }
     }
 
