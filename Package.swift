@@ -2,6 +2,8 @@
 // The VAE pipeline: four executables (ingest, train, embed, generate) over three libraries.
 import PackageDescription
 
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+
 let package = Package(
     name: "vae-pipeline",
     platforms: [.macOS(.v13)],
@@ -30,19 +32,16 @@ let package = Package(
         // Latent codes as CSV and PNG sample sheets.
         .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel"]),
 
+        // Turning a thrown error into one line on stderr and an exit status, for the executables.
+        .target(name: "CommandSupport", dependencies: [
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         // MARK: Executables
-        .executableTarget(name: "vae-ingest", dependencies: [
-            "VAEData", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "vae-train", dependencies: [
-            "VAETrain", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "vae-embed", dependencies: [
-            "VAEVisual", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "vae-generate", dependencies: [
-            "VAEVisual", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(name: "vae-ingest", dependencies: ["VAEData", "CommandSupport", argumentParser]),
+        .executableTarget(name: "vae-train", dependencies: ["VAETrain", "CommandSupport", argumentParser]),
+        .executableTarget(name: "vae-embed", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
+        .executableTarget(name: "vae-generate", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["VAEData", "VAEModel"], path: "Sources/TestSupport"),

@@ -1,0 +1,28 @@
+// What every executable does with an error: one line on stderr naming the tool, the file and the
+// problem, and a non-zero exit status. The libraries throw; only this turns errors into exits.
+import ArgumentParser
+import Foundation
+
+/// Runs `body`; any error other than ArgumentParser's own becomes one line on stderr and exit 1.
+public func reportingErrors(_ tool: String, _ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as CleanExit {
+        throw error
+    } catch {
+        printError("\(tool): \(String(describing: error))")
+        throw ExitCode.failure
+    }
+}
+
+/// Writes one line to standard error.
+public func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// Writes one line to standard output, unbuffered.
+public func printOut(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

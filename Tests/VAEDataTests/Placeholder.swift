@@ -1,2 +1,0 @@
-import XCTest
-final class VAEDataTestsPlaceholder: XCTestCase { func testNothingYet() {} }

@@ -1,2 +1,0 @@
-import XCTest
-final class VAEModelTestsPlaceholder: XCTestCase { func testNothingYet() {} }
