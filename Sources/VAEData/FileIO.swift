@@ -11,16 +11,33 @@ public enum FileIO {
             throw DataError(.missingFile, path, "no such file")
         }
         if isDirectory.boolValue { throw DataError(.io, path, "is a directory, expected a file") }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw DataError(.io, path, "cannot open for reading")
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw DataError(.io, path, "cannot open for reading: \(String(cString: strerror(errno)))")
         }
-        defer { try? handle.close() }
-        let data: Data
-        do { data = try handle.readToEnd() ?? Data() } catch {
-            throw DataError(.io, path, "read failed: \(error.localizedDescription)")
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else {
+            throw DataError(.io, path, "cannot stat: \(String(cString: strerror(errno)))")
         }
-        if data.isEmpty && !allowEmpty { throw DataError(.emptyFile, path, "file is empty") }
-        return [UInt8](data)
+        // Read straight into the array: one allocation of the file's size, no intermediate copy.
+        let size = Int(status.st_size)
+        var bytes = [UInt8](repeating: 0, count: size)
+        var filled = 0
+        try bytes.withUnsafeMutableBytes { buffer in
+            while filled < size {
+                let got = Foundation.read(fd, buffer.baseAddress! + filled, size - filled)
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    throw DataError(.io, path, "read failed: \(String(cString: strerror(errno)))")
+                }
+                if got == 0 { break }
+                filled += got
+            }
+        }
+        if filled < size { bytes.removeSubrange(filled...) }
+        if bytes.isEmpty && !allowEmpty { throw DataError(.emptyFile, path, "file is empty") }
+        return bytes
     }
 
     public static func exists(_ path: String) -> Bool {

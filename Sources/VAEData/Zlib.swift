@@ -97,6 +97,13 @@ public enum Zlib {
         }
         defer { inflateEnd(&stream) }
         var output = [UInt8]()
+        // A gzip file ends with its uncompressed size modulo 2^32: reserve that much (within the
+        // limit) so the output is not regrown and copied while it fills.
+        if input.count >= 18 && input[0] == 0x1f && input[1] == 0x8b {
+            let n = input.count
+            let isize = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
+            output.reserveCapacity(min(isize, limit))
+        }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         var status: Int32 = Z_OK
         try input.withUnsafeBytes { inp in

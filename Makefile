@@ -1,0 +1,125 @@
+# The VAE pipeline. `make` runs the default pipeline (Fashion-MNIST) end to end; `make test` builds
+# and runs every test. `make help` lists the pipelines and targets.
+#
+# Each stage writes artifacts/PIPELINE/STAGE-ID/, where ID hashes the stage's parameters, the
+# tools' version and the ID of the artifact it reads: change one parameter and only the stages
+# it affects run again, beside the old results.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+
+PIPELINE ?= fashion-mnist
+ifeq ($(wildcard pipelines/$(PIPELINE).mk),)
+$(error unknown PIPELINE '$(PIPELINE)': see 'make help')
+endif
+include pipelines/$(PIPELINE).mk
+
+DEB_PACKAGES := libpng-dev zlib1g-dev libopenblas-dev dataset-fashion-mnist pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RELEASE_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
+BIN := .build/release
+VERSION := $(shell sed -n 's/.*current = "\(.*\)".*/\1/p' Sources/VAEData/Version.swift)
+THREADS ?= 2
+
+hash = $(shell printf '%s' '$(1)' | sha256sum | cut -c1-10)
+ART := artifacts/$(PIPELINE)
+INGEST_ID := $(call hash,ingest $(VERSION) $(INGEST_ARGS) $(INGEST_OPTS))
+TRAIN_ID := $(call hash,train $(VERSION) $(INGEST_ID) $(TRAIN_OPTS))
+EMBED_ID := $(call hash,embed $(VERSION) $(TRAIN_ID) $(EMBED_OPTS))
+GENERATE_ID := $(call hash,generate $(VERSION) $(TRAIN_ID) $(GENERATE_OPTS) $(MANIFOLD))
+INGEST := $(ART)/ingest-$(INGEST_ID)
+TRAIN := $(ART)/train-$(TRAIN_ID)
+EMBED := $(ART)/embed-$(EMBED_ID)
+GENERATE := $(ART)/generate-$(GENERATE_ID)
+STAGE := pipelines/stage.sh
+
+.PHONY: all deps build test test-unit test-pipeline bench-ingest bench-train bench-embed help clean clean-artifacts \
+	ingest train embed generate
+
+all: generate embed
+	@echo
+	@echo "pipeline $(PIPELINE): done"
+	@echo "  test negative ELBO: $$(sed -n 's/.*"test_neg_elbo" *: *\([0-9.eE+-]*\).*/\1/p' $(TRAIN)/summary.json) nats per example"
+	@echo "  model:     $(ART)/latest/train/model.ckpt"
+	@echo "  latents:   $(ART)/latest/latents.csv"
+	@for f in $(SHEETS); do echo "  sheet:     $(ART)/latest/$$f.png"; done
+
+# ---- the machine ------------------------------------------------------------------------------
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	swift build $(RELEASE_FLAGS)
+
+# ---- the stages -------------------------------------------------------------------------------
+
+ingest: $(INGEST)/provenance.json
+train: $(TRAIN)/provenance.json
+embed: $(EMBED)/provenance.json
+generate: $(GENERATE)/provenance.json
+
+$(INGEST)/provenance.json: | build
+	$(STAGE) ingest $(INGEST) - - "$(INGEST_ARGS) $(INGEST_OPTS)" -- \
+		$(BIN)/vae-ingest $(INGEST_ARGS) $(INGEST_OPTS) --out @OUT@ --force
+	$(BIN)/vae-ingest verify $(INGEST)
+
+$(TRAIN)/provenance.json: $(INGEST)/provenance.json | build
+	$(STAGE) train $(TRAIN) $(INGEST) $(INGEST)/manifest.json "$(TRAIN_OPTS)" -- \
+		$(BIN)/vae-train --data $(INGEST) --out @OUT@ @RESUME@ --threads $(THREADS) $(TRAIN_OPTS)
+
+$(EMBED)/provenance.json: $(TRAIN)/provenance.json | build
+	$(STAGE) embed $(EMBED) $(TRAIN) $(TRAIN)/model.ckpt "$(EMBED_OPTS)" -- \
+		$(BIN)/vae-embed --checkpoint $(TRAIN)/model.ckpt --data $(INGEST) --out @OUT@/latents.csv $(EMBED_OPTS)
+	ln -sfn embed/latents.csv $(ART)/latest/latents.csv
+
+$(GENERATE)/provenance.json: $(TRAIN)/provenance.json | build
+	$(STAGE) generate $(GENERATE) $(TRAIN) $(TRAIN)/model.ckpt "$(GENERATE_OPTS) $(MANIFOLD)" -- \
+		pipelines/generate-sheets.sh $(BIN)/vae-generate $(TRAIN)/model.ckpt $(INGEST) @OUT@ "$(MANIFOLD)" $(GENERATE_OPTS)
+	for f in $(SHEETS); do ln -sfn generate/$$f.png $(ART)/latest/$$f.png; done
+
+SHEETS := samples reconstructions traversal interpolation $(if $(filter yes,$(MANIFOLD)),manifold)
+
+# ---- tests and benchmarks ---------------------------------------------------------------------
+
+test: deps
+	swift build --build-tests
+	swift test --skip-build 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+	$(MAKE) --no-print-directory test-pipeline
+
+# The smoke pipeline end to end through this Makefile (tests/pipeline.sh says what it checks).
+test-pipeline: build
+	bash Tests/pipeline.sh
+
+bench-ingest: build
+	bash pipelines/bench.sh ingest $(BIN)
+
+bench-train: build
+	bash pipelines/bench.sh train $(BIN)
+
+bench-embed: build
+	bash pipelines/bench.sh embed $(BIN)
+
+# ---- housekeeping -----------------------------------------------------------------------------
+
+help:
+	@echo "make [PIPELINE=NAME]        run a pipeline end to end (default: fashion-mnist)"
+	@echo "make test                   build and run every test, the smoke pipeline included"
+	@echo "make ingest|train|embed|generate [PIPELINE=NAME]   run up to one stage"
+	@echo "make bench-ingest|bench-train|bench-embed          benchmarks on Fashion-MNIST"
+	@echo "make clean                  remove the build"
+	@echo "make clean-artifacts PIPELINE=NAME                 remove one pipeline's artifacts"
+	@echo
+	@echo "pipelines:"
+	@for f in pipelines/*.mk; do n=$$(basename $$f .mk); printf '  %-18s %s\n' "$$n" "$$(sed -n '1s/^# *//p' $$f)"; done
+
+clean:
+	rm -rf .build
+
+clean-artifacts:
+	rm -rf $(ART)
