@@ -1,0 +1,55 @@
+// Adam (Kingma & Ba, 2015) exactly as PyTorch's torch.optim.Adam with its defaults, as one loop
+// over the flat parameter memory. Gradients, first and second moments share the parameters'
+// layout, so one index walks all four arrays.
+import Foundation
+
+/// Adam's hyperparameters and step count, with PyTorch's defaults.
+///
+/// ```
+/// t += 1
+/// m = m + (1 - beta1) (g - m)                  (PyTorch: exp_avg.lerp_(grad, 1 - beta1))
+/// v = beta2 v + (1 - beta2) g²
+/// p = p - lr / (1 - beta1^t) · m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+/// ```
+/// The bias corrections are computed in Double and rounded to Float, like PyTorch's Python
+/// scalars. No weight decay, no amsgrad.
+public struct Adam: Codable, Equatable, Sendable {
+    public var learningRate: Float
+    public var beta1: Float
+    public var beta2: Float
+    public var epsilon: Float
+    /// The number of updates done so far (t after the last update).
+    public var step: Int
+
+    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-8, step: Int = 0) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.step = step
+    }
+
+    /// One Adam update of `count` parameters from their gradients, then sets the gradients to zero
+    /// (so backward can always add into them).
+    /// - Parameters: p, g, m, v: (count) each, the parameters, gradients and the two moments.
+    public mutating func update(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafeMutablePointer<Float>,
+                                m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int) {
+        step += 1
+        let t = Double(step)
+        let b1 = Double(beta1), b2 = Double(beta2)
+        let stepSize = Float(Double(learningRate) / (1 - Foundation.pow(b1, t)))
+        let correction2 = Float((1 - Foundation.pow(b2, t)).squareRoot())
+        let oneMinusB1 = Float(1 - b1), oneMinusB2 = Float(1 - b2)
+        let beta2 = self.beta2, eps = epsilon
+        for i in 0 ..< count {
+            let gi = g[i]
+            let mi = m[i] + oneMinusB1 * (gi - m[i])
+            let vi = v[i] * beta2 + oneMinusB2 * gi * gi
+            m[i] = mi
+            v[i] = vi
+            p[i] = p[i] - stepSize * mi / (vi.squareRoot() / correction2 + eps)
+            g[i] = 0
+        }
+    }
+}

@@ -1,0 +1,390 @@
+// The variational autoencoder of Kingma & Welling (2014): an MLP encoder q(z|x) = N(mu, sigma²),
+// the reparameterized sample z = mu + sigma · eps, an MLP decoder p(x|z), trained by Adam on the
+// negative ELBO summed over the batch. Forward and backward are written by hand over OpenBLAS;
+// all parameters, gradients and Adam moments live in one allocation, all activations in one
+// `Workspace`, so a training step allocates nothing. See docs/METHOD.md for the derivation.
+//
+// B = examples in the batch, L = Monte Carlo samples per example, D = input size,
+// Z = latent size, h_i = hidden widths, P = number of parameters.
+import COpenBLAS
+import Foundation
+
+/// The loss of a batch, per example (means over the batch), in nats.
+public struct LossParts: Equatable, Sendable {
+    /// The objective that was optimized: reconstruction + beta · kl.
+    public var total: Double
+    /// -(1/L) Σ_l log p(x | z_l), the expected negative log-likelihood.
+    public var reconstruction: Double
+    /// KL(q(z|x) || p(z)) in closed form.
+    public var kl: Double
+
+    public init(total: Double, reconstruction: Double, kl: Double) {
+        self.total = total
+        self.reconstruction = reconstruction
+        self.kl = kl
+    }
+
+    public static let zero = LossParts(total: 0, reconstruction: 0, kl: 0)
+
+    /// The negative ELBO, reconstruction + kl (whatever beta was used for `total`).
+    public var negativeELBO: Double { reconstruction + kl }
+}
+
+/// A VAE with its parameters, gradients, Adam state and workspace.
+///
+/// Parameters, gradients and Adam's m and v are four views of one allocation of 4P Floats, each
+/// in the layout of `layout`. The workspace holds every activation for up to `batchCapacity`
+/// examples and `mcSamples` samples; it grows (once) if a larger batch arrives.
+public final class VAE {
+    public let config: ModelConfig
+    public let layout: ParameterLayout
+    /// Adam's hyperparameters and step count.
+    public var optimizer: Adam
+    /// L, the Monte Carlo samples per example in `trainStep`.
+    public var mcSamples: Int
+
+    private let memory: UnsafeMutablePointer<Float>  // (4, P): parameters | gradients | m | v
+    /// The parameters (P), in the layout of `layout`.
+    public let parameters: UnsafeMutableBufferPointer<Float>
+    /// The gradients (P), zero between steps (Adam's update clears them).
+    public let gradients: UnsafeMutableBufferPointer<Float>
+    /// Adam's first moment (P).
+    public let adamM: UnsafeMutableBufferPointer<Float>
+    /// Adam's second moment (P).
+    public let adamV: UnsafeMutableBufferPointer<Float>
+    private var ws: Workspace
+
+    /// A new model with PyTorch-style initial weights drawn from `SeededRandom(seed: seed)`.
+    /// - Parameters:
+    ///   - batchCapacity: the largest batch expected (the workspace grows if a larger one comes).
+    ///   - mcSamples: L, samples of z per example in training (at least 1).
+    public init(config: ModelConfig, seed: UInt64, batchCapacity: Int = 128, mcSamples: Int = 1,
+                learningRate: Float = 1e-3) throws(ModelError) {
+        try config.validate()
+        if batchCapacity < 1 { throw ModelError(.invalidArgument, "batch capacity is \(batchCapacity), must be positive") }
+        if mcSamples < 1 { throw ModelError(.invalidArgument, "mcSamples is \(mcSamples), must be positive") }
+        self.config = config
+        layout = ParameterLayout(config: config)
+        optimizer = Adam(learningRate: learningRate)
+        self.mcSamples = mcSamples
+        let p = layout.count
+        memory = .allocate(capacity: 4 * p)
+        memory.initialize(repeating: 0, count: 4 * p)
+        parameters = UnsafeMutableBufferPointer(start: memory, count: p)
+        gradients = UnsafeMutableBufferPointer(start: memory + p, count: p)
+        adamM = UnsafeMutableBufferPointer(start: memory + 2 * p, count: p)
+        adamV = UnsafeMutableBufferPointer(start: memory + 3 * p, count: p)
+        ws = Workspace(config: config, batch: batchCapacity, samples: mcSamples)
+        var rng = SeededRandom(seed: seed)
+        layout.initialize(memory, rng: &rng)
+    }
+
+    deinit { memory.deallocate() }
+
+    /// Sets the number of threads OpenBLAS uses for the matrix products (process-wide).
+    public static func setThreads(_ n: Int) {
+        openblas_set_num_threads(Int32(max(1, n)))
+    }
+
+    private var P: UnsafeMutablePointer<Float> { memory }
+    private var G: UnsafeMutablePointer<Float> { memory + layout.count }
+
+    /// Makes the workspace hold `batch` examples with `samples` samples each.
+    private func reserve(batch: Int, samples: Int) {
+        if batch > ws.batch || samples > ws.samples {
+            ws = Workspace(config: config, batch: max(batch, ws.batch), samples: max(samples, ws.samples))
+        }
+    }
+
+    // MARK: - Training
+
+    /// One training step on a batch: draws eps, runs forward and backward, and updates the
+    /// parameters with Adam.
+    /// - Parameters:
+    ///   - x: (count, D) the batch, values in [0, 1].
+    ///   - count: B, at most anything (the workspace grows); 0 does nothing.
+    ///   - beta: the weight of the KL term (1 for the ELBO; less during a KL warm-up).
+    ///   - rng: the source of eps, L·B·Z normals drawn sample-major.
+    /// - Returns: the per-example loss of this batch before the update.
+    @discardableResult
+    public func trainStep(batch x: UnsafePointer<Float>, count: Int, beta: Float,
+                          rng: inout SeededRandom) -> LossParts {
+        if count <= 0 { return .zero }
+        reserve(batch: count, samples: mcSamples)
+        rng.fillNormals(ws.eps, count: mcSamples * count * config.latentSize)
+        let parts = forwardBackward(x, count: count, beta: beta, samples: mcSamples)
+        optimizer.update(parameters: P, gradients: G, m: adamM.baseAddress!, v: adamV.baseAddress!,
+                         count: layout.count)
+        return parts
+    }
+
+    /// The loss and its gradient for given eps, without updating anything but `gradients` (which
+    /// are overwritten). For gradient checks and reference tests.
+    /// - Parameters:
+    ///   - eps: (L, count, Z) standard normals, sample-major: eps[(l·count + b)·Z + j].
+    ///   - samples: L.
+    @discardableResult
+    public func computeGradients(batch x: UnsafePointer<Float>, count: Int, beta: Float,
+                                 samples: Int, eps: UnsafePointer<Float>) -> LossParts {
+        gradients.initialize(repeating: 0)
+        if count <= 0 || samples <= 0 { return .zero }
+        reserve(batch: count, samples: samples)
+        ws.eps.update(from: eps, count: samples * count * config.latentSize)
+        return forwardBackward(x, count: count, beta: beta, samples: samples)
+    }
+
+    /// Forward and backward for eps already in the workspace; adds into the gradients.
+    private func forwardBackward(_ x: UnsafePointer<Float>, count b: Int, beta: Float, samples l: Int) -> LossParts {
+        let zs = config.latentSize, r = l * b
+        let p = P, g = G
+
+        // Forward: encoder, latent, decoder, likelihood (which also gives the logits' gradient).
+        encoderForward(x, rows: b)
+        latentForward(z: ws.z, sigma: ws.sigma, kl: ws.kl, head: ws.head, eps: ws.eps,
+                      examples: b, latent: zs, samples: l)
+        decoderForward(ws.z, rows: r, into: ws.logits)
+        let dLogits = ws.logits
+        let out = layout.output
+        likelihoodPass(grad: dLogits, biasGrad: g + out.biasOffset, x: x, rows: r, examples: b, scale: 1 / Float(l))
+
+        // Backward through the decoder: output layer, then hidden layers from the top down.
+        var dy = UnsafeMutablePointer(dLogits)
+        var scratch = ws.gradA
+        for i in stride(from: layout.decoder.count, through: 0, by: -1) {
+            let v = i == layout.decoder.count ? out : layout.decoder[i]
+            let input = i == 0 ? ws.z : ws.decoder[i - 1]
+            let dx = i == 0 ? ws.dz : scratch
+            linearBackward(dx, g + v.weightOffset, dy, input, p + v.weightOffset,
+                           rows: r, inputs: v.inputs, outputs: v.outputs)
+            if i > 0 {
+                reluBiasBackward(dx, g + layout.decoder[i - 1].biasOffset, ws.decoder[i - 1],
+                                 rows: r, cols: layout.decoder[i - 1].outputs)
+                dy = dx
+                scratch = scratch == ws.gradA ? ws.gradB : ws.gradA
+            }
+        }
+
+        // Backward through the latent layer (reparameterization and KL) to the head.
+        let h = layout.head
+        latentBackward(dHead: ws.dHead, headBiasGrad: g + h.biasOffset, dz: ws.dz, head: ws.head,
+                       sigma: ws.sigma, eps: ws.eps, examples: b, latent: zs, samples: l, beta: beta)
+
+        // Backward through the head and the encoder's hidden layers (no gradient for x).
+        dy = ws.dHead
+        let k = layout.encoder.count
+        for i in stride(from: k, through: 0, by: -1) {
+            let v = i == k ? h : layout.encoder[i]
+            let input = i == 0 ? x : UnsafePointer(ws.encoder[i - 1])
+            let dx: UnsafeMutablePointer<Float>? = i == 0 ? nil : scratch
+            linearBackward(dx, g + v.weightOffset, dy, input, p + v.weightOffset,
+                           rows: b, inputs: v.inputs, outputs: v.outputs)
+            if let dx {
+                reluBiasBackward(dx, g + layout.encoder[i - 1].biasOffset, ws.encoder[i - 1],
+                                 rows: b, cols: layout.encoder[i - 1].outputs)
+                dy = dx
+                scratch = scratch == ws.gradA ? ws.gradB : ws.gradA
+            }
+        }
+        return lossParts(examples: b, samples: l, beta: beta, withKL: true)
+    }
+
+    /// Sums the workspace's per-row log-likelihoods and per-example KL into per-example means.
+    private func lossParts(examples b: Int, samples l: Int, beta: Float, withKL: Bool) -> LossParts {
+        var rec = 0.0, kl = 0.0
+        for r in 0 ..< l * b { rec -= Double(ws.logLik[r]) }
+        rec /= Double(l)
+        if withKL { for i in 0 ..< b { kl += Double(ws.kl[i]) } }
+        let n = Double(b)
+        return LossParts(total: (rec + Double(beta) * kl) / n, reconstruction: rec / n, kl: kl / n)
+    }
+
+    // MARK: - Forward pieces
+
+    /// x (B, D) -> ws.head (B, 2Z) = [mu | logvar], hidden activations kept in ws.encoder.
+    private func encoderForward(_ x: UnsafePointer<Float>, rows b: Int) {
+        let p = P
+        var input = x
+        for (i, v) in layout.encoder.enumerated() {
+            let y = ws.encoder[i]
+            linearForward(y, input, p + v.weightOffset, rows: b, inputs: v.inputs, outputs: v.outputs)
+            biasReLUForward(y, p + v.biasOffset, rows: b, cols: v.outputs)
+            input = UnsafePointer(y)
+        }
+        let h = layout.head
+        linearForward(ws.head, input, p + h.weightOffset, rows: b, inputs: h.inputs, outputs: h.outputs)
+        biasForward(ws.head, p + h.biasOffset, rows: b, cols: h.outputs)
+    }
+
+    /// z (R, Z) -> logits (R, D), hidden activations kept in ws.decoder. R <= ws.rows.
+    private func decoderForward(_ z: UnsafePointer<Float>, rows r: Int, into logits: UnsafeMutablePointer<Float>) {
+        let p = P
+        var input = z
+        for (i, v) in layout.decoder.enumerated() {
+            let y = ws.decoder[i]
+            linearForward(y, input, p + v.weightOffset, rows: r, inputs: v.inputs, outputs: v.outputs)
+            biasReLUForward(y, p + v.biasOffset, rows: r, cols: v.outputs)
+            input = UnsafePointer(y)
+        }
+        let o = layout.output
+        linearForward(logits, input, p + o.weightOffset, rows: r, inputs: o.inputs, outputs: o.outputs)
+        biasForward(logits, p + o.biasOffset, rows: r, cols: o.outputs)
+    }
+
+    /// ws.logLik (R) from ws.logits (R, D) and x (B, D); with `grad`, also the loss gradient of
+    /// the logits (written over them), the output bias gradient, and the log-variance gradient.
+    private func likelihoodPass(grad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?,
+                                x: UnsafePointer<Float>, rows r: Int, examples b: Int, scale: Float) {
+        let d = config.inputSize
+        switch config.likelihood {
+        case .bernoulli:
+            bernoulliPass(grad: grad, logLik: ws.logLik, biasGrad: biasGrad, logits: ws.logits, x: x,
+                          rows: r, examples: b, size: d, scale: scale)
+        case .gaussianLearned:
+            let lv = P + layout.logVarianceOffset!
+            for j in 0 ..< d { ws.precision[j] = Foundation.exp(-lv[j]) }
+            gaussianPass(grad: grad, logLik: ws.logLik, biasGrad: biasGrad,
+                         logVarGrad: grad == nil ? nil : G + layout.logVarianceOffset!,
+                         logits: ws.logits, x: x, logVariance: lv, precision: ws.precision,
+                         rows: r, examples: b, size: d, scale: scale)
+        case .gaussianFixed(let sigma):
+            let logVariance = 2 * Foundation.log(sigma)
+            for j in 0 ..< d {
+                ws.logVariance[j] = logVariance
+                ws.precision[j] = 1 / (sigma * sigma)
+            }
+            gaussianPass(grad: grad, logLik: ws.logLik, biasGrad: biasGrad, logVarGrad: nil,
+                         logits: ws.logits, x: x, logVariance: ws.logVariance, precision: ws.precision,
+                         rows: r, examples: b, size: d, scale: scale)
+        }
+    }
+
+    // MARK: - Inference
+
+    /// The loss of a batch with one sample of z per example, forward only (no gradients, no
+    /// update). Batches larger than the workspace are processed in pieces.
+    /// - Parameters:
+    ///   - x: (count, D); beta: the KL weight in `total` (1: the negative ELBO).
+    public func evaluate(batch x: UnsafePointer<Float>, count: Int, beta: Float = 1,
+                         rng: inout SeededRandom) -> LossParts {
+        if count <= 0 { return .zero }
+        let zs = config.latentSize, d = config.inputSize
+        var rec = 0.0, kl = 0.0
+        var start = 0
+        while start < count {
+            let b = min(ws.batch, count - start)
+            let xb = x + start * d
+            encoderForward(xb, rows: b)
+            rng.fillNormals(ws.eps, count: b * zs)
+            latentForward(z: ws.z, sigma: ws.sigma, kl: ws.kl, head: ws.head, eps: ws.eps,
+                          examples: b, latent: zs, samples: 1)
+            decoderForward(ws.z, rows: b, into: ws.logits)
+            likelihoodPass(grad: nil, biasGrad: nil, x: xb, rows: b, examples: b, scale: 1)
+            let part = lossParts(examples: b, samples: 1, beta: beta, withKL: true)
+            rec += part.reconstruction * Double(b)
+            kl += part.kl * Double(b)
+            start += b
+        }
+        let n = Double(count)
+        return LossParts(total: (rec + Double(beta) * kl) / n, reconstruction: rec / n, kl: kl / n)
+    }
+
+    /// The encoder's mean and log-variance of q(z|x) for `count` examples.
+    /// - Parameters: x: (count, D); mu, logvar: (count, Z) outputs.
+    public func encode(batch x: UnsafePointer<Float>, count: Int,
+                       mu: UnsafeMutablePointer<Float>, logvar: UnsafeMutablePointer<Float>) {
+        let zs = config.latentSize, d = config.inputSize
+        var start = 0
+        while start < count {
+            let b = min(ws.batch, count - start)
+            encoderForward(x + start * d, rows: b)
+            for i in 0 ..< b {
+                (mu + (start + i) * zs).update(from: ws.head + i * 2 * zs, count: zs)
+                (logvar + (start + i) * zs).update(from: ws.head + i * 2 * zs + zs, count: zs)
+            }
+            start += b
+        }
+    }
+
+    /// The decoder's means for `count` latent vectors: Bernoulli probabilities, or Gaussian means
+    /// (both sigmoid of the logits).
+    /// - Parameters: z: (count, Z); means: (count, D) output.
+    public func decode(z: UnsafePointer<Float>, count: Int, means: UnsafeMutablePointer<Float>) {
+        let zs = config.latentSize, d = config.inputSize
+        var start = 0
+        while start < count {
+            let r = min(ws.rows, count - start)
+            decoderForward(z + start * zs, rows: r, into: means + start * d)
+            sigmoidInPlace(means + start * d, count: r * d)
+            start += r
+        }
+    }
+
+    /// Replaces each pixel by a fresh Bernoulli draw with the pixel as its probability
+    /// (dynamic binarization): out = u < x ? 1 : 0, u uniform in [0, 1). `out` may be `x`.
+    /// - Parameters: x, out: (count) Floats, e.g. count = B·D.
+    public static func binarize(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int,
+                                rng: inout SeededRandom) {
+        for i in 0 ..< count { out[i] = rng.uniform() < x[i] ? 1 : 0 }
+    }
+
+    // MARK: - Importance-weighted bound
+
+    /// The importance-weighted lower bound on log p(x) (Burda, Grosse & Salakhutdinov 2015) for
+    /// each example, with k samples from q(z|x), computed with a running log-sum-exp.
+    ///
+    /// ```
+    /// log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x),  z_i = mu + sigma · eps_i
+    /// log p(z)   = -1/2 Σ_j (z_j² + log 2π)
+    /// log q(z|x) = -1/2 Σ_j (eps_j² + logvar_j + log 2π)
+    /// bound = log (1/k Σ_i w_i) = max + log Σ_i exp(log w_i - max) - log k
+    /// ```
+    /// - Parameters: x: (count, D); k: samples per example (k = 1 gives a one-sample ELBO).
+    /// - Returns: (count) per-example bounds in nats.
+    public func importanceWeightedBound(batch x: UnsafePointer<Float>, count: Int, samples k: Int,
+                                        rng: inout SeededRandom) -> [Double] {
+        var result = [Double](repeating: 0, count: max(count, 0))
+        if count <= 0 || k <= 0 { return result }
+        let zs = config.latentSize, d = config.inputSize
+        let halfLog2pi = 0.5 * Foundation.log(2 * Double.pi)
+        var maxW = [Double](repeating: 0, count: ws.batch)
+        var sumW = [Double](repeating: 0, count: ws.batch)
+        var start = 0
+        while start < count {
+            let b = min(ws.batch, count - start)
+            let xb = x + start * d
+            encoderForward(xb, rows: b)
+            for i in 0 ..< b { maxW[i] = -.infinity; sumW[i] = 0 }
+            var done = 0
+            while done < k {
+                let s = min(k - done, ws.rows / b)  // samples in this block
+                rng.fillNormals(ws.eps, count: s * b * zs)
+                latentForward(z: ws.z, sigma: ws.sigma, kl: nil, head: ws.head, eps: ws.eps,
+                              examples: b, latent: zs, samples: s)
+                decoderForward(ws.z, rows: s * b, into: ws.logits)
+                likelihoodPass(grad: nil, biasGrad: nil, x: xb, rows: s * b, examples: b, scale: 1)
+                for l in 0 ..< s {
+                    for i in 0 ..< b {
+                        let row = l * b + i
+                        let z = ws.z + row * zs, e = ws.eps + row * zs, lv = ws.head + i * 2 * zs + zs
+                        var logPz = 0.0, logQz = 0.0
+                        for j in 0 ..< zs {
+                            logPz -= 0.5 * Double(z[j] * z[j]) + halfLog2pi
+                            logQz -= 0.5 * Double(e[j] * e[j] + lv[j]) + halfLog2pi
+                        }
+                        let logW = Double(ws.logLik[row]) + logPz - logQz
+                        if logW > maxW[i] {
+                            sumW[i] = sumW[i] * Foundation.exp(maxW[i] - logW) + 1
+                            maxW[i] = logW
+                        } else {
+                            sumW[i] += Foundation.exp(logW - maxW[i])
+                        }
+                    }
+                }
+                done += s
+            }
+            for i in 0 ..< b { result[start + i] = maxW[i] + Foundation.log(sumW[i]) - Foundation.log(Double(k)) }
+            start += b
+        }
+        return result
+    }
+}

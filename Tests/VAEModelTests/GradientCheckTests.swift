@@ -1,0 +1,146 @@
+// Gradient checks: the model's hand-written backward pass (Float32, OpenBLAS, fused passes) against
+// central finite differences of the independent Double-precision reference loss, for every
+// parameter tensor, every likelihood, one and several samples, one and two hidden layers. The
+// tolerance is shown to be tight by checks that must fail for deliberately wrong gradients.
+import XCTest
+@testable import VAEModel
+
+final class GradientCheckTests: XCTestCase {
+    static let rtol = 1e-3
+    static let atol = 1e-5
+
+    struct Result {
+        /// Per tensor: the worst |numeric - analytic| / (atol + rtol·max(|numeric|, |analytic|)).
+        var worst: [(name: String, ratio: Double, numeric: Double, analytic: Double)]
+        /// Per tensor: the largest |numeric gradient| (a check of an all-zero gradient proves nothing).
+        var largest: [String: Double] = [:]
+        var maxRatio: Double { worst.map(\.ratio).max() ?? 0 }
+    }
+
+    /// Runs the check for one configuration. `corrupt` may alter the analytic gradient first (to
+    /// show the check fails); `gradientBeta` lets the analytic gradient use another beta.
+    func check(_ config: ModelConfig, samples l: Int, count b: Int = 4, beta: Float = 0.7,
+               gradientBeta: Float? = nil, seed: UInt64 = 3,
+               corrupt: ((inout [Float], ParameterLayout) -> Void)? = nil,
+               file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+        let model = try VAE(config: config, seed: seed, batchCapacity: 2, mcSamples: 1)
+        let d = config.inputSize, zs = config.latentSize
+        let x = TestData.uniform(b * d, seed: seed + 100)
+        let eps = TestData.normals(l * b * zs, seed: seed + 200)
+        let parts = x.withUnsafeBufferPointer { xp in
+            eps.withUnsafeBufferPointer { ep in
+                model.computeGradients(batch: xp.baseAddress!, count: b, beta: gradientBeta ?? beta,
+                                       samples: l, eps: ep.baseAddress!)
+            }
+        }
+        var analytic = Array(model.gradients)
+        corrupt?(&analytic, model.layout)
+
+        var p = model.parameters.map(Double.init)
+        let xd = x.map(Double.init), ed = eps.map(Double.init)
+        func f() -> Double {
+            let r = ReferenceVAE.loss(config, model.layout, p, x: xd, eps: ed, count: b, samples: l)
+            return r.reconstruction + Double(beta) * r.kl
+        }
+        // The forward pass itself must agree with the reference.
+        let reference = ReferenceVAE.loss(config, model.layout, p, x: xd, eps: ed, count: b, samples: l)
+        XCTAssertEqual(parts.reconstruction * Double(b), reference.reconstruction,
+                       accuracy: 1e-5 * abs(reference.reconstruction) + 1e-5, "reconstruction", file: file, line: line)
+        XCTAssertEqual(parts.kl * Double(b), reference.kl, accuracy: 1e-5 * abs(reference.kl) + 1e-5,
+                       "kl", file: file, line: line)
+
+        let h = 1e-5
+        var result = Result(worst: [])
+        for (name, range) in model.layout.tensors {
+            var worst = (name: name, ratio: 0.0, numeric: 0.0, analytic: 0.0)
+            var largest = 0.0
+            for i in range {
+                let saved = p[i]
+                p[i] = saved + h
+                let plus = f()
+                p[i] = saved - h
+                let minus = f()
+                p[i] = saved
+                let numeric = (plus - minus) / (2 * h)
+                let a = Double(analytic[i])
+                largest = max(largest, abs(numeric))
+                let ratio = abs(numeric - a) / (Self.atol + Self.rtol * max(abs(numeric), abs(a)))
+                if ratio > worst.ratio { worst = (name, ratio, numeric, a) }
+            }
+            result.worst.append(worst)
+            result.largest[name] = largest
+        }
+        return result
+    }
+
+    func assertPasses(_ config: ModelConfig, samples l: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try check(config, samples: l, file: file, line: line)
+        XCTAssertEqual(r.worst.count, ParameterLayout(config: config).tensors.count, file: file, line: line)
+        for w in r.worst {
+            XCTAssertGreaterThan(r.largest[w.name]!, 1e-3, "\(w.name): gradient is all zero, the check proves nothing", file: file, line: line)
+            XCTAssertLessThan(w.ratio, 1, "\(w.name): numeric \(w.numeric) analytic \(w.analytic)", file: file, line: line)
+        }
+    }
+
+    func testBernoulliOneHiddenOneSample() throws {
+        try assertPasses(ModelConfig(inputSize: 6, hiddenSizes: [5], latentSize: 3), samples: 1)
+    }
+
+    func testBernoulliTwoHiddenThreeSamples() throws {
+        try assertPasses(ModelConfig(inputSize: 6, hiddenSizes: [5, 4], latentSize: 3), samples: 3)
+    }
+
+    func testBernoulliNoHiddenTwoSamples() throws {
+        try assertPasses(ModelConfig(inputSize: 6, hiddenSizes: [], latentSize: 3), samples: 2)
+    }
+
+    func testBernoulliFullVectorWidthAndTail() throws {
+        // D = 21: one full 16-lane chunk and a 5-lane tail in the fused output pass.
+        try assertPasses(ModelConfig(inputSize: 21, hiddenSizes: [7], latentSize: 3), samples: 2)
+    }
+
+    func testGaussianLearnedOneHiddenOneSample() throws {
+        try assertPasses(ModelConfig(inputSize: 6, hiddenSizes: [5], latentSize: 3, likelihood: .gaussianLearned), samples: 1)
+    }
+
+    func testGaussianLearnedTwoHiddenTwoSamples() throws {
+        try assertPasses(ModelConfig(inputSize: 21, hiddenSizes: [7, 5], latentSize: 3, likelihood: .gaussianLearned), samples: 2)
+    }
+
+    func testGaussianFixedOneHiddenTwoSamples() throws {
+        try assertPasses(ModelConfig(inputSize: 6, hiddenSizes: [5], latentSize: 3, likelihood: .gaussianFixed(sigma: 0.5)), samples: 2)
+    }
+
+    func testGaussianFixedTwoHiddenOneSample() throws {
+        try assertPasses(ModelConfig(inputSize: 21, hiddenSizes: [7, 5], latentSize: 3, likelihood: .gaussianFixed(sigma: 0.3)), samples: 1)
+    }
+
+    // MARK: The check must fail for wrong gradients
+
+    func testCheckCatchesMissingKLTerm() throws {
+        let config = ModelConfig(inputSize: 6, hiddenSizes: [5, 4], latentSize: 3)
+        let r = try check(config, samples: 2, gradientBeta: 0)
+        let head = r.worst.filter { $0.name.hasPrefix("head") || $0.name.hasPrefix("encoder") }
+        XCTAssertGreaterThan(head.map(\.ratio).max()!, 10, "a gradient without the KL term must fail the check")
+    }
+
+    func testCheckCatchesOnePercentError() throws {
+        let config = ModelConfig(inputSize: 6, hiddenSizes: [5], latentSize: 3)
+        for tensor in ParameterLayout(config: config).tensors.map(\.name) {
+            let r = try check(config, samples: 1) { g, layout in
+                let range = layout.tensors.first { $0.name == tensor }!.range
+                for i in range { g[i] *= 1.01 }
+            }
+            let ratio = r.worst.first { $0.name == tensor }!.ratio
+            XCTAssertGreaterThan(ratio, 1, "a 1% error in \(tensor) must fail the check")
+        }
+    }
+
+    func testCheckCatchesWrongSign() throws {
+        let config = ModelConfig(inputSize: 6, hiddenSizes: [5], latentSize: 3, likelihood: .gaussianLearned)
+        let r = try check(config, samples: 1) { g, layout in
+            for i in layout.logVarianceOffset! ..< layout.count { g[i] = -g[i] }
+        }
+        XCTAssertGreaterThan(r.worst.first { $0.name == "logVariance" }!.ratio, 10)
+    }
+}
