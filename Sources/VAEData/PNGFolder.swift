@@ -226,12 +226,10 @@ public enum PNGFolder {
                                 "image is \(width)x\(height) (width x height) but the first image, \(reference.file), is \(reference.width)x\(reference.height)")
                         }
                     } else {
-                        let first = SizeReference(width: width, height: height, file: path)
-                        reference = first
-                        train.reserve(listing.files.count - testCount, first)
-                        test.reserve(testCount, first)
+                        reference = SizeReference(width: width, height: height, file: path)
                     }
                 }
+                let wasFirst = reference == nil
                 if testFlags[i] {
                     _ = try PNGCodec.decodeGray(bytes, path: path, background: background,
                                                 appendingTo: &test.pixels, scratch: &scratch, accept: accept)
@@ -240,6 +238,12 @@ public enum PNGFolder {
                     _ = try PNGCodec.decodeGray(bytes, path: path, background: background,
                                                 appendingTo: &train.pixels, scratch: &scratch, accept: accept)
                     train.add(file, label)
+                }
+                // The first header gave the size: room for all images at once (the buffers are
+                // busy during decoding, so this waits until the first image is in).
+                if wasFirst, let first = reference {
+                    train.reserve(listing.files.count - testCount, first)
+                    test.reserve(testCount, first)
                 }
             }
         }
