@@ -1,0 +1,182 @@
+// Latent codes as CSV: every example of the chosen splits through the encoder, in batches, one
+// CSV row each, streamed to the output so that memory stays bounded whatever the dataset's size
+// (at most the shard stream's lookahead, one batch of inputs and codes, and the output buffer).
+//
+// B = batch, D = input size (pixels), Z = latent size, N = samples per example.
+import Foundation
+import VAEData
+import VAEModel
+
+/// Which examples `vae-embed` writes.
+public enum SplitSelection: String, CaseIterable, Sendable {
+    case train, test, all
+
+    /// The splits in the order their rows are written: train before test.
+    public var splits: [Split] {
+        switch self {
+        case .train: [.train]
+        case .test: [.test]
+        case .all: [.train, .test]
+        }
+    }
+}
+
+/// What goes into each row of the latent CSV.
+public struct EmbeddingOptions: Sendable {
+    /// The splits written, in order.
+    public var splits: [Split]
+    /// Also write logvar_1 ... logvar_Z.
+    public var withLogVariance: Bool
+    /// N reparameterized draws z = mu + exp(logvar / 2) · eps written after the codes.
+    public var samples: Int
+    /// The seed of the draws.
+    public var seed: UInt64
+    /// Examples per pass through the encoder.
+    public var batchSize: Int
+
+    public init(splits: [Split] = [.train, .test], withLogVariance: Bool = false, samples: Int = 0,
+                seed: UInt64 = 1, batchSize: Int = 1024) {
+        self.splits = splits
+        self.withLogVariance = withLogVariance
+        self.samples = samples
+        self.seed = seed
+        self.batchSize = batchSize
+    }
+}
+
+public enum Embedding {
+    /// The largest `--samples`.
+    public static let maxSamples = 1000
+
+    /// The header of the CSV:
+    ///
+    /// ```
+    /// index,split,label,mu_1,...,mu_Z[,logvar_1,...,logvar_Z][,z1_1,...,z1_Z,z2_1,...,zN_Z]
+    /// ```
+    public static func columns(latent zs: Int, withLogVariance: Bool, samples n: Int) -> [String] {
+        var names = ["index", "split", "label"]
+        names += (1...zs).map { "mu_\($0)" }
+        if withLogVariance { names += (1...zs).map { "logvar_\($0)" } }
+        for s in 0..<n { names += (1...zs).map { "z\(s + 1)_\($0)" } }
+        return names
+    }
+
+    /// Throws unless the model takes images of the data's size.
+    public static func checkCompatible(_ config: ModelConfig, checkpoint: String, with dataset: ShardDataset) throws(VisualError) {
+        let shape = dataset.shape
+        guard config.inputSize == shape.pixels else {
+            throw VisualError("the checkpoint \(checkpoint) takes inputs of \(config.inputSize) pixels, "
+                + "but the images of \(dataset.directory) are \(shape.width)x\(shape.height) = \(shape.pixels) pixels")
+        }
+    }
+
+    /// The generator of example `index`'s draws: independent of the batch size and of which
+    /// splits are written, so a row is the same in `--split test` and `--split all`.
+    ///
+    /// ```
+    /// rng = SeededRandom.derived(seed: seed, stream: 0 for train / 1 for test, epoch: index)
+    /// eps = rng.fillNormals(N·Z)      sample-major: eps[s·Z + j]
+    /// ```
+    public static func sampleGenerator(seed: UInt64, split: Split, index: Int) -> SeededRandom {
+        SeededRandom.derived(seed: seed, stream: split == .train ? 0 : 1, epoch: UInt64(index))
+    }
+
+    /// Writes the header and one row per example of `options.splits` to `out`.
+    ///
+    /// Rows follow the splits' order (train, then test) and, within a split, the index. The
+    /// label column holds the label's name from the manifest, empty for unlabelled data.
+    /// - Returns: the number of rows written (not counting the header).
+    /// - Throws: `VisualError` for a model that does not fit the data or a value that is not
+    ///   finite (naming the example and column); `DataError` for a bad shard or a failed write.
+    @discardableResult
+    public static func write(model: VAE, checkpoint: String, dataset: ShardDataset, options: EmbeddingOptions,
+                             to out: AtomicOutput) throws -> Int {
+        try checkCompatible(model.config, checkpoint: checkpoint, with: dataset)
+        guard (0...maxSamples).contains(options.samples) else {
+            throw VisualError("--samples must be between 0 and \(maxSamples), got \(options.samples)")
+        }
+        let zs = model.config.latentSize, d = model.config.inputSize, n = options.samples
+        let batch = max(1, options.batchSize)
+        let columns = columns(latent: zs, withLogVariance: options.withLogVariance, samples: n)
+
+        var csv = CSVBuffer(capacity: 1 << 20)
+        for name in columns { csv.text(name) }
+        csv.endRecord()
+
+        // The label field of each label value, encoded once.
+        let labelNames = dataset.manifest.labelNames ?? []
+        let labelFields: [[UInt8]] = labelNames.map { name in
+            var bytes = [UInt8]()
+            CSV.appendField(name, to: &bytes)
+            return bytes
+        }
+
+        var x = [Float](repeating: 0, count: batch * d)      // (B, D)
+        var mu = [Float](repeating: 0, count: batch * zs)    // (B, Z)
+        var logvar = [Float](repeating: 0, count: batch * zs)  // (B, Z)
+        var eps = [Float](repeating: 0, count: max(1, n * zs))  // (N, Z)
+        var rows = 0
+
+        for split in options.splits {
+            let stream = dataset.stream(split)
+            var index = 0
+            while let block = try stream.next() {
+                var start = 0
+                while start < block.count {
+                    let b = min(batch, block.count - start)
+                    block.pixels.withUnsafeBufferPointer { pixels in
+                        let source = pixels.baseAddress! + start * d
+                        for i in 0..<(b * d) { x[i] = Float(source[i]) * (1 / 255 as Float) }
+                    }
+                    model.encode(batch: x, count: b, mu: &mu, logvar: &logvar)
+                    for i in 0..<b {
+                        let example = index + start + i
+                        csv.integer(example)
+                        csv.text(split.rawValue)
+                        let label = block.labels[start + i]
+                        csv.raw(label == Shard.unlabelled || Int(label) >= labelFields.count ? [] : labelFields[Int(label)])
+                        let m = i * zs
+                        try append(mu[m..<m + zs], name: "mu", split: split, index: example, to: &csv)
+                        if options.withLogVariance {
+                            try append(logvar[m..<m + zs], name: "logvar", split: split, index: example, to: &csv)
+                        }
+                        if n > 0 {
+                            var rng = sampleGenerator(seed: options.seed, split: split, index: example)
+                            eps.withUnsafeMutableBufferPointer { rng.fillNormals($0.baseAddress!, count: n * zs) }
+                            for s in 0..<n {
+                                for j in 0..<zs {
+                                    let z = mu[m + j] + Foundation.exp(0.5 * logvar[m + j]) * eps[s * zs + j]
+                                    guard csv.float(z) else {
+                                        throw nonFinite(z, column: "z\(s + 1)_\(j + 1)", split: split, index: example)
+                                    }
+                                }
+                            }
+                        }
+                        csv.endRecord()
+                    }
+                    rows += b
+                    start += b
+                    if csv.bytes.count >= 1 << 20 {
+                        try out.write(csv.bytes)
+                        csv.removeAll()
+                    }
+                }
+                index += block.count
+            }
+        }
+        try out.write(csv.bytes)
+        return rows
+    }
+
+    private static func append(_ values: ArraySlice<Float>, name: String, split: Split, index: Int,
+                               to csv: inout CSVBuffer) throws(VisualError) {
+        for (j, v) in values.enumerated() where !csv.float(v) {
+            throw nonFinite(v, column: "\(name)_\(j + 1)", split: split, index: index)
+        }
+    }
+
+    private static func nonFinite(_ value: Float, column: String, split: Split, index: Int) -> VisualError {
+        VisualError("\(column) of \(split.rawValue) example \(index) is \(value), not a finite number: "
+            + "the checkpoint is broken (or, for a draw, its log-variance too large); nothing was written")
+    }
+}

@@ -1,0 +1,78 @@
+// The geometry of a sample sheet: a grid of equal tiles, each an image enlarged by an integer
+// factor (nearest neighbour), with a border of `pad` pixels around and between the tiles.
+//
+// h, w = tile image height and width, K = scale, P = pad, R = rows, C = columns.
+
+/// Where every tile of a sheet goes, checked against the size limit before anything is allocated.
+///
+/// ```
+/// width  = C·w·K + (C + 1)·P
+/// height = R·h·K + (R + 1)·P
+/// tile (r, c) starts at  x = P + c·(w·K + P),  y = P + r·(h·K + P)
+/// ```
+public struct SheetLayout: Equatable, Sendable {
+    /// The largest width or height of a sheet (libpng's and `PNGCodec`'s limit on reading it back).
+    public static let maxSide = 16_384
+    /// The largest number of pixels of a sheet: 2^26 = 67,108,864 (64 Mi pixels).
+    public static let maxPixels = 1 << 26
+    /// The largest enlargement factor.
+    public static let maxScale = 64
+    /// The largest padding, in pixels.
+    public static let maxPad = 1024
+
+    public let rows: Int
+    public let cols: Int
+    public let tileHeight: Int
+    public let tileWidth: Int
+    public let scale: Int
+    public let pad: Int
+    public let width: Int
+    public let height: Int
+
+    /// Checks every argument and the size of the result.
+    /// - Throws: `VisualError` naming the first bad value, or the size when it exceeds
+    ///   `maxSide` or `maxPixels`.
+    public init(rows: Int, cols: Int, tileHeight: Int, tileWidth: Int, scale: Int = 1, pad: Int = 0) throws(VisualError) {
+        guard rows >= 1 else { throw VisualError("rows must be at least 1, got \(rows)") }
+        guard cols >= 1 else { throw VisualError("columns must be at least 1, got \(cols)") }
+        guard tileHeight >= 1, tileWidth >= 1 else {
+            throw VisualError("tile images must be at least 1x1, got \(tileWidth)x\(tileHeight)")
+        }
+        guard (1...Self.maxScale).contains(scale) else {
+            throw VisualError("scale must be between 1 and \(Self.maxScale), got \(scale)")
+        }
+        guard (0...Self.maxPad).contains(pad) else {
+            throw VisualError("pad must be between 0 and \(Self.maxPad), got \(pad)")
+        }
+        // Each term is bounded before it is multiplied, so nothing here can overflow.
+        func side(_ count: Int, _ tile: Int) -> Int? {
+            guard count <= Self.maxSide, tile <= Self.maxSide else { return nil }
+            return count * tile * scale + (count + 1) * pad
+        }
+        guard let width = side(cols, tileWidth), let height = side(rows, tileHeight),
+              width <= Self.maxSide, height <= Self.maxSide, width * height <= Self.maxPixels
+        else {
+            let w = Double(cols) * Double(tileWidth * scale) + Double(cols + 1) * Double(pad)
+            let h = Double(rows) * Double(tileHeight * scale) + Double(rows + 1) * Double(pad)
+            throw VisualError("a sheet of \(rows)x\(cols) tiles of \(tileWidth)x\(tileHeight) at scale \(scale) with pad \(pad) "
+                + "would be \(Self.describe(w))x\(Self.describe(h)) pixels, over the limit of \(Self.maxSide) a side and \(Self.maxPixels) pixels")
+        }
+        self.rows = rows
+        self.cols = cols
+        self.tileHeight = tileHeight
+        self.tileWidth = tileWidth
+        self.scale = scale
+        self.pad = pad
+        self.width = width
+        self.height = height
+    }
+
+    /// The top-left pixel of tile (`row`, `col`) on the sheet.
+    public func origin(row: Int, col: Int) -> (x: Int, y: Int) {
+        (pad + col * (tileWidth * scale + pad), pad + row * (tileHeight * scale + pad))
+    }
+
+    private static func describe(_ value: Double) -> String {
+        value < 1e15 ? String(Int(value)) : String(format: "%.3g", value)
+    }
+}
