@@ -9,7 +9,7 @@ struct Ingest: ParsableCommand {
         commandName: "vae-ingest",
         abstract: "Turn IDX files or PNG folders into compressed, checksummed shards with a manifest.",
         version: PipelineVersion.current,
-        subcommands: [IDXCommand.self, PNGCommand.self, Verify.self, Info.self])
+        subcommands: [IDXCommand.self, PNGCommand.self, Synthetic.self, Verify.self, Info.self])
 }
 
 /// Options shared by the two ways in.
@@ -98,6 +98,36 @@ struct PNGCommand: ParsableCommand {
         try reportingErrors("vae-ingest") {
             let input = try IngestSources.png(root: root, testRoot: testRoot, testFraction: testFraction)
             try output.write(input, testFraction: testFraction)
+        }
+    }
+}
+
+struct Synthetic: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw a small labelled dataset of bars, boxes and diagonals (for smoke tests and demos).")
+
+    @Option(help: "Training images.")
+    var train = 512
+
+    @Option(help: "Test images.")
+    var test = 128
+
+    @Option(help: "Image side in pixels.")
+    var size = 12
+
+    @Option(help: "Seed of the drawing.")
+    var seed: UInt64 = 1
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard train > 0, test >= 0 else { throw ValidationError("--train must be at least 1 and --test at least 0") }
+        guard (4...256).contains(size) else { throw ValidationError("--size must be 4 to 256") }
+    }
+
+    func run() throws {
+        try reportingErrors("vae-ingest") {
+            try output.write(SyntheticShapes.input(train: train, test: test, size: size, seed: seed))
         }
     }
 }

@@ -1,1 +1,1 @@
-print("not yet")
+print("vae-train: not yet")
