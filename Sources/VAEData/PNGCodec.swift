@@ -196,10 +196,9 @@ public enum PNGCodec {
         _ status: Int32, _ message: [CChar], path: String, bytes: UnsafeBufferPointer<UInt8>,
         decoder: UnsafeMutablePointer<vae_png_decoder>
     ) throws {
+        if status == VAE_PNG_OK { return }
         let text = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         switch status {
-        case VAE_PNG_OK:
-            return
         case VAE_PNG_NOT_PNG:
             let head = bytes.prefix(8).map { hex($0) }.joined(separator: " ")
             throw DataError(.notPNG, path, "not a PNG file (no PNG signature; starts with \(head.isEmpty ? "nothing" : head))")
