@@ -297,7 +297,7 @@ public enum PNGFolder {
         var length = 0
         try buffer.withUnsafeMutableBytes { out in
             while length < size {
-                let n = Glibc.read(fd, out.baseAddress! + length, size - length)
+                let n = systemRead(fd, out.baseAddress! + length, size - length)
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw DataError(.io, path, "read failed: \(String(cString: strerror(errno)))")
@@ -308,4 +308,9 @@ public enum PNGFolder {
         }
         return length
     }
+}
+
+/// POSIX read(2), named apart from `PNGFolder.read`.
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
 }
