@@ -52,8 +52,8 @@ public struct SheetLayout: Equatable, Sendable {
         guard let width = side(cols, tileWidth), let height = side(rows, tileHeight),
               width <= Self.maxSide, height <= Self.maxSide, width * height <= Self.maxPixels
         else {
-            let w = Double(cols) * Double(tileWidth * scale) + Double(cols + 1) * Double(pad)
-            let h = Double(rows) * Double(tileHeight * scale) + Double(rows + 1) * Double(pad)
+            let w = Double(cols) * (Double(tileWidth) * Double(scale)) + (Double(cols) + 1) * Double(pad)
+            let h = Double(rows) * (Double(tileHeight) * Double(scale)) + (Double(rows) + 1) * Double(pad)
             throw VisualError("a sheet of \(rows)x\(cols) tiles of \(tileWidth)x\(tileHeight) at scale \(scale) with pad \(pad) "
                 + "would be \(Self.describe(w))x\(Self.describe(h)) pixels, over the limit of \(Self.maxSide) a side and \(Self.maxPixels) pixels")
         }

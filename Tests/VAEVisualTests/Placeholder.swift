@@ -1,2 +1,0 @@
-import XCTest
-final class VAEVisualTestsPlaceholder: XCTestCase { func testNothingYet() {} }
