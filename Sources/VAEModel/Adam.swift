@@ -11,18 +11,19 @@ import Foundation
 /// v = beta2 v + (1 - beta2) g²
 /// p = p - lr / (1 - beta1^t) · m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 /// ```
-/// The bias corrections are computed in Double and rounded to Float, like PyTorch's Python
-/// scalars. No weight decay, no amsgrad.
+/// The hyperparameters are Doubles, like PyTorch's Python floats; the scalars derived from them
+/// (1 - beta1, lr / (1 - beta1^t), ...) are computed in Double and rounded to Float once, as
+/// PyTorch does when it applies a Python scalar to a float32 tensor. No weight decay, no amsgrad.
 public struct Adam: Codable, Equatable, Sendable {
-    public var learningRate: Float
-    public var beta1: Float
-    public var beta2: Float
-    public var epsilon: Float
+    public var learningRate: Double
+    public var beta1: Double
+    public var beta2: Double
+    public var epsilon: Double
     /// The number of updates done so far (t after the last update).
     public var step: Int
 
-    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                epsilon: Float = 1e-8, step: Int = 0) {
+    public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
+                epsilon: Double = 1e-8, step: Int = 0) {
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
@@ -37,11 +38,11 @@ public struct Adam: Codable, Equatable, Sendable {
                                 m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int) {
         step += 1
         let t = Double(step)
-        let b1 = Double(beta1), b2 = Double(beta2)
-        let stepSize = Float(Double(learningRate) / (1 - Foundation.pow(b1, t)))
+        let b1 = beta1, b2 = beta2
+        let stepSize = Float(learningRate / (1 - Foundation.pow(b1, t)))
         let correction2 = Float((1 - Foundation.pow(b2, t)).squareRoot())
         let oneMinusB1 = Float(1 - b1), oneMinusB2 = Float(1 - b2)
-        let beta2 = self.beta2, eps = epsilon
+        let beta2 = Float(self.beta2), eps = Float(epsilon)
         // Sixteen lanes at a time (the scalar loop does not vectorize), the same arithmetic per lane.
         @inline(__always)
         func lanes(_ p: Float16x, _ g: Float16x, _ m: Float16x, _ v: Float16x) -> (p: Float16x, m: Float16x, v: Float16x) {

@@ -13,7 +13,7 @@ import VAEData
 /// run continues with the same settings.
 public struct TrainingSettings: Codable, Equatable, Sendable {
     /// Adam's learning rate.
-    public var learningRate: Float
+    public var learningRate: Double
     /// The final weight of the KL term (1: the ELBO).
     public var beta: Float
     /// Epochs over which the KL weight rises linearly from 0 to `beta` (0: no warm-up).
@@ -31,7 +31,7 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     /// OpenBLAS threads.
     public var threads: Int
 
-    public init(learningRate: Float = 1e-3, beta: Float = 1, klWarmupEpochs: Int = 0, batchSize: Int = 128,
+    public init(learningRate: Double = 1e-3, beta: Float = 1, klWarmupEpochs: Int = 0, batchSize: Int = 128,
                 mcSamples: Int = 1, binarize: Bool = false, seed: UInt64 = 1, epochs: Int = 10, threads: Int = 2) {
         self.learningRate = learningRate
         self.beta = beta

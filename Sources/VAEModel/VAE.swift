@@ -59,7 +59,7 @@ public final class VAE {
     ///   - batchCapacity: the largest batch expected (the workspace grows if a larger one comes).
     ///   - mcSamples: L, samples of z per example in training (at least 1).
     public init(config: ModelConfig, seed: UInt64, batchCapacity: Int = 128, mcSamples: Int = 1,
-                learningRate: Float = 1e-3) throws(ModelError) {
+                learningRate: Double = 1e-3) throws(ModelError) {
         try config.validate()
         if batchCapacity < 1 { throw ModelError(.invalidArgument, "batch capacity is \(batchCapacity), must be positive") }
         if mcSamples < 1 { throw ModelError(.invalidArgument, "mcSamples is \(mcSamples), must be positive") }
