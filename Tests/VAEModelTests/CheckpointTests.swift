@@ -1,0 +1,137 @@
+// Checkpoints: round trip, byte-identical writes, every kind of bad file, and exact resumption.
+import Foundation
+import TestSupport
+import VAEData
+import XCTest
+import VAEModel
+
+final class CheckpointTests: XCTestCase {
+    let config = ModelConfig(inputSize: 24, hiddenSizes: [10, 6], latentSize: 3, likelihood: .gaussianLearned)
+    let settings = TrainingSettings(learningRate: 3e-3, beta: 0.9, klWarmupEpochs: 2, batchSize: 8, mcSamples: 2,
+                                    binarize: true, seed: 0xFEDC_BA98_7654_3210, epochs: 7, threads: 1)
+    let metadata = JSONValue.object(["run": .string("test/1"), "git": .null, "lrs": .array([.number(0.001), .bool(true)])])
+    lazy var data = TestData.patterns(count: 64, size: 24, seed: 9)
+
+    /// `steps` steps from the start of `data` with batches of 8, continuing from `step0`.
+    func run(_ model: VAE, _ rng: inout SeededRandom, steps: Range<Int>) {
+        data.withUnsafeBufferPointer { d in
+            for s in steps {
+                let start = (s * 8) % 64
+                model.trainStep(batch: d.baseAddress! + start * 24, count: 8, beta: 0.9, rng: &rng)
+            }
+        }
+    }
+
+    func trainedCheckpoint() throws -> Checkpoint {
+        let model = try VAE(config: config, seed: 4, batchCapacity: 8, mcSamples: 2, learningRate: 3e-3)
+        var rng = SeededRandom(seed: 5)
+        run(model, &rng, steps: 0 ..< 3)
+        return model.checkpoint(training: settings, epoch: 1, examplesSeen: 24, rng: rng,
+                                dataIdentity: "sha256:abc", metadata: metadata)
+    }
+
+    func testRoundTrip() throws {
+        let dir = try makeScratchDirectory(self)
+        let c = try trainedCheckpoint()
+        let path = dir + "/model.ckpt"
+        try c.write(to: path)
+        let back = try Checkpoint.read(from: path)
+        XCTAssertEqual(back, c)
+        XCTAssertEqual(back.training.seed, 0xFEDC_BA98_7654_3210)
+        XCTAssertEqual(back.adam.step, 3)
+        XCTAssertEqual(back.parameters.count, ParameterLayout(config: config).count)
+        XCTAssertEqual(back.parameters.map(\.bitPattern), c.parameters.map(\.bitPattern))
+        XCTAssertEqual(directoryListing(dir), ["model.ckpt"], "no temporary file left behind")
+    }
+
+    func testSameStateGivesIdenticalBytes() throws {
+        let dir = try makeScratchDirectory(self)
+        let c1 = try trainedCheckpoint(), c2 = try trainedCheckpoint()
+        try c1.write(to: dir + "/a.ckpt")
+        try c2.write(to: dir + "/b.ckpt")
+        let a = try FileIO.read(dir + "/a.ckpt"), b = try FileIO.read(dir + "/b.ckpt")
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(Array(a.prefix(8)), Array("VAECKPT".utf8) + [0])
+        // The byte layout: version 1, then the header length, then a JSON header.
+        XCTAssertEqual(Array(a[8 ..< 12]), [1, 0, 0, 0])
+        let headerLength = Int(a[12]) | Int(a[13]) << 8 | Int(a[14]) << 16 | Int(a[15]) << 24
+        XCTAssertEqual(a.count, 16 + headerLength + 12 * c1.parameters.count + 4)
+        XCTAssertEqual(a[16], UInt8(ascii: "{"))
+        XCTAssertEqual(Zlib.crc32(Array(a.dropLast(4))), UInt32(a[a.count - 4]) | UInt32(a[a.count - 3]) << 8 | UInt32(a[a.count - 2]) << 16 | UInt32(a[a.count - 1]) << 24)
+    }
+
+    func assertReadFails(_ bytes: [UInt8]?, _ kind: DataError.Kind, containing text: String,
+                         file: StaticString = #filePath, line: UInt = #line) throws {
+        let dir = try makeScratchDirectory(self)
+        let path = dir + "/bad.ckpt"
+        if let bytes { try AtomicFile.write(bytes, to: path) }
+        XCTAssertThrowsError(try Checkpoint.read(from: path), file: file, line: line) { error in
+            guard let e = error as? DataError else { return XCTFail("\(error) is not a DataError", file: file, line: line) }
+            XCTAssertEqual(e.kind, kind, "\(e)", file: file, line: line)
+            XCTAssertEqual(e.path, path, file: file, line: line)
+            XCTAssert(e.description.hasPrefix(path + ": "), file: file, line: line)
+            XCTAssert(e.description.contains(text), "\(e)", file: file, line: line)
+            XCTAssertFalse(e.description.contains("\n"), "one line", file: file, line: line)
+        }
+    }
+
+    func testBadFilesThrowTheRightError() throws {
+        let good = try trainedCheckpoint().encoded()
+        try assertReadFails(nil, .missingFile, containing: "no such file")
+        try assertReadFails([], .emptyFile, containing: "empty")
+        try assertReadFails(Array("P5\n28 28\n255\n".utf8) + good.dropFirst(12), .badMagic, containing: "not a checkpoint")
+        try assertReadFails(Array(good.prefix(5)), .badMagic, containing: "not a checkpoint")
+        try assertReadFails(Array(good.prefix(14)), .truncated, containing: "truncated")
+        try assertReadFails(Array(good.prefix(200)), .truncated, containing: "truncated")
+        try assertReadFails(Array(good.dropLast(1)), .truncated, containing: "truncated")
+        try assertReadFails(good + [0], .sizeMismatch, containing: "more than")
+        var version = good
+        version[8] = 2
+        try assertReadFails(version, .unsupported, containing: "version 2, expected 1")
+        var flipped = good
+        flipped[good.count - 100] ^= 0x10  // inside Adam's v
+        try assertReadFails(flipped, .checksumMismatch, containing: "checksum mismatch")
+        var header = good
+        header[17] ^= 0x01  // damages the JSON itself
+        try assertReadFails(header, .corrupt, containing: "header")
+    }
+
+    func testArraysOfTheWrongSizeForTheConfig() throws {
+        var c = try trainedCheckpoint()
+        c.config.hiddenSizes = [10, 5]  // the arrays are for [10, 6]
+        try assertReadFails(try c.encoded(), .sizeMismatch, containing: "needs \(ParameterLayout(config: c.config).count)")
+        c.adamV.removeLast()
+        XCTAssertThrowsError(try c.encoded())
+        // A model refuses a checkpoint of another config.
+        let model = try VAE(config: config, seed: 1)
+        var other = try trainedCheckpoint()
+        other.config.latentSize = 4
+        XCTAssertThrowsError(try model.restore(from: other))
+    }
+
+    func testResumingGivesTheSameBytesAsAnUninterruptedRun() throws {
+        let dir = try makeScratchDirectory(self)
+        // Uninterrupted: 11 steps.
+        let a = try VAE(config: config, seed: 4, batchCapacity: 8, mcSamples: 2, learningRate: 3e-3)
+        var rngA = SeededRandom(seed: 5)
+        run(a, &rngA, steps: 0 ..< 11)
+        // Interrupted after 4 steps, saved, read back into a fresh model and generator, continued.
+        let b = try VAE(config: config, seed: 4, batchCapacity: 8, mcSamples: 2, learningRate: 3e-3)
+        var rngB = SeededRandom(seed: 5)
+        run(b, &rngB, steps: 0 ..< 4)
+        try b.checkpoint(training: settings, epoch: 0, examplesSeen: 32, rng: rngB, dataIdentity: "d").write(to: dir + "/k.ckpt")
+        let saved = try Checkpoint.read(from: dir + "/k.ckpt")
+        let c = try VAE(checkpoint: saved)
+        var rngC = try XCTUnwrap(SeededRandom(state: saved.rngState))
+        XCTAssertEqual(c.mcSamples, 2)
+        run(c, &rngC, steps: 4 ..< 11)
+        XCTAssertEqual(c.parameterBytes, a.parameterBytes)
+        XCTAssertEqual(Array(c.adamM).map(\.bitPattern), Array(a.adamM).map(\.bitPattern))
+        XCTAssertEqual(Array(c.adamV).map(\.bitPattern), Array(a.adamV).map(\.bitPattern))
+        XCTAssertEqual(c.optimizer, a.optimizer)
+        XCTAssertEqual(rngC, rngA)
+        // And the interruption itself changed nothing: without resuming, b continues the same way.
+        run(b, &rngB, steps: 4 ..< 11)
+        XCTAssertEqual(b.parameterBytes, a.parameterBytes)
+    }
+}
