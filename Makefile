@@ -23,7 +23,8 @@ VERSION := $(shell sed -n 's/.*current = "\(.*\)".*/\1/p' Sources/VAEData/Versio
 THREADS ?= 2
 
 hash = $(shell printf '%s' '$(1)' | sha256sum | cut -c1-10)
-ART := artifacts/$(PIPELINE)
+ARTIFACTS ?= artifacts
+ART := $(ARTIFACTS)/$(PIPELINE)
 INGEST_ID := $(call hash,ingest $(VERSION) $(INGEST_ARGS) $(INGEST_OPTS))
 TRAIN_ID := $(call hash,train $(VERSION) $(INGEST_ID) $(TRAIN_OPTS))
 EMBED_ID := $(call hash,embed $(VERSION) $(TRAIN_ID) $(EMBED_OPTS))

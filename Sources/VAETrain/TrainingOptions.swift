@@ -22,7 +22,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var beta: Double = 1
     /// Epochs over which beta rises linearly from 0 (0: no warm-up).
     public var klWarmupEpochs: Int = 0
-    public var learningRate: Float = 1e-3
+    public var learningRate: Double = 1e-3
     public var batchSize: Int = 128
     public var epochs: Int = 10
     public var seed: UInt64 = 1
