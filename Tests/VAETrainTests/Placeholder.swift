@@ -1,2 +1,0 @@
-import XCTest
-final class VAETrainTestsPlaceholder: XCTestCase { func testNothingYet() {} }

@@ -1,0 +1,239 @@
+import Foundation
+import TestSupport
+@testable import VAEData
+import VAEModel
+import XCTest
+@testable import VAETrain
+
+final class TrainerTests: XCTestCase {
+    /// A synthetic shard artifact: 12x12 shapes, 300 train and 60 test examples in shards of 50.
+    private func makeData(_ dir: String, train: Int = 300, seed: UInt64 = 1) throws -> String {
+        let out = dir + "/shards-\(seed)"
+        _ = try ArtifactWriter.write(
+            SyntheticShapes.input(train: train, test: 60, size: 12, seed: seed),
+            parameters: IngestParameters(shardSize: 50, level: 1), to: out, force: false)
+        return out
+    }
+
+    private func smallOptions(epochs: Int = 2) -> TrainingOptions {
+        var o = TrainingOptions()
+        o.hiddenSizes = [16]
+        o.latentSize = 3
+        o.batchSize = 16
+        o.epochs = epochs
+        o.learningRate = 3e-3
+        o.checkpointEvery = 5
+        o.shuffleWindow = 2
+        return o
+    }
+
+    private func train(_ data: String?, _ run: String, _ options: TrainingOptions?, resume: Bool = false, force: Bool = false,
+                       stopAfter: Int? = nil, warnings: WarningLog? = nil) throws -> RunSummary {
+        var request = TrainRequest(data: data, runDirectory: run, options: options)
+        request.resume = resume
+        request.force = force
+        request.threads = 1
+        request.stopAfterStep = stopAfter
+        let log = warnings ?? WarningLog()
+        return try Trainer(request, progress: ProgressReporter(style: .quiet) { _ in }, warn: { log.lines.append($0) }, stop: StopRequest()).train()
+    }
+
+    final class WarningLog { var lines = [String]() }
+
+    func testLossFallsAndFilesAreWritten() throws {
+        let dir = try makeScratchDirectory(self)
+        let summary = try train(try makeData(dir), dir + "/run", smallOptions(epochs: 4))
+        let rows = try String(contentsOfFile: dir + "/run/metrics.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(rows.count, 5)
+        XCTAssertEqual(String(rows[0]), EpochMetrics.header)
+        let first = Double(rows[1].split(separator: ",")[2])!, last = Double(rows[4].split(separator: ",")[2])!
+        XCTAssertLessThan(last, first * 0.9, "train loss \(first) -> \(last)")
+        XCTAssertEqual(summary.steps, 4 * 19)  // ceil(300 / 16) steps per epoch
+        XCTAssertEqual(summary.epochSeconds.count, 4)
+        XCTAssertEqual(summary.testNegElbo, summary.testRecon + summary.testKl, accuracy: 1e-6)
+        for name in ["config.json", "metrics.csv", "summary.json", "model.ckpt"] {
+            XCTAssertTrue(FileIO.exists(dir + "/run/" + name), name)
+        }
+        XCTAssertEqual(RunDirectory(dir + "/run").listCheckpoints().count, 3, "the newest three are kept")
+        let model = try Checkpoint.read(from: dir + "/run/model.ckpt")
+        XCTAssertEqual(model.epoch, 4)
+        XCTAssertEqual(model.examplesSeen, 0)
+        XCTAssertEqual(model.config.inputSize, 144)
+    }
+
+    func testSameSeedGivesIdenticalCheckpointsAndAnotherSeedDoesNot() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        _ = try train(data, dir + "/a", smallOptions())
+        _ = try train(data, dir + "/b", smallOptions())
+        var other = smallOptions()
+        other.seed = 2
+        _ = try train(data, dir + "/c", other)
+        let a = try FileIO.read(dir + "/a/model.ckpt")
+        XCTAssertEqual(a, try FileIO.read(dir + "/b/model.ckpt"))
+        XCTAssertNotEqual(a, try FileIO.read(dir + "/c/model.ckpt"))
+    }
+
+    func testStoppedAndResumedRunEndsIdenticalToAnUninterruptedOne() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        var options = smallOptions(epochs: 3)
+        options.binarize = .dynamic
+        options.mcSamples = 2
+        options.klWarmupEpochs = 2
+        _ = try train(data, dir + "/whole", options)
+        // Stop mid-epoch (step 23 is inside epoch 2, between periodic checkpoints), then twice more.
+        for (stop, resume) in [(23, false), (31, true), (57, true)] {
+            XCTAssertThrowsError(try train(resume ? nil : data, dir + "/parts", resume ? nil : options, resume: resume, stopAfter: stop)) {
+                XCTAssertEqual($0 as? TrainError, .interrupted(step: stop, checkpoint: RunDirectory(dir + "/parts").checkpoint(step: stop)))
+            }
+        }
+        _ = try train(nil, dir + "/parts", nil, resume: true)
+        XCTAssertEqual(try FileIO.read(dir + "/whole/model.ckpt"), try FileIO.read(dir + "/parts/model.ckpt"))
+        func metrics(_ run: String) throws -> [[Substring]] {
+            try String(contentsOfFile: dir + "/" + run + "/metrics.csv", encoding: .utf8).split(separator: "\n")
+                .map { Array($0.split(separator: ",")[0...7]) }
+        }
+        XCTAssertEqual(try metrics("whole"), try metrics("parts"), "the same losses per epoch")
+    }
+
+    func testResumeSkipsACorruptNewestCheckpointWithAWarning() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        _ = try train(data, dir + "/whole", smallOptions())
+        XCTAssertThrowsError(try train(data, dir + "/run", smallOptions(), stopAfter: 12))
+        let newest = RunDirectory(dir + "/run").listCheckpoints()[0]
+        var bytes = try FileIO.read(newest)
+        bytes[bytes.count / 2] ^= 0xFF
+        try AtomicFile.write(bytes, to: newest)
+        let log = WarningLog()
+        _ = try train(nil, dir + "/run", nil, resume: true, warnings: log)
+        XCTAssertEqual(log.lines.count, 1)
+        XCTAssertTrue(log.lines[0].contains(newest), log.lines[0])
+        XCTAssertEqual(try FileIO.read(dir + "/whole/model.ckpt"), try FileIO.read(dir + "/run/model.ckpt"))
+    }
+
+    func testAnEpochVisitsEveryExampleOnceInAnOrderThatDependsOnTheEpoch() throws {
+        let shards = (0..<7).map { ShardInfo(file: "s\($0)", records: 10 + $0, firstRecord: 0, rawBytes: 0, fileBytes: 0, payloadCrc32: 0, fileCrc32: 0) }
+        let plans = (0..<2).map { EpochPlan(shards: shards, window: 3, seed: 5, epoch: $0) }
+        for plan in plans {
+            XCTAssertEqual(plan.windows.flatMap { $0 }.sorted(), Array(0..<7))
+            XCTAssertEqual(plan.windows.map { $0.count }, [3, 3, 1])
+            for w in plan.windows.indices {
+                XCTAssertEqual(plan.exampleOrder(window: w).sorted(), Array(0..<plan.windowCounts[w]))
+            }
+        }
+        XCTAssertNotEqual(plans[0].windows, plans[1].windows as [[Int]])
+        XCTAssertEqual(EpochPlan(shards: shards, window: 3, seed: 5, epoch: 1).exampleOrder(window: 0), plans[1].exampleOrder(window: 0))
+    }
+
+    func testKLWarmupRampsBeta() {
+        var o = TrainingOptions()
+        o.beta = 2
+        o.klWarmupEpochs = 4
+        XCTAssertEqual((0..<6).map { o.beta(atEpoch: $0) }, [0.5, 1, 1.5, 2, 2, 2])
+        o.klWarmupEpochs = 0
+        XCTAssertEqual(o.beta(atEpoch: 0), 2)
+    }
+
+    // MARK: Bad input
+
+    func testExistingRunNeedsResumeOrForce() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        _ = try train(data, dir + "/run", smallOptions(epochs: 1))
+        let before = try FileIO.read(dir + "/run/model.ckpt")
+        XCTAssertThrowsError(try train(data, dir + "/run", smallOptions(epochs: 1))) {
+            guard case .runDirectory(_, let problem)? = $0 as? TrainError else { return XCTFail("\($0)") }
+            XCTAssertTrue(problem.contains("--resume"))
+        }
+        XCTAssertEqual(try FileIO.read(dir + "/run/model.ckpt"), before, "untouched")
+        XCTAssertNoThrow(try train(data, dir + "/run", smallOptions(epochs: 1), force: true))
+    }
+
+    func testResumeAgainstOtherDataOrOtherSettingsIsAnError() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        let other = try makeData(dir, seed: 9)
+        XCTAssertThrowsError(try train(data, dir + "/run", smallOptions(), stopAfter: 6))
+        XCTAssertThrowsError(try train(other, dir + "/run", nil, resume: true)) {
+            guard case .mismatch(_, let problem)? = $0 as? TrainError else { return XCTFail("\($0)") }
+            XCTAssertTrue(problem.contains("not the data"), problem)
+        }
+        var changed = smallOptions()
+        changed.latentSize = 4
+        XCTAssertThrowsError(try train(nil, dir + "/run", changed, resume: true)) {
+            guard case .mismatch? = $0 as? TrainError else { return XCTFail("\($0)") }
+        }
+    }
+
+    func testResumeWithOnlyBrokenCheckpointsIsAnError() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        XCTAssertThrowsError(try train(data, dir + "/run", smallOptions(), stopAfter: 6))
+        for path in RunDirectory(dir + "/run").listCheckpoints() {
+            try AtomicFile.write(Array(try FileIO.read(path).prefix(100)), to: path)
+        }
+        let log = WarningLog()
+        XCTAssertThrowsError(try train(nil, dir + "/run", nil, resume: true, warnings: log)) {
+            XCTAssertTrue(String(describing: $0).contains("no valid checkpoint"), "\($0)")
+        }
+        XCTAssertEqual(log.lines.count, 2)
+    }
+
+    func testCorruptShardIsReportedByName() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        let path = data + "/train-00003.shard"
+        var bytes = try FileIO.read(path)
+        bytes[200] ^= 1
+        try AtomicFile.write(bytes, to: path)
+        XCTAssertThrowsError(try train(data, dir + "/run", smallOptions())) {
+            XCTAssertEqual(($0 as? DataError)?.kind, .checksumMismatch)
+            XCTAssertTrue(String(describing: $0).contains("train-00003.shard"))
+        }
+        XCTAssertThrowsError(try train(dir + "/nothing", dir + "/run2", smallOptions())) {
+            XCTAssertEqual(($0 as? DataError)?.kind, .missingFile)
+        }
+    }
+
+    func testOptionsOutOfRange() {
+        let cases: [(inout TrainingOptions) -> Void] = [
+            { $0.batchSize = 0 }, { $0.latentSize = 0 }, { $0.hiddenSizes = [16, 0] }, { $0.epochs = 0 },
+            { $0.learningRate = -1 }, { $0.mcSamples = 0 }, { $0.iwaeSamples = 5 },
+            { $0.likelihood = .gaussianFixed(sigma: 0) }, { $0.binarize = .dynamic; $0.likelihood = .gaussianLearned },
+        ]
+        for (i, change) in cases.enumerated() {
+            var o = smallOptions()
+            change(&o)
+            XCTAssertThrowsError(try o.validate(), "case \(i)") {
+                guard case .invalidOption? = $0 as? TrainError else { return XCTFail("case \(i): \($0)") }
+            }
+        }
+    }
+
+    func testABatchLargerThanTheDataIsFine() throws {
+        let dir = try makeScratchDirectory(self)
+        var options = smallOptions(epochs: 1)
+        options.batchSize = 1000
+        let summary = try train(try makeData(dir), dir + "/run", options)
+        XCTAssertEqual(summary.steps, 1)
+        XCTAssertTrue(summary.testNegElbo.isFinite)
+    }
+
+    func testNonFiniteLossStopsWithTheStepAndKeepsTheLastCheckpoint() throws {
+        let dir = try makeScratchDirectory(self)
+        var options = smallOptions()
+        options.learningRate = 1e30
+        XCTAssertThrowsError(try train(try makeData(dir), dir + "/run", options)) {
+            guard case .nonFinite(let step, _)? = $0 as? TrainError else { return XCTFail("\($0)") }
+            XCTAssertGreaterThan(step, 0)
+            XCTAssertTrue(String(describing: $0).contains("step \(step)"))
+        }
+        XCTAssertFalse(FileIO.exists(dir + "/run/model.ckpt"))
+        for path in RunDirectory(dir + "/run").listCheckpoints() {
+            let checkpoint = try Checkpoint.read(from: path)
+            XCTAssertTrue(checkpoint.parameters.allSatisfy(\.isFinite), "\(path) holds only finite parameters")
+        }
+    }
+}
