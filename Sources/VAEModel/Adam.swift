@@ -1,6 +1,7 @@
 // Adam (Kingma & Ba, 2015) exactly as PyTorch's torch.optim.Adam with its defaults, as one loop
 // over the flat parameter memory. Gradients, first and second moments share the parameters'
 // layout, so one index walks all four arrays.
+import Dispatch
 import Foundation
 
 /// Adam's hyperparameters and step count, with PyTorch's defaults.
@@ -32,34 +33,60 @@ public struct Adam: Codable, Equatable, Sendable {
     }
 
     /// One Adam update of `count` parameters from their gradients, then sets the gradients to zero
-    /// (so backward can always add into them).
+    /// (so backward can always add into them). The loop is memory-bound (7 streams over 4P
+    /// Floats); with `threads` > 1 it is split into that many contiguous ranges run in parallel,
+    /// which changes no result (every element's arithmetic is the same).
     /// - Parameters: p, g, m, v: (count) each, the parameters, gradients and the two moments.
     public mutating func update(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafeMutablePointer<Float>,
-                                m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int) {
+                                m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int,
+                                threads: Int = 1) {
         step += 1
         let t = Double(step)
-        let b1 = beta1, b2 = beta2
-        let stepSize = Float(learningRate / (1 - Foundation.pow(b1, t)))
-        let correction2 = Float((1 - Foundation.pow(b2, t)).squareRoot())
-        let oneMinusB1 = Float(1 - b1), oneMinusB2 = Float(1 - b2)
-        let beta2 = Float(self.beta2), eps = Float(epsilon)
-        // Sixteen lanes at a time (the scalar loop does not vectorize), the same arithmetic per lane.
+        let k = Constants(stepSize: Float(learningRate / (1 - Foundation.pow(beta1, t))),
+                          correction2: Float((1 - Foundation.pow(beta2, t)).squareRoot()),
+                          oneMinusB1: Float(1 - beta1), oneMinusB2: Float(1 - beta2),
+                          beta2: Float(beta2), eps: Float(epsilon))
+        let memory = Memory(p: p, g: g, m: m, v: v)
+        let parts = count < 1 << 16 ? 1 : max(1, min(threads, 8))
+        if parts == 1 {
+            Adam.update(memory, 0, count, k)
+        } else {
+            let chunk = (count / parts + 15) / 16 * 16
+            DispatchQueue.concurrentPerform(iterations: parts) { i in
+                Adam.update(memory, min(i * chunk, count), min((i + 1) * chunk, count), k)
+            }
+        }
+    }
+
+    /// The Float scalars of one step, derived in Double.
+    struct Constants: Sendable {
+        let stepSize, correction2, oneMinusB1, oneMinusB2, beta2, eps: Float
+    }
+
+    /// The four arrays, handed to worker threads (each touches a disjoint range).
+    struct Memory: @unchecked Sendable {
+        let p, g, m, v: UnsafeMutablePointer<Float>
+    }
+
+    /// The update of elements lo ..< hi, sixteen lanes at a time (a scalar loop does not vectorize).
+    private static func update(_ a: Memory, _ lo: Int, _ hi: Int, _ k: Constants) {
+        let p = a.p, g = a.g, m = a.m, v = a.v
         @inline(__always)
         func lanes(_ p: Float16x, _ g: Float16x, _ m: Float16x, _ v: Float16x) -> (p: Float16x, m: Float16x, v: Float16x) {
-            let m1 = m + oneMinusB1 * (g - m)
-            let v1 = v * beta2 + oneMinusB2 * g * g
-            let p1 = p - stepSize * m1 / (v1.squareRoot() / correction2 + eps)
+            let m1 = m + k.oneMinusB1 * (g - m)
+            let v1 = v * k.beta2 + k.oneMinusB2 * g * g
+            let p1 = p - k.stepSize * m1 / (v1.squareRoot() / k.correction2 + k.eps)
             return (p1, m1, v1)
         }
-        var i = 0
+        var i = lo
         let zero = Float16x(repeating: 0)
-        while i + 16 <= count {
+        while i + 16 <= hi {
             let r = lanes(load16(p + i), load16(g + i), load16(m + i), load16(v + i))
             store16(r.p, p + i); store16(r.m, m + i); store16(r.v, v + i); store16(zero, g + i)
             i += 16
         }
-        if i < count {
-            let n = count - i
+        if i < hi {
+            let n = hi - i
             let r = lanes(load16(p + i, count: n, pad: 0), load16(g + i, count: n, pad: 0),
                           load16(m + i, count: n, pad: 0), load16(v + i, count: n, pad: 0))
             store16(r.p, p + i, count: n); store16(r.m, m + i, count: n); store16(r.v, v + i, count: n)

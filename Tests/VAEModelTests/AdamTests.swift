@@ -45,6 +45,23 @@ final class AdamTests: XCTestCase {
         XCTAssertEqual(p[2], 1, "a zero gradient does not move the parameter")
     }
 
+    func testThreadedUpdateIsBitIdenticalToSingleThreaded() {
+        let n = 100_003  // above the threading threshold, with a ragged end
+        let p0 = TestData.uniform(n, seed: 1), g0 = TestData.normals(n, seed: 2)
+        func run(threads: Int) -> [Float] {
+            var p = p0, m = [Float](repeating: 0, count: n), v = m
+            var adam = Adam()
+            for _ in 0 ..< 3 {
+                var g = g0
+                adam.update(parameters: &p, gradients: &g, m: &m, v: &v, count: n, threads: threads)
+            }
+            return p + m + v
+        }
+        let single = run(threads: 1), threaded = run(threads: 3)
+        XCTAssertEqual(single.map(\.bitPattern), threaded.map(\.bitPattern))
+        XCTAssertNotEqual(single.prefix(n), p0[...])
+    }
+
     func testDefaultsArePyTorchs() {
         let adam = Adam()
         XCTAssertEqual(adam.learningRate, 1e-3)
