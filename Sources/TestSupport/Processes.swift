@@ -31,7 +31,7 @@ public func launch(_ path: String, _ arguments: [String]) throws -> (Process, Pi
 }
 
 /// Runs `path` with `arguments` to its end.
-public func run(_ path: String, _ arguments: [String]) throws -> ProcessResult {
+public func runTool(_ path: String, _ arguments: [String]) throws -> ProcessResult {
     let (process, out, err) = try launch(path, arguments)
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()

@@ -9,8 +9,11 @@ public enum IngestSources {
         public var labels: String?
         public var testImages: String?
         public var testLabels: String?
+        /// Labels must be below this; they are named "0", "1", ...
+        public var classes: Int
 
-        public init(images: String, labels: String?, testImages: String?, testLabels: String?) {
+        public init(images: String, labels: String?, testImages: String?, testLabels: String?, classes: Int = 10) {
+            self.classes = classes
             self.images = images
             self.labels = labels
             self.testImages = testImages
@@ -18,8 +21,8 @@ public enum IngestSources {
         }
     }
 
-    /// Reads IDX files. Labels, where given, are the digits 0 to (largest label), named "0", "1", ...
-    /// (at least ten classes, as in MNIST and Fashion-MNIST).
+    /// Reads IDX files. Labels, where given, must be below `paths.classes` (10 for MNIST and
+    /// Fashion-MNIST) and are named "0", "1", ...
     public static func idx(_ paths: IDXPaths) throws -> IngestInput {
         if (paths.testImages == nil) != (paths.testLabels == nil) && paths.labels != nil {
             throw DataError(.invalidArgument, paths.testImages ?? paths.testLabels!, "--test-images and --test-labels go together when the data is labelled")
@@ -44,12 +47,7 @@ public enum IngestSources {
                 testLabels = try IDX.readLabels(labels)
             }
         }
-        var labelNames: [String]?
-        if let trainLabels {
-            let largest = Int(max(trainLabels.max() ?? 0, testLabels?.max() ?? 0))
-            let classes = max(10, largest + 1)
-            labelNames = (0..<classes).map(String.init)
-        }
+        let labelNames = trainLabels.map { _ in (0..<paths.classes).map(String.init) }
         let labelledTrain = try trainLabels.map {
             try IDX.labelled(train, labels: $0, classCount: labelNames!.count, imagesPath: paths.images, labelsPath: paths.labels!)
         } ?? train

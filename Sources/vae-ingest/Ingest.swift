@@ -60,11 +60,19 @@ struct IDXCommand: ParsableCommand {
     @Option(help: "Test labels (idx1).")
     var testLabels: String?
 
+    @Option(help: "Number of classes: labels must be below it (10 for MNIST and Fashion-MNIST).")
+    var classes = 10
+
     @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard (1...256).contains(classes) else { throw ValidationError("--classes must be 1 to 256") }
+    }
 
     func run() throws {
         try reportingErrors("vae-ingest") {
-            let paths = IngestSources.IDXPaths(images: images, labels: labels, testImages: testImages, testLabels: testLabels)
+            let paths = IngestSources.IDXPaths(
+                images: images, labels: labels, testImages: testImages, testLabels: testLabels, classes: classes)
             try output.write(try IngestSources.idx(paths))
         }
     }
