@@ -125,8 +125,9 @@ public enum Embedding {
                 while start < block.count {
                     let b = min(batch, block.count - start)
                     block.pixels.withUnsafeBufferPointer { pixels in
-                        let source = pixels.baseAddress! + start * d
-                        for i in 0..<(b * d) { x[i] = Float(source[i]) * (1 / 255 as Float) }
+                        x.withUnsafeMutableBufferPointer {
+                            Intensity.convert(pixels.baseAddress! + start * d, into: $0.baseAddress!, count: b * d)
+                        }
                     }
                     model.encode(batch: x, count: b, mu: &mu, logvar: &logvar)
                     for i in 0..<b {

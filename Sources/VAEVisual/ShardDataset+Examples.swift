@@ -45,7 +45,7 @@ public struct Examples: Equatable, Sendable {
 
     public var count: Int { labels.count }
 
-    /// The pixels as model inputs in [0, 1]: byte / 255.
+    /// The pixels as model inputs in [0, 1] (see `Intensity`).
     /// - Returns: (N, P).
-    public var intensities: [Float] { pixels.map { Float($0) / 255 } }
+    public var intensities: [Float] { pixels.map { Intensity.table[Int($0)] } }
 }
