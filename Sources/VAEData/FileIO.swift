@@ -74,6 +74,56 @@ public enum FileIO {
     }
 }
 
+extension FileIO {
+    /// A file read piece by piece.
+    public final class Reader {
+        public let path: String
+        public let size: Int
+        private let fd: Int32
+
+        public init(_ path: String) throws {
+            guard FileIO.exists(path) else { throw DataError(.missingFile, path, "no such file") }
+            if FileIO.isDirectory(path) { throw DataError(.io, path, "is a directory, expected a file") }
+            fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw DataError(.io, path, "cannot open for reading: \(String(cString: strerror(errno)))")
+            }
+            var status = stat()
+            fstat(fd, &status)
+            self.path = path
+            size = Int(status.st_size)
+            if size == 0 {
+                close(fd)
+                throw DataError(.emptyFile, path, "file is empty")
+            }
+        }
+
+        deinit { close(fd) }
+
+        /// The next piece of at most `count` bytes; empty at the end of the file.
+        public func read(upTo count: Int) throws -> ArraySlice<UInt8> {
+            var bytes = [UInt8](repeating: 0, count: count)
+            let got = try bytes.withUnsafeMutableBytes { buffer -> Int in
+                while true {
+                    let n = Foundation.read(fd, buffer.baseAddress!, count)
+                    if n >= 0 { return n }
+                    if errno != EINTR { throw DataError(.io, path, "read failed: \(String(cString: strerror(errno)))") }
+                }
+            }
+            return bytes[0..<got]
+        }
+
+        /// The last `count` bytes (or the whole file if it is shorter), without moving the position.
+        public func tail(_ count: Int) throws -> ArraySlice<UInt8> {
+            let n = min(count, size)
+            var bytes = [UInt8](repeating: 0, count: n)
+            let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, n, off_t(size - n)) }
+            guard got == n else { throw DataError(.io, path, "read failed") }
+            return bytes[...]
+        }
+    }
+}
+
 /// Writes a file under a temporary name beside its destination, flushes it to disk and renames it
 /// into place.
 public enum AtomicFile {

@@ -13,17 +13,19 @@ public enum IDX {
 
     /// Reads an idx3-ubyte images file (raw or gzipped): count × rows × columns bytes; labels nil.
     public static func readImages(_ path: String) throws -> ImageSet {
-        let bytes = try contents(path)
+        var bytes = try contents(path)
         let header = try parseHeader(bytes, path: path, dimensions: 3, what: "images (count x rows x columns)")
         let dims = header.dimensions
-        return ImageSet(height: dims[1], width: dims[2], pixels: Array(bytes[header.dataOffset...]), labels: nil)
+        bytes.removeFirst(header.dataOffset)  // in place: no second copy of a large file
+        return ImageSet(height: dims[1], width: dims[2], pixels: bytes, labels: nil)
     }
 
     /// Reads an idx1-ubyte labels file (raw or gzipped): one byte per example.
     public static func readLabels(_ path: String) throws -> [UInt8] {
-        let bytes = try contents(path)
+        var bytes = try contents(path)
         let header = try parseHeader(bytes, path: path, dimensions: 1, what: "labels (count)")
-        return Array(bytes[header.dataOffset...])
+        bytes.removeFirst(header.dataOffset)
+        return bytes
     }
 
     /// Reads an images file and a labels file and pairs them (see `labelled`).
@@ -58,13 +60,14 @@ public enum IDX {
 
     /// The file's bytes, gunzipped when they start with the gzip magic 1f 8b.
     static func contents(_ path: String) throws -> [UInt8] {
-        let bytes = try FileIO.read(path)
-        if bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b {
-            let inflated = try Zlib.gunzip(bytes, limit: gunzipLimit, path: path)
+        let head = try FileIO.Reader(path).read(upTo: 2)
+        if head.count == 2 && head.first == 0x1f && head.last == 0x8b {
+            // Streamed from the file: only the inflated bytes are held whole.
+            let inflated = try Zlib.gunzip(file: path, limit: gunzipLimit)
             if inflated.isEmpty { throw DataError(.emptyFile, path, "the gzip stream holds no data") }
             return inflated
         }
-        return bytes
+        return try FileIO.read(path)
     }
 
     struct Header {

@@ -85,12 +85,16 @@ public enum IngestSources {
             labelNames: train.labelNames, source: SourceInfo(kind: "png", inputs: inputs))
     }
 
-    /// A file's size and SHA-256, read in chunks.
+    /// A file's size and SHA-256, read in pieces.
     static func describe(_ role: String, _ path: String) throws -> InputFile {
         var hasher = SHA256()
-        let bytes = try FileIO.read(path)
-        hasher.update(bytes)
-        return InputFile(role: role, path: path, bytes: bytes.count, sha256: SHA256.hexString(hasher.finalize()))
+        let file = try FileIO.Reader(path)
+        while true {
+            let piece = try file.read(upTo: 1 << 20)
+            if piece.isEmpty { break }
+            piece.withUnsafeBytes { hasher.update($0) }
+        }
+        return InputFile(role: role, path: path, bytes: file.size, sha256: SHA256.hexString(hasher.finalize()))
     }
 
     /// A folder's identity: SHA-256 over each file's path relative to the folder, a NUL byte, the

@@ -88,46 +88,70 @@ public enum Zlib {
         }
     }
 
-    /// Inflates a whole gzip (or zlib) stream of unknown size, refusing to grow past `limit` bytes.
+    /// Inflates a whole gzip (or zlib) stream held in memory, refusing to grow past `limit` bytes.
     /// A stream that ends early is reported as truncated.
     public static func gunzip(_ input: [UInt8], limit: Int, path: String) throws -> [UInt8] {
+        var done = false
+        return try gunzip(limit: limit, sizeHint: gzipSize(trailer: input.suffix(4), total: input.count), path: path) {
+            defer { done = true }
+            return done ? [] : input[...]
+        }
+    }
+
+    /// Inflates a gzip (or zlib) file read in 1 MiB pieces, so that only the output is held whole.
+    public static func gunzip(file path: String, limit: Int) throws -> [UInt8] {
+        let file = try FileIO.Reader(path)
+        let hint = gzipSize(trailer: try file.tail(4), total: file.size)
+        return try gunzip(limit: limit, sizeHint: hint, path: path) { try file.read(upTo: 1 << 20) }
+    }
+
+    /// A gzip file's last 4 bytes hold its uncompressed size modulo 2^32: the size to reserve.
+    private static func gzipSize(trailer: ArraySlice<UInt8>, total: Int) -> Int? {
+        guard total >= 18, trailer.count == 4 else { return nil }
+        let t = Array(trailer)
+        return Int(t[0]) | Int(t[1]) << 8 | Int(t[2]) << 16 | Int(t[3]) << 24
+    }
+
+    /// Inflates the pieces `next` hands out (an empty piece: the input is over).
+    private static func gunzip(
+        limit: Int, sizeHint: Int?, path: String, next: () throws -> ArraySlice<UInt8>
+    ) throws -> [UInt8] {
         var stream = z_stream()
         guard vae_inflateInit_auto(&stream) == Z_OK else {
             throw DataError(.io, path, "cannot start inflate")
         }
         defer { inflateEnd(&stream) }
         var output = [UInt8]()
-        // A gzip file ends with its uncompressed size modulo 2^32: reserve that much (within the
-        // limit) so the output is not regrown and copied while it fills.
-        if input.count >= 18 && input[0] == 0x1f && input[1] == 0x8b {
-            let n = input.count
-            let isize = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
-            output.reserveCapacity(min(isize, limit))
-        }
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        if let sizeHint { output.reserveCapacity(min(sizeHint, limit)) }
+        var chunk = [UInt8](repeating: 0, count: 1 << 18)
         var status: Int32 = Z_OK
-        try input.withUnsafeBytes { inp in
-            stream.next_in = UnsafeMutablePointer(mutating: inp.baseAddress?.assumingMemoryBound(to: Bytef.self))
-            stream.avail_in = uInt(inp.count)
-            repeat {
-                let produced: Int = chunk.withUnsafeMutableBytes { out in
-                    stream.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                    stream.avail_out = uInt(out.count)
-                    status = inflate(&stream, Z_NO_FLUSH)
-                    return out.count - Int(stream.avail_out)
-                }
-                if status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR {
-                    let message = stream.msg.map { String(cString: $0) } ?? "status \(status)"
-                    throw DataError(.corrupt, path, "gzip data is corrupt (\(message))")
-                }
-                if output.count + produced > limit {
-                    throw DataError(.tooLarge, path, "decompresses to more than \(limit) bytes")
-                }
-                output.append(contentsOf: chunk[0..<produced])
-                if status == Z_BUF_ERROR || (produced == 0 && stream.avail_in == 0 && status != Z_STREAM_END) {
-                    throw DataError(.truncated, path, "gzip stream ends early (truncated file)")
-                }
-            } while status != Z_STREAM_END
+        var inputOver = false
+        while status != Z_STREAM_END {
+            let piece = try next()
+            if piece.isEmpty { inputOver = true }
+            try piece.withUnsafeBytes { inp in
+                stream.next_in = UnsafeMutablePointer(mutating: inp.baseAddress?.assumingMemoryBound(to: Bytef.self))
+                stream.avail_in = uInt(inp.count)
+                repeat {
+                    let produced: Int = chunk.withUnsafeMutableBytes { out in
+                        stream.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                        stream.avail_out = uInt(out.count)
+                        status = inflate(&stream, Z_NO_FLUSH)
+                        return out.count - Int(stream.avail_out)
+                    }
+                    if status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR {
+                        let message = stream.msg.map { String(cString: $0) } ?? "status \(status)"
+                        throw DataError(.corrupt, path, "gzip data is corrupt (\(message))")
+                    }
+                    if output.count + produced > limit {
+                        throw DataError(.tooLarge, path, "decompresses to more than \(limit) bytes")
+                    }
+                    output.append(contentsOf: chunk[0..<produced])
+                } while status != Z_STREAM_END && (stream.avail_in > 0 || stream.avail_out == 0)
+            }
+            if inputOver && status != Z_STREAM_END {
+                throw DataError(.truncated, path, "gzip stream ends early (truncated file)")
+            }
         }
         return output
     }
