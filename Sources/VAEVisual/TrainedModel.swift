@@ -24,13 +24,6 @@ public struct TrainedModel {
         recordedShape = try Self.shape(in: checkpoint.metadata, path: path)
     }
 
-    /// The model built from a checkpoint already in memory (for tests).
-    public init(checkpoint: Checkpoint, path: String, batchCapacity: Int = 1024) throws {
-        self.path = path
-        model = try VAE(checkpoint: checkpoint, batchCapacity: batchCapacity)
-        recordedShape = try Self.shape(in: checkpoint.metadata, path: path)
-    }
-
     /// The shape recorded under "image_height" and "image_width" in the metadata object, if both
     /// are there. - Throws: `DataError` when they are there but not positive integers.
     static func shape(in metadata: JSONValue, path: String) throws -> ImageShape? {
