@@ -43,9 +43,9 @@ public final class Trainer {
     private var model: VAE!
     private var state = LoopState()
     private var times = PhaseTimes()
+    /// The newest checkpoint submitted (written once `writer` is drained).
     private var lastCheckpoint: String?
-    /// 1/255 ... 255/255: byte to [0, 1] intensity.
-    private let intensity = (0...255).map { Float($0) / 255 }
+    private let writer = CheckpointWriter()
 
     /// Where the loop is: what a checkpoint must carry besides the model and Adam.
     struct LoopState: Equatable {
@@ -198,10 +198,7 @@ public final class Trainer {
                 while example >= starts[k + 1] { k += 1 }
                 let row = batch + filled * d
                 blocks[k].pixels.withUnsafeBufferPointer { pixels in
-                    let source = pixels.baseAddress! + (example - starts[k]) * d
-                    intensity.withUnsafeBufferPointer { table in
-                        for i in 0..<d { row[i] = table[Int(source[i])] }
-                    }
+                    Self.intensities(pixels.baseAddress! + (example - starts[k]) * d, into: row, count: d)
                 }
                 filled += 1
                 if filled == b {
@@ -233,6 +230,7 @@ public final class Trainer {
         let parts = model.trainStep(batch: batch, count: count, beta: beta, rng: &state.rng)
         times.compute += now() - start
         guard parts.total.isFinite, parts.reconstruction.isFinite, parts.kl.isFinite else {
+            try writer.drain()
             throw TrainError.nonFinite(step: model.optimizer.step, checkpoint: lastCheckpoint)
         }
         state.position += count
@@ -248,16 +246,26 @@ public final class Trainer {
         }
         if stop.isRequested || step == request.stopAfterStep {
             if lastCheckpoint != run.checkpoint(step: step) { try writeCheckpoint() }
+            try writer.drain()
             throw TrainError.interrupted(step: step, checkpoint: lastCheckpoint!)
         }
     }
 
+    /// Hands a copy of the state now to the background writer; old checkpoints are pruned once
+    /// the new one is on disk.
     private func writeCheckpoint() throws {
         let start = now()
+        // Never save an update that overflowed: the last checkpoint must be a good one.
+        guard model.parameters.allSatisfy({ $0.isFinite }) else {
+            try writer.drain()
+            throw TrainError.nonFinite(step: model.optimizer.step, checkpoint: lastCheckpoint)
+        }
         let path = run.checkpoint(step: model.optimizer.step)
-        try TrainingCheckpoint.capture(model: model, state: state, config: config).write(to: path)
+        let run = run, keep = options.keepCheckpoints
+        try writer.submit(TrainingCheckpoint.capture(model: model, state: state, config: config), to: path) {
+            run.prune(keep: keep)
+        }
         lastCheckpoint = path
-        run.prune(keep: options.keepCheckpoints)
         times.checkpoints += now() - start
     }
 
@@ -293,7 +301,7 @@ public final class Trainer {
             while offset < block.count && remaining > 0 {
                 let n = min(b, block.count - offset, remaining)
                 block.pixels.withUnsafeBufferPointer { pixels in
-                    for i in 0..<(n * d) { batch[i] = intensity[Int(pixels[offset * d + i])] }
+                    Self.intensities(pixels.baseAddress! + offset * d, into: batch, count: n * d)
                 }
                 try body(batch, n)
                 offset += n
@@ -325,11 +333,17 @@ public final class Trainer {
             examplesPerSecond: median > 0 ? Double(dataset.count(.train)) / median : 0,
             iwaeNll: iwae, iwaeK: iwae == nil ? nil : options.iwaeSamples, iwaeN: iwae == nil ? nil : options.iwaeExamples,
             phaseSeconds: times)
+        try writer.drain()
         try AtomicFile.write(try JSONCoding.encode(summary), to: run.summary)
         // The final model: the last checkpoint's bytes under the run's top level.
         let final = try TrainingCheckpoint.capture(model: model, state: state, config: config)
         try final.write(to: run.model)
         return summary
+    }
+
+    /// Pixels as [0, 1] intensities, x / 255 (a loop the compiler vectorizes).
+    private static func intensities(_ pixels: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { out[i] = Float(pixels[i]) / 255 }
     }
 
     private func now() -> Double {
