@@ -13,8 +13,11 @@ import Foundation
 /// p = p - lr / (1 - beta1^t) · m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 /// ```
 /// The hyperparameters are Doubles, like PyTorch's Python floats; the scalars derived from them
-/// (1 - beta1, lr / (1 - beta1^t), ...) are computed in Double and rounded to Float once, as
-/// PyTorch does when it applies a Python scalar to a float32 tensor. No weight decay, no amsgrad.
+/// (1 - beta1, lr / (1 - beta1^t), 1 / sqrt(1 - beta2^t)) are computed in Double and rounded to
+/// Float once, as PyTorch does when it applies a Python scalar to a float32 tensor. The loop
+/// multiplies by 1 / sqrt(1 - beta2^t) where PyTorch divides by its inverse, and takes the square
+/// root with `FastMath.sqrt` (within 2 ulp): the same formula, rounded slightly differently, for a
+/// loop that vectorizes. No weight decay, no amsgrad.
 public struct Adam: Codable, Equatable, Sendable {
     public var learningRate: Double
     public var beta1: Double
@@ -43,7 +46,7 @@ public struct Adam: Codable, Equatable, Sendable {
         step += 1
         let t = Double(step)
         let k = Constants(stepSize: Float(learningRate / (1 - Foundation.pow(beta1, t))),
-                          correction2: Float((1 - Foundation.pow(beta2, t)).squareRoot()),
+                          inverseCorrection2: Float(1 / (1 - Foundation.pow(beta2, t)).squareRoot()),
                           oneMinusB1: Float(1 - beta1), oneMinusB2: Float(1 - beta2),
                           beta2: Float(beta2), eps: Float(epsilon))
         let memory = Memory(p: p, g: g, m: m, v: v)
@@ -60,7 +63,7 @@ public struct Adam: Codable, Equatable, Sendable {
 
     /// The Float scalars of one step, derived in Double.
     struct Constants: Sendable {
-        let stepSize, correction2, oneMinusB1, oneMinusB2, beta2, eps: Float
+        let stepSize, inverseCorrection2, oneMinusB1, oneMinusB2, beta2, eps: Float
     }
 
     /// The four arrays, handed to worker threads (each touches a disjoint range).
@@ -75,7 +78,7 @@ public struct Adam: Codable, Equatable, Sendable {
         func lanes(_ p: Float16x, _ g: Float16x, _ m: Float16x, _ v: Float16x) -> (p: Float16x, m: Float16x, v: Float16x) {
             let m1 = m + k.oneMinusB1 * (g - m)
             let v1 = v * k.beta2 + k.oneMinusB2 * g * g
-            let p1 = p - k.stepSize * m1 / (v1.squareRoot() / k.correction2 + k.eps)
+            let p1 = p - k.stepSize * m1 / (FastMath.sqrt(v1) * k.inverseCorrection2 + k.eps)
             return (p1, m1, v1)
         }
         var i = lo

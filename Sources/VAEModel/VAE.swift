@@ -114,7 +114,7 @@ public final class VAE {
         rng.fillNormals(ws.eps, count: mcSamples * count * config.latentSize)
         let parts = forwardBackward(x, count: count, beta: beta, samples: mcSamples)
         optimizer.update(parameters: P, gradients: G, m: adamM.baseAddress!, v: adamV.baseAddress!,
-                         count: layout.count, threads: Int(openblas_get_num_threads()))
+                         count: layout.count)  // one thread: it runs at cache speed, splitting it only adds overhead
         return parts
     }
 

@@ -128,3 +128,17 @@ final class LossTests: XCTestCase {
         }
     }
 }
+
+final class FastSqrtTests: XCTestCase {
+    func testFastSqrtMatchesLibm() {
+        XCTAssertEqual(FastMath.sqrt(0), 0)
+        XCTAssertEqual(FastMath.sqrt(1), 1, accuracy: 2e-7)
+        var worst: Float = 0
+        var x: Float = 1e-30
+        while x < 1e30 {
+            worst = max(worst, abs(FastMath.sqrt(x) - x.squareRoot()) / x.squareRoot())
+            x *= 1.0137
+        }
+        XCTAssertLessThan(worst, 2.5e-7, "worst relative error \(worst)")
+    }
+}
