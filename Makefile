@@ -33,7 +33,7 @@ INGEST := $(ART)/ingest-$(INGEST_ID)
 TRAIN := $(ART)/train-$(TRAIN_ID)
 EMBED := $(ART)/embed-$(EMBED_ID)
 GENERATE := $(ART)/generate-$(GENERATE_ID)
-STAGE := pipelines/stage.sh
+STAGE := TOOL_VERSION=$(VERSION) pipelines/stage.sh
 
 .PHONY: all deps build test test-unit test-pipeline bench-ingest bench-train bench-embed help clean clean-artifacts \
 	ingest train embed generate

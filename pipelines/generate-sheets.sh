@@ -10,5 +10,5 @@ common=(--checkpoint "$checkpoint" "$@")
 "$tool" traverse "${common[@]}" --data "$shards" --index 0 --steps 11 --range 3 --out "$out/traversal.png"
 "$tool" interpolate "${common[@]}" --data "$shards" --from 0 --to 1 --steps 10 --out "$out/interpolation.png"
 if [ "$manifold" = yes ]; then
-    "$tool" manifold "${common[@]}" --steps 20 --dims 0,1 --out "$out/manifold.png"
+    "$tool" manifold "${common[@]}" --steps 20 --dims 1,2 --out "$out/manifold.png"
 fi

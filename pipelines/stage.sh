@@ -65,7 +65,7 @@ if [ "$checksummed" != - ]; then
     checksum=$(json "$(basename "$checksummed") sha256 $(sha256sum "$checksummed" | cut -d' ' -f1)")
 fi
 commit=$(git -C "$(dirname "$0")" rev-parse HEAD 2>/dev/null || true)
-tool_version=$("${args[0]}" --version 2>/dev/null || echo unknown)
+tool_version=${TOOL_VERSION:-$("${args[0]}" --version 2>/dev/null || echo unknown)}
 command_json=$(for a in "${args[@]}"; do json "$a"; echo; done | paste -sd, -)
 {
     printf '{\n'
