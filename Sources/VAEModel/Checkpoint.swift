@@ -1,5 +1,5 @@
 // Checkpoints: everything needed to continue a training run exactly where it stopped, in one
-// self-checking binary file (layout in docs/CHECKPOINT_FORMAT.md):
+// self-checking binary file (layout in docs/FORMATS.md):
 //
 //   magic "VAECKPT\0" (8) | version UInt32 LE | header length UInt32 LE | JSON header (sorted keys)
 //   | parameters (P Float32 LE) | Adam m (P) | Adam v (P) | CRC-32 UInt32 LE of all bytes before it

@@ -16,7 +16,7 @@ struct Embed: ParsableCommand {
             One row per example: index (within its split), split, label (the label's name, empty \
             for unlabelled data), mu_1 ... mu_Z, then logvar_1 ... logvar_Z with --with-logvar, then \
             z1_1 ... zN_Z with --samples N. RFC 4180 CSV with CRLF line ends; each Float is printed in \
-            the shortest form that reads back to the same value. See docs/TOOLS_EMBED_GENERATE.md.
+            the shortest form that reads back to the same value. See docs/EMBED_AND_GENERATE.md.
             """)
 
     @Option(help: "The trained model: a checkpoint written by vae-train.")

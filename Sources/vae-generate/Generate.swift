@@ -13,7 +13,7 @@ struct Generate: ParsableCommand {
             rows·h·scale + (rows+1)·pad pixels (at most 16384 a side and 2^26 pixels in all), \
             the same bytes for the same options and --seed. Latent dimensions in --dims are \
             numbered from 1, like the mu_1 ... mu_Z columns of vae-embed. \
-            See docs/TOOLS_EMBED_GENERATE.md.
+            See docs/EMBED_AND_GENERATE.md.
             """,
         subcommands: [Samples.self, Reconstructions.self, Manifold.self, Traverse.self, Interpolate.self])
 }
