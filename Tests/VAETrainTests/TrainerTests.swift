@@ -127,6 +127,24 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(EpochPlan(shards: shards, window: 3, seed: 5, epoch: 1).exampleOrder(window: 0), plans[1].exampleOrder(window: 0))
     }
 
+    func testImportanceWeightedBoundTightensWithMoreSamples() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        var options = smallOptions(epochs: 3)
+        options.iwaeExamples = 40
+        options.iwaeSamples = 1
+        let one = try train(data, dir + "/k1", options)
+        options.iwaeSamples = 64
+        let many = try train(data, dir + "/k64", options)
+        let nll1 = try XCTUnwrap(one.iwaeNll), nll64 = try XCTUnwrap(many.iwaeNll)
+        XCTAssertEqual(many.iwaeK, 64)
+        XCTAssertEqual(many.iwaeN, 40)
+        XCTAssertLessThan(nll64, nll1, "more importance samples give a tighter bound")
+        XCTAssertGreaterThan(nll64, 0)
+        XCTAssertEqual(one.testNegElbo, many.testNegElbo, "the bound is computed after training, from its own generator")
+        XCTAssertNil(try train(data, dir + "/none", smallOptions(epochs: 1)).iwaeNll)
+    }
+
     func testKLWarmupRampsBeta() {
         var o = TrainingOptions()
         o.beta = 2
