@@ -131,7 +131,10 @@ public final class Trainer {
 
     private func prepareResume() throws {
         config = try run.readConfig()
-        if let threads = request.threads { config.threads = threads }
+        if let threads = request.threads, threads != config.threads {
+            warn("warning: resuming on \(threads) threads, started on \(config.threads): the results will not be bit-identical to a run on one thread count")
+            config.threads = threads
+        }
         if let given = request.options, given != config.options {
             throw TrainError.mismatch(path: run.config, problem: "the run was started with other settings than those given; resume takes its settings from config.json (give none)")
         }

@@ -35,7 +35,8 @@ enum TrainingCheckpoint {
         guard checkpoint.dataIdentity == config.data.identity else {
             throw TrainError.mismatch(path: path, problem: "checkpoint was trained on other data than the run's config.json names")
         }
-        guard checkpoint.training == settings(config.options, threads: config.threads) else {
+        // The thread count may change on resume (the results then differ in the last bits).
+        guard checkpoint.training == settings(config.options, threads: checkpoint.training.threads) else {
             throw TrainError.mismatch(path: path, problem: "checkpoint was written with other training settings than the run's config.json")
         }
     }
