@@ -100,14 +100,6 @@ public final class AtomicOutput {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let written = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw DataError(.io, path, "write failed: \(String(cString: strerror(errno)))")
-            }
-            offset += written
-        }
+        try FileIO.writeAll(fd, bytes, path: path)
     }
 }

@@ -9,22 +9,6 @@ final class IDXTests: XCTestCase {
     /// 3 images of 2 rows x 3 columns: image i, pixel j holds 10 i + j (+ 200 in the last pixel).
     private let pixels: [UInt8] = [0, 1, 2, 3, 4, 205, 10, 11, 12, 13, 14, 215, 20, 21, 22, 23, 24, 225]
 
-    private func assertError(
-        _ kind: DataError.Kind, path: String, contains needles: [String] = [],
-        file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Void
-    ) {
-        XCTAssertThrowsError(try body(), file: file, line: line) { error in
-            guard let error = error as? DataError else { return XCTFail("not a DataError: \(error)", file: file, line: line) }
-            XCTAssertEqual(error.kind, kind, "\(error)", file: file, line: line)
-            XCTAssertEqual(error.path, path, file: file, line: line)
-            XCTAssertTrue(error.description.hasPrefix(path + ": "), error.description, file: file, line: line)
-            XCTAssertFalse(error.description.contains("\n"), file: file, line: line)
-            for needle in needles {
-                XCTAssertTrue(error.detail.contains(needle), "'\(error.detail)' lacks '\(needle)'", file: file, line: line)
-            }
-        }
-    }
-
     func testRawImagesRoundTrip() throws {
         let dir = try makeScratchDirectory(self)
         let path = try writeFixture(IDXFixtures.images(count: 3, rows: 2, columns: 3, pixels: pixels), in: dir, at: "images.gz")
@@ -56,9 +40,9 @@ final class IDXTests: XCTestCase {
     func testMissingAndEmptyFiles() throws {
         let dir = try makeScratchDirectory(self)
         let missing = dir + "/nope.idx"
-        assertError(.missingFile, path: missing) { _ = try IDX.readImages(missing) }
+        assertDataError(.missingFile, path: missing) { _ = try IDX.readImages(missing) }
         let empty = try writeFixture([], in: dir, at: "empty.idx")
-        assertError(.emptyFile, path: empty) { _ = try IDX.readLabels(empty) }
+        assertDataError(.emptyFile, path: empty) { _ = try IDX.readLabels(empty) }
     }
 
     func testTruncatedGzipIsReported() throws {
@@ -66,80 +50,80 @@ final class IDXTests: XCTestCase {
         let data = patternBytes(count: 20 * 28 * 28, seed: 7)
         let gz = try IDXFixtures.gzip(IDXFixtures.images(count: 20, rows: 28, columns: 28, pixels: data))
         let path = try writeFixture(Array(gz.prefix(gz.count / 2)), in: dir, at: "cut.gz")
-        assertError(.truncated, path: path, contains: ["truncated"]) { _ = try IDX.readImages(path) }
+        assertDataError(.truncated, path: path, contains: ["truncated"]) { _ = try IDX.readImages(path) }
     }
 
     func testHeaderLargerThanDataIsRejectedBeforeAllocating() throws {
         let dir = try makeScratchDirectory(self)
         let short = try writeFixture(IDXFixtures.bytes(dimensions: [10, 28, 28], data: [UInt8](repeating: 1, count: 100)), in: dir, at: "short")
-        assertError(.sizeMismatch, path: short, contains: ["10 x 28 x 28", "7840", "100", "short by 7740"]) {
+        assertDataError(.sizeMismatch, path: short, contains: ["10 x 28 x 28", "7840", "100", "short by 7740"]) {
             _ = try IDX.readImages(short)
         }
         // A 16-byte file claiming 2^96 bytes: refused from the header alone.
         let absurd = try writeFixture(IDXFixtures.bytes(dimensions: [.max, .max, .max], data: []), in: dir, at: "absurd")
-        assertError(.sizeMismatch, path: absurd) { _ = try IDX.readImages(absurd) }
+        assertDataError(.sizeMismatch, path: absurd) { _ = try IDX.readImages(absurd) }
         let huge = try writeFixture(IDXFixtures.bytes(dimensions: [60000, 28, 28], data: [1, 2, 3]), in: dir, at: "huge")
-        assertError(.sizeMismatch, path: huge, contains: ["47040000"]) { _ = try IDX.readImages(huge) }
+        assertDataError(.sizeMismatch, path: huge, contains: ["47040000"]) { _ = try IDX.readImages(huge) }
     }
 
     func testExtraBytesAfterTheDataAreRejected() throws {
         let dir = try makeScratchDirectory(self)
         let path = try writeFixture(IDXFixtures.labels([1, 2, 3]) + [9], in: dir, at: "long")
-        assertError(.sizeMismatch, path: path, contains: ["1 extra"]) { _ = try IDX.readLabels(path) }
+        assertDataError(.sizeMismatch, path: path, contains: ["1 extra"]) { _ = try IDX.readLabels(path) }
     }
 
     func testWrongMagicSaysWhatWasFound() throws {
         let dir = try makeScratchDirectory(self)
         let path = try writeFixture([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 1, 7], in: dir, at: "zip.idx")
-        assertError(.badMagic, path: path, contains: ["50 4b 03 04", "00 00"]) { _ = try IDX.readImages(path) }
+        assertDataError(.badMagic, path: path, contains: ["50 4b 03 04", "00 00"]) { _ = try IDX.readImages(path) }
     }
 
     func testUnsupportedElementTypeIsNamed() throws {
         let dir = try makeScratchDirectory(self)
         let path = try writeFixture(IDXFixtures.bytes(type: 0x0D, dimensions: [2, 1, 1], data: [UInt8](repeating: 0, count: 8)), in: dir, at: "float")
-        assertError(.unsupported, path: path, contains: ["0x0D", "float", "0x08"]) { _ = try IDX.readImages(path) }
+        assertDataError(.unsupported, path: path, contains: ["0x0D", "float", "0x08"]) { _ = try IDX.readImages(path) }
     }
 
     func testWrongNumberOfDimensions() throws {
         let dir = try makeScratchDirectory(self)
         let labels = try writeFixture(IDXFixtures.labels([1, 2]), in: dir, at: "labels")
-        assertError(.unsupported, path: labels, contains: ["1 dimension", "expected 3"]) { _ = try IDX.readImages(labels) }
+        assertDataError(.unsupported, path: labels, contains: ["1 dimension", "expected 3"]) { _ = try IDX.readImages(labels) }
         let images = try writeFixture(IDXFixtures.images(count: 3, rows: 2, columns: 3, pixels: pixels), in: dir, at: "images")
-        assertError(.unsupported, path: images, contains: ["3 dimensions", "expected 1"]) { _ = try IDX.readLabels(images) }
+        assertDataError(.unsupported, path: images, contains: ["3 dimensions", "expected 1"]) { _ = try IDX.readLabels(images) }
     }
 
     func testShortHeaders() throws {
         let dir = try makeScratchDirectory(self)
         let tiny = try writeFixture([0, 0, 8], in: dir, at: "tiny")
-        assertError(.truncated, path: tiny, contains: ["3 bytes"]) { _ = try IDX.readImages(tiny) }
+        assertDataError(.truncated, path: tiny, contains: ["3 bytes"]) { _ = try IDX.readImages(tiny) }
         let cut = try writeFixture([0, 0, 8, 3, 0, 0, 0, 1, 0, 0], in: dir, at: "cut")
-        assertError(.truncated, path: cut, contains: ["16-byte"]) { _ = try IDX.readImages(cut) }
+        assertDataError(.truncated, path: cut, contains: ["16-byte"]) { _ = try IDX.readImages(cut) }
     }
 
     func testZeroSizedDimensions() throws {
         let dir = try makeScratchDirectory(self)
         let noImages = try writeFixture(IDXFixtures.bytes(dimensions: [0, 28, 28], data: []), in: dir, at: "none")
-        assertError(.emptyFile, path: noImages, contains: ["0 x 28 x 28"]) { _ = try IDX.readImages(noImages) }
+        assertDataError(.emptyFile, path: noImages, contains: ["0 x 28 x 28"]) { _ = try IDX.readImages(noImages) }
         let noColumns = try writeFixture(IDXFixtures.bytes(dimensions: [5, 28, 0], data: []), in: dir, at: "flat")
-        assertError(.emptyFile, path: noColumns) { _ = try IDX.readImages(noColumns) }
+        assertDataError(.emptyFile, path: noColumns) { _ = try IDX.readImages(noColumns) }
     }
 
     func testCountMismatchNamesBothFiles() throws {
         let images = ImageSet(height: 2, width: 3, pixels: pixels, labels: nil)
-        assertError(.countMismatch, path: "l.idx", contains: ["2 labels", "i.idx", "3 images"]) {
+        assertDataError(.countMismatch, path: "l.idx", contains: ["2 labels", "i.idx", "3 images"]) {
             _ = try IDX.labelled(images, labels: [1, 2], imagesPath: "i.idx", labelsPath: "l.idx")
         }
     }
 
     func testLabelOutOfRange() throws {
         let images = ImageSet(height: 2, width: 3, pixels: pixels, labels: nil)
-        assertError(.labelOutOfRange, path: "l.idx", contains: ["label 10", "example 2", "10 label names"]) {
+        assertDataError(.labelOutOfRange, path: "l.idx", contains: ["label 10", "example 2", "10 label names"]) {
             _ = try IDX.labelled(images, labels: [0, 9, 10], imagesPath: "i.idx", labelsPath: "l.idx")
         }
         // The caller's label names decide the range.
         let twelve = try IDX.labelled(images, labels: [0, 9, 11], classCount: 12, imagesPath: "i", labelsPath: "l")
         XCTAssertEqual(twelve.labels, [0, 9, 11])
-        assertError(.labelOutOfRange, path: "l", contains: ["label 9"]) {
+        assertDataError(.labelOutOfRange, path: "l", contains: ["label 9"]) {
             _ = try IDX.labelled(images, labels: [0, 9, 1], classCount: 2, imagesPath: "i", labelsPath: "l")
         }
     }

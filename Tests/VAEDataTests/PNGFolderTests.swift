@@ -6,20 +6,6 @@ import XCTest
 @testable import VAEData
 
 final class PNGFolderTests: XCTestCase {
-    private func assertError(
-        _ kind: DataError.Kind, path: String, contains needles: [String] = [],
-        file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Void
-    ) {
-        XCTAssertThrowsError(try body(), file: file, line: line) { error in
-            guard let error = error as? DataError else { return XCTFail("not a DataError: \(error)", file: file, line: line) }
-            XCTAssertEqual(error.kind, kind, "\(error)", file: file, line: line)
-            XCTAssertEqual(error.path, path, "\(error)", file: file, line: line)
-            for needle in needles {
-                XCTAssertTrue(error.detail.contains(needle), "'\(error.detail)' lacks '\(needle)'", file: file, line: line)
-            }
-        }
-    }
-
     /// Writes a 3x2 gray PNG whose pixels are all `value`.
     @discardableResult
     private func png(_ dir: String, _ relative: String, _ value: UInt8, width: Int = 3, height: Int = 2) throws -> String {
@@ -68,7 +54,7 @@ final class PNGFolderTests: XCTestCase {
         let root = try makeScratchDirectory(self)
         try png(root, "cats/1.png", 1)
         try png(root, "stray.png", 2)
-        assertError(.unsupported, path: root, contains: ["stray.png", "cats/", "class folders"]) {
+        assertDataError(.unsupported, path: root, contains: ["stray.png", "cats/", "class folders"]) {
             _ = try PNGFolder.load(root: root)
         }
     }
@@ -79,7 +65,7 @@ final class PNGFolderTests: XCTestCase {
         try png(root, "0/b.png", 1, width: 4, height: 4)
         let odd = try png(root, "1/c.png", 1, width: 5, height: 3)
         try png(root, "1/d.png", 1, width: 6, height: 6)
-        assertError(.mixedSizes, path: odd, contains: ["5x3", "4x4", root + "/0/a.png"]) {
+        assertDataError(.mixedSizes, path: odd, contains: ["5x3", "4x4", root + "/0/a.png"]) {
             _ = try PNGFolder.load(root: root)
         }
     }
@@ -87,27 +73,27 @@ final class PNGFolderTests: XCTestCase {
     func testEmptyFoldersAndMissingRoot() throws {
         let root = try makeScratchDirectory(self)
         let empty = try makeFixtureFolder(in: root, at: "empty")
-        assertError(.emptyFolder, path: empty) { _ = try PNGFolder.load(root: empty) }
+        assertDataError(.emptyFolder, path: empty) { _ = try PNGFolder.load(root: empty) }
         let hiddenOnly = try makeFixtureFolder(in: root, at: "hidden")
         try png(hiddenOnly, ".a.png", 1)
         try writeFixture([1], in: hiddenOnly, at: "notes.txt")
-        assertError(.emptyFolder, path: hiddenOnly) { _ = try PNGFolder.load(root: hiddenOnly) }
+        assertDataError(.emptyFolder, path: hiddenOnly) { _ = try PNGFolder.load(root: hiddenOnly) }
         // A class folder without PNGs is an error, not a silently empty class.
         let classes = try makeFixtureFolder(in: root, at: "classes")
         try png(classes, "a/1.png", 1)
         let noPNGs = try makeFixtureFolder(in: classes, at: "b")
         try writeFixture([1], in: noPNGs, at: "1.jpg")
-        assertError(.emptyFolder, path: noPNGs, contains: ["class folder b"]) { _ = try PNGFolder.load(root: classes) }
-        assertError(.missingFile, path: root + "/nope") { _ = try PNGFolder.load(root: root + "/nope") }
+        assertDataError(.emptyFolder, path: noPNGs, contains: ["class folder b"]) { _ = try PNGFolder.load(root: classes) }
+        assertDataError(.missingFile, path: root + "/nope") { _ = try PNGFolder.load(root: root + "/nope") }
     }
 
     func testABadFileIsNamed() throws {
         let root = try makeScratchDirectory(self)
         try png(root, "a.png", 1)
         let bad = try writeFixture(Array("not a png at all".utf8), in: root, at: "b.png")
-        assertError(.notPNG, path: bad) { _ = try PNGFolder.load(root: root) }
+        assertDataError(.notPNG, path: bad) { _ = try PNGFolder.load(root: root) }
         try writeFixture([], in: root, at: "b.png")
-        assertError(.emptyFile, path: bad) { _ = try PNGFolder.load(root: root) }
+        assertDataError(.emptyFile, path: bad) { _ = try PNGFolder.load(root: root) }
     }
 
     // MARK: Split
@@ -160,7 +146,7 @@ final class PNGFolderTests: XCTestCase {
         let all = try PNGFolder.load(root: root, testFraction: 1)
         XCTAssertEqual(all.test.images.count, 10)
         XCTAssertEqual(all.train.images.count, 0)
-        assertError(.invalidArgument, path: root, contains: ["1.5"]) { _ = try PNGFolder.load(root: root, testFraction: 1.5) }
+        assertDataError(.invalidArgument, path: root, contains: ["1.5"]) { _ = try PNGFolder.load(root: root, testFraction: 1.5) }
     }
 
     func testSeparateTestRootUsesTheTrainingLabels() throws {
@@ -177,18 +163,18 @@ final class PNGFolderTests: XCTestCase {
         XCTAssertEqual(split.test.images.pixels, [UInt8](repeating: 5, count: 6) + [UInt8](repeating: 7, count: 6))
 
         try png(test, "fox/1.png", 1)
-        assertError(.labelOutOfRange, path: test + "/fox", contains: ["fox", "cat, dog, eel"]) {
+        assertDataError(.labelOutOfRange, path: test + "/fox", contains: ["fox", "cat, dog, eel"]) {
             _ = try PNGFolder.load(trainRoot: train, testRoot: test)
         }
         try FileManager.default.removeItem(atPath: test + "/fox")
         let big = try png(test, "dog/2.png", 1, width: 8, height: 8)
-        assertError(.mixedSizes, path: big, contains: ["8x8", "3x2", train + "/cat/1.png"]) {
+        assertDataError(.mixedSizes, path: big, contains: ["8x8", "3x2", train + "/cat/1.png"]) {
             _ = try PNGFolder.load(trainRoot: train, testRoot: test)
         }
         // A flat test root for a labelled training root, and the other way round.
         let flat = base + "/flat"
         try png(flat, "1.png", 1)
-        assertError(.invalidArgument, path: flat) { _ = try PNGFolder.load(trainRoot: train, testRoot: flat) }
-        assertError(.invalidArgument, path: train) { _ = try PNGFolder.load(trainRoot: flat, testRoot: train) }
+        assertDataError(.invalidArgument, path: flat) { _ = try PNGFolder.load(trainRoot: train, testRoot: flat) }
+        assertDataError(.invalidArgument, path: train) { _ = try PNGFolder.load(trainRoot: flat, testRoot: train) }
     }
 }
