@@ -170,8 +170,11 @@ public struct Checkpoint: Equatable, Sendable {
             throw DataError(.corrupt, path, "checkpoint header is not valid: \(error)")
         }
         let p = header.parameterCount
-        let expected = 16 + headerLength + 12 * max(p, 0) + 4
-        if p < 0 || n < expected {
+        if p < 0 || p > n / 12 {
+            throw DataError(.truncated, path, "truncated checkpoint: \(n) bytes cannot hold the \(p) parameters its header announces")
+        }
+        let expected = 16 + headerLength + 12 * p + 4
+        if n < expected {
             throw DataError(.truncated, path, "truncated checkpoint: \(n) bytes, expected \(expected) for \(p) parameters")
         }
         if n > expected {

@@ -91,9 +91,32 @@ final class CheckpointTests: XCTestCase {
         var flipped = good
         flipped[good.count - 100] ^= 0x10  // inside Adam's v
         try assertReadFails(flipped, .checksumMismatch, containing: "checksum mismatch")
+        // A header announcing an absurd parameter count (with a valid CRC) is refused, not trusted.
+        let absurd = reframe(good) { $0.replacingOccurrences(of: "\"parameterCount\":", with: "\"parameterCount\":99999999999") }
+        try assertReadFails(absurd, .truncated, containing: "cannot hold")
+        // A valid file whose header lost a key.
+        let missing = reframe(good) { $0.replacingOccurrences(of: "\"dataIdentity\"", with: "\"dataIdentityX\"") }
+        try assertReadFails(missing, .corrupt, containing: "header")
         var header = good
         header[17] ^= 0x01  // damages the JSON itself
         try assertReadFails(header, .corrupt, containing: "header")
+    }
+
+    /// The file `bytes` with its JSON header edited by `edit`, re-framed with a correct length and CRC.
+    func reframe(_ bytes: [UInt8], _ edit: (String) -> String) -> [UInt8] {
+        let h = Int(bytes[12]) | Int(bytes[13]) << 8 | Int(bytes[14]) << 16 | Int(bytes[15]) << 24
+        let json = Array(edit(String(decoding: bytes[16 ..< 16 + h], as: UTF8.self)).utf8)
+        let n = UInt32(json.count)
+        var out = Array(bytes[0 ..< 12]) + [UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24)]
+        out += json + bytes[(16 + h) ..< (bytes.count - 4)]
+        let crc = Zlib.crc32(out)
+        out += [UInt8(crc & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 24)]
+        return out
+    }
+
+    func testReframingAnUneditedHeaderGivesAReadableFile() throws {
+        let good = try trainedCheckpoint().encoded()
+        XCTAssertEqual(reframe(good) { $0 }, good)
     }
 
     func testArraysOfTheWrongSizeForTheConfig() throws {
