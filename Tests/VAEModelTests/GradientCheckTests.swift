@@ -115,6 +115,20 @@ final class GradientCheckTests: XCTestCase {
         try assertPasses(ModelConfig(inputSize: 21, hiddenSizes: [7, 5], latentSize: 3, likelihood: .gaussianFixed(sigma: 0.3)), samples: 1)
     }
 
+    func testEveryStepOverwritesEveryGradient() throws {
+        // Gradients of one batch, then of another: the second must not carry anything of the first.
+        let config = ModelConfig(inputSize: 21, hiddenSizes: [7, 5], latentSize: 3, likelihood: .gaussianLearned)
+        let used = try VAE(config: config, seed: 1, batchCapacity: 4, mcSamples: 2)
+        let fresh = try VAE(config: config, seed: 1, batchCapacity: 4, mcSamples: 2)
+        let x1 = TestData.uniform(4 * 21, seed: 1), x2 = TestData.uniform(4 * 21, seed: 2)
+        let eps1 = TestData.normals(2 * 4 * 3, seed: 3), eps2 = TestData.normals(2 * 4 * 3, seed: 4)
+        used.computeGradients(batch: x1, count: 4, beta: 1, samples: 2, eps: eps1)
+        used.computeGradients(batch: x2, count: 4, beta: 1, samples: 2, eps: eps2)
+        fresh.computeGradients(batch: x2, count: 4, beta: 1, samples: 2, eps: eps2)
+        XCTAssertEqual(Array(used.gradients).map(\.bitPattern), Array(fresh.gradients).map(\.bitPattern))
+        XCTAssert(used.gradients.contains { $0 != 0 })
+    }
+
     // MARK: The check must fail for wrong gradients
 
     func testCheckCatchesMissingKLTerm() throws {

@@ -42,6 +42,29 @@ final class TrainingTests: XCTestCase {
         XCTAssertNotEqual(a.parameterBytes, c.parameterBytes)
     }
 
+    func testTrainStepIsGradientThenAdamBitForBit() throws {
+        // trainStep updates each layer inside backward; it must equal gradients, then one update.
+        for likelihood in [Likelihood.bernoulli, .gaussianLearned] {
+            let config = ModelConfig(inputSize: 37, hiddenSizes: [9, 6], latentSize: 4, likelihood: likelihood)
+            let a = try VAE(config: config, seed: 3, batchCapacity: 5, mcSamples: 2)
+            let b = try VAE(config: config, seed: 3, batchCapacity: 5, mcSamples: 2)
+            let x = TestData.uniform(5 * 37, seed: 1)
+            var rngA = SeededRandom(seed: 8), rngB = SeededRandom(seed: 8)
+            for _ in 0 ..< 3 {
+                let pa = a.trainStep(batch: x, count: 5, beta: 0.8, rng: &rngA)
+                var eps = [Float](repeating: 0, count: 2 * 5 * 4)
+                eps.withUnsafeMutableBufferPointer { rngB.fillNormals($0.baseAddress!, count: $0.count) }
+                let pb = b.computeGradients(batch: x, count: 5, beta: 0.8, samples: 2, eps: eps)
+                b.optimizer.update(parameters: b.parameters.baseAddress!, gradients: b.gradients.baseAddress!,
+                                   m: b.adamM.baseAddress!, v: b.adamV.baseAddress!, count: b.layout.count)
+                XCTAssertEqual(pa, pb)
+            }
+            XCTAssertEqual(a.parameterBytes, b.parameterBytes, "\(likelihood)")
+            XCTAssertEqual(Array(a.adamV).map(\.bitPattern), Array(b.adamV).map(\.bitPattern))
+            XCTAssertEqual(a.optimizer, b.optimizer)
+        }
+    }
+
     func testInitializationIsPyTorchUniform() throws {
         let model = try VAE(config: ModelConfig(inputSize: 784, hiddenSizes: [400], latentSize: 20), seed: 1)
         for v in model.layout.linears {
