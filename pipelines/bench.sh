@@ -13,17 +13,18 @@ timed() { # timed OUTFILE CMD...: wall seconds and peak KB into OUTFILE
     local out=$1; shift
     /usr/bin/time -f '%e %M' -o "$out" "$@"
 }
-ingest() {
-    "$bin/vae-ingest" idx --images $data/train-images-idx3-ubyte.gz --labels $data/train-labels-idx1-ubyte.gz \
+ingest() { # ingest OUT_DIR [PREFIX...]: the full Fashion-MNIST into OUT_DIR, run under PREFIX
+    local out=$1; shift
+    "$@" "$bin/vae-ingest" idx --images $data/train-images-idx3-ubyte.gz --labels $data/train-labels-idx1-ubyte.gz \
         --test-images $data/t10k-images-idx3-ubyte.gz --test-labels $data/t10k-labels-idx1-ubyte.gz \
-        --out "$1" --force --quiet
+        --out "$out" --force --quiet
 }
 
 case $what in
 ingest)
     : > "$scratch/ingest" ; : > "$scratch/verify"
     for i in $(seq "$runs"); do
-        timed "$scratch/t" ingest "$scratch/shards"; cat "$scratch/t" >> "$scratch/ingest"
+        ingest "$scratch/shards" timed "$scratch/t"; cat "$scratch/t" >> "$scratch/ingest"
         timed "$scratch/t" "$bin/vae-ingest" verify "$scratch/shards" --quiet; cat "$scratch/t" >> "$scratch/verify"
     done
     echo "ingest of 70000 Fashion-MNIST images from gzipped IDX to shards, $runs runs"
