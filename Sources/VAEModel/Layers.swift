@@ -3,7 +3,10 @@
 // transposes chosen so that nothing is ever copied or transposed by hand.
 //
 // R = rows (examples, or examples x samples), I = inputs of the layer, O = outputs of the layer.
-// Backward functions add into gradients (beta = 1 in sgemm) and set input gradients (beta = 0).
+// Backward functions set the weight gradient (beta = 0 in sgemm: every weight is used once per
+// pass, so its gradient has exactly one contribution; this saves zeroing and re-reading the
+// gradient memory each step), add into bias gradients (zeroed by the caller before backward), and
+// set input gradients.
 import COpenBLAS
 
 /// y (R, O) = x (R, I) · Wᵀ, W (O, I). The bias is added by the caller's fused pass.
@@ -16,7 +19,7 @@ func linearForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, 
                 0, y, Int32(outputs))
 }
 
-/// dW (O, I) += dyᵀ (O, R) · x (R, I);  dx (R, I) = dy (R, O) · W (O, I) when `dx` is given.
+/// dW (O, I) = dyᵀ (O, R) · x (R, I);  dx (R, I) = dy (R, O) · W (O, I) when `dx` is given.
 /// The bias gradient is accumulated by the caller's fused pass over dy.
 @inline(__always)
 func linearBackward(_ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>,
@@ -25,7 +28,7 @@ func linearBackward(_ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePoint
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
                 Int32(outputs), Int32(inputs), Int32(rows),
                 1, dy, Int32(outputs), x, Int32(inputs),
-                1, dw, Int32(inputs))
+                0, dw, Int32(inputs))
     if let dx {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
                     Int32(rows), Int32(inputs), Int32(outputs),

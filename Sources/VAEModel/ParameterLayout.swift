@@ -40,6 +40,8 @@ public struct ParameterLayout: Equatable, Sendable {
     public let output: LinearView
     /// The per-pixel log-variance (D) of the learned Gaussian likelihood, else nil.
     public let logVarianceOffset: Int?
+    /// Every linear layer in memory order: encoder, head, decoder, output.
+    public let linears: [LinearView]
     /// The total number of Float parameters.
     public let count: Int
 
@@ -67,6 +69,7 @@ public struct ParameterLayout: Equatable, Sendable {
         output = linear(width, c.inputSize)
         self.encoder = encoder
         self.decoder = decoder
+        linears = encoder + [head] + decoder + [output]
         if case .gaussianLearned = c.likelihood {
             logVarianceOffset = offset
             offset += c.inputSize
@@ -76,8 +79,6 @@ public struct ParameterLayout: Equatable, Sendable {
         count = offset
     }
 
-    /// Every linear layer in memory order: encoder, head, decoder, output.
-    public var linears: [LinearView] { encoder + [head] + decoder + [output] }
 
     /// Every parameter tensor by name and range, in memory order (used by tests and tools):
     /// `encoder.0.weight`, `encoder.0.bias`, ..., `head.weight`, ..., `output.bias`, `logVariance`.

@@ -46,7 +46,7 @@ public final class VAE {
     private let memory: UnsafeMutablePointer<Float>  // (4, P): parameters | gradients | m | v
     /// The parameters (P), in the layout of `layout`.
     public let parameters: UnsafeMutableBufferPointer<Float>
-    /// The gradients (P), zero between steps (Adam's update clears them).
+    /// The gradients (P) of the last step; every step overwrites all of them.
     public let gradients: UnsafeMutableBufferPointer<Float>
     /// Adam's first moment (P).
     public let adamM: UnsafeMutableBufferPointer<Float>
@@ -113,30 +113,36 @@ public final class VAE {
         reserve(batch: count, samples: mcSamples)
         rng.fillNormals(ws.eps, count: mcSamples * count * config.latentSize)
         let parts = forwardBackward(x, count: count, beta: beta, samples: mcSamples)
+        // One thread: it runs at cache speed; splitting it over cores busy with OpenBLAS only adds overhead.
         optimizer.update(parameters: P, gradients: G, m: adamM.baseAddress!, v: adamV.baseAddress!,
-                         count: layout.count)  // one thread: it runs at cache speed, splitting it only adds overhead
+                         count: layout.count)
         return parts
     }
 
     /// The loss and its gradient for given eps, without updating anything but `gradients` (which
-    /// are overwritten). For gradient checks and reference tests.
+    /// are overwritten, all of them). For gradient checks and reference tests.
     /// - Parameters:
     ///   - eps: (L, count, Z) standard normals, sample-major: eps[(l·count + b)·Z + j].
     ///   - samples: L.
     @discardableResult
     public func computeGradients(batch x: UnsafePointer<Float>, count: Int, beta: Float,
                                  samples: Int, eps: UnsafePointer<Float>) -> LossParts {
-        gradients.initialize(repeating: 0)
-        if count <= 0 || samples <= 0 { return .zero }
+        if count <= 0 || samples <= 0 {
+            gradients.initialize(repeating: 0)
+            return .zero
+        }
         reserve(batch: count, samples: samples)
         ws.eps.update(from: eps, count: samples * count * config.latentSize)
         return forwardBackward(x, count: count, beta: beta, samples: samples)
     }
 
-    /// Forward and backward for eps already in the workspace; adds into the gradients.
+    /// Forward and backward for eps already in the workspace; sets every gradient.
     private func forwardBackward(_ x: UnsafePointer<Float>, count b: Int, beta: Float, samples l: Int) -> LossParts {
         let zs = config.latentSize, r = l * b
         let p = P, g = G
+        // Weight gradients are set by their one sgemm; the vectors collected by sums start at zero.
+        for v in layout.linears { (g + v.biasOffset).update(repeating: 0, count: v.outputs) }
+        if let o = layout.logVarianceOffset { (g + o).update(repeating: 0, count: config.inputSize) }
 
         // Forward: encoder, latent, decoder, likelihood (which also gives the logits' gradient).
         encoderForward(x, rows: b)
