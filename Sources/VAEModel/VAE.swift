@@ -35,6 +35,9 @@ public struct LossParts: Equatable, Sendable {
 /// Parameters, gradients and Adam's m and v are four views of one allocation of 4P Floats, each
 /// in the layout of `layout`. The workspace holds every activation for up to `batchCapacity`
 /// examples and `mcSamples` samples; it grows (once) if a larger batch arrives.
+///
+/// A model is not thread-safe: every method uses the one workspace. Use one model per thread
+/// (the matrix products themselves run on OpenBLAS's threads, see `setThreads`).
 public final class VAE {
     public let config: ModelConfig
     public let layout: ParameterLayout
@@ -102,7 +105,7 @@ public final class VAE {
     /// parameters with Adam.
     /// - Parameters:
     ///   - x: (count, D) the batch, values in [0, 1].
-    ///   - count: B, at most anything (the workspace grows); 0 does nothing.
+    ///   - count: B; a batch larger than the workspace grows it (once); 0 does nothing.
     ///   - beta: the weight of the KL term (1 for the ELBO; less during a KL warm-up).
     ///   - rng: the source of eps, L·B·Z normals drawn sample-major.
     /// - Returns: the per-example loss of this batch before the update.
@@ -191,15 +194,15 @@ public final class VAE {
                 scratch = scratch == ws.gradA ? ws.gradB : ws.gradA
             }
         }
-        return lossParts(examples: b, samples: l, beta: beta, withKL: true)
+        return lossParts(examples: b, samples: l, beta: beta)
     }
 
     /// Sums the workspace's per-row log-likelihoods and per-example KL into per-example means.
-    private func lossParts(examples b: Int, samples l: Int, beta: Float, withKL: Bool) -> LossParts {
+    private func lossParts(examples b: Int, samples l: Int, beta: Float) -> LossParts {
         var rec = 0.0, kl = 0.0
         for r in 0 ..< l * b { rec -= Double(ws.logLik[r]) }
         rec /= Double(l)
-        if withKL { for i in 0 ..< b { kl += Double(ws.kl[i]) } }
+        for i in 0 ..< b { kl += Double(ws.kl[i]) }
         let n = Double(b)
         return LossParts(total: (rec + Double(beta) * kl) / n, reconstruction: rec / n, kl: kl / n)
     }
@@ -285,7 +288,7 @@ public final class VAE {
                           examples: b, latent: zs, samples: 1)
             decoderForward(ws.z, rows: b, into: ws.logits)
             likelihoodPass(grad: nil, biasGrad: nil, x: xb, rows: b, examples: b, scale: 1)
-            let part = lossParts(examples: b, samples: 1, beta: beta, withKL: true)
+            let part = lossParts(examples: b, samples: 1, beta: beta)
             rec += part.reconstruction * Double(b)
             kl += part.kl * Double(b)
             start += b
