@@ -77,7 +77,7 @@ public struct Adam: Codable, Equatable, Sendable {
     private static func update(_ a: Memory, _ lo: Int, _ hi: Int, _ k: Constants) {
         let p = a.p, g = a.g, m = a.m, v = a.v
         @inline(__always)
-        func lanes(_ p: Float16x, _ g: Float16x, _ m: Float16x, _ v: Float16x) -> (p: Float16x, m: Float16x, v: Float16x) {
+        func lanes(_ p: Float32x16, _ g: Float32x16, _ m: Float32x16, _ v: Float32x16) -> (p: Float32x16, m: Float32x16, v: Float32x16) {
             let m1 = m + k.oneMinusB1 * (g - m)
             let v1 = v * k.beta2 + k.oneMinusB2 * g * g
             let p1 = p - k.stepSize * m1 / (FastMath.sqrt(v1) * k.inverseCorrection2 + k.eps)

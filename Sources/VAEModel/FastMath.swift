@@ -5,7 +5,7 @@
 // accurate to about 2 ulp over their domain (tested against Foundation in FastMathTests).
 
 /// Sixteen Floats, the unit of the vectorized passes (one AVX-512 register).
-public typealias Float16x = SIMD16<Float>
+public typealias Float32x16 = SIMD16<Float>
 
 public enum FastMath {
     /// e^x for x in [-87, 88] (inputs outside are clamped there), relative error below ~3e-7.
@@ -17,14 +17,14 @@ public enum FastMath {
     /// 2^n = bit pattern (n + 127) << 23
     /// ```
     @inline(__always)
-    public static func exp(_ x: Float16x) -> Float16x {
+    public static func exp(_ x: Float32x16) -> Float32x16 {
         var x = x.replacing(with: -87, where: x .< -87)
         x = x.replacing(with: 88, where: x .> 88)
-        let magic = Float16x(repeating: 12_582_912)  // 1.5 · 2^23
+        let magic = Float32x16(repeating: 12_582_912)  // 1.5 · 2^23
         let t = x * 1.442_695_04 + magic
         let n = t - magic
         let r = (x - n * 0.693_145_751_953_125) - n * 1.428_606_765_330_187e-06
-        var p = Float16x(repeating: 1.0 / 5040)
+        var p = Float32x16(repeating: 1.0 / 5040)
         p = p * r + 1.0 / 720
         p = p * r + 1.0 / 120
         p = p * r + 1.0 / 24
@@ -35,7 +35,7 @@ public enum FastMath {
         // The low bits of t hold n + 0x400000 (t = 0x4B400000 + n as a bit pattern).
         let bits = unsafeBitCast(t, to: SIMD16<UInt32>.self)
         let scale = ((bits &- 0x4B40_0000) &+ 127) &<< 23
-        return p * unsafeBitCast(scale, to: Float16x.self)
+        return p * unsafeBitCast(scale, to: Float32x16.self)
     }
 
     /// log(1 + e) for e in [0, 1], absolute error below ~1e-7 (and relative for small e).
@@ -44,10 +44,10 @@ public enum FastMath {
     /// log(1 + e) = 2 atanh(s) = 2 (s + s³/3 + s⁵/5 + ... + s¹³/13),  s = e / (2 + e) <= 1/3
     /// ```
     @inline(__always)
-    public static func log1pUnit(_ e: Float16x) -> Float16x {
+    public static func log1pUnit(_ e: Float32x16) -> Float32x16 {
         let s = e / (2 + e)
         let s2 = s * s
-        var p = Float16x(repeating: 1.0 / 13)
+        var p = Float32x16(repeating: 1.0 / 13)
         p = p * s2 + 1.0 / 11
         p = p * s2 + 1.0 / 9
         p = p * s2 + 1.0 / 7
@@ -68,9 +68,9 @@ public enum FastMath {
     /// s  = x y;  s = s + 0.5 y (x - s²)               (sqrt(x))
     /// ```
     @inline(__always)
-    public static func sqrt(_ x: Float16x) -> Float16x {
+    public static func sqrt(_ x: Float32x16) -> Float32x16 {
         let bits = unsafeBitCast(x, to: SIMD16<UInt32>.self)
-        var y = unsafeBitCast(0x5F37_5A86 &- (bits &>> 1), to: Float16x.self)
+        var y = unsafeBitCast(0x5F37_5A86 &- (bits &>> 1), to: Float32x16.self)
         let half = 0.5 * x
         y = y * (1.5 - half * y * y)
         y = y * (1.5 - half * y * y)
@@ -79,37 +79,37 @@ public enum FastMath {
     }
 
     /// Scalar sqrt through the vector routine, for tests.
-    public static func sqrt(_ x: Float) -> Float { sqrt(Float16x(repeating: x))[0] }
+    public static func sqrt(_ x: Float) -> Float { sqrt(Float32x16(repeating: x))[0] }
 
     /// Scalar e^x through the vector routine (lane 0), for tests and tails.
-    public static func exp(_ x: Float) -> Float { exp(Float16x(repeating: x))[0] }
+    public static func exp(_ x: Float) -> Float { exp(Float32x16(repeating: x))[0] }
 
     /// Scalar log(1 + e), e in [0, 1], through the vector routine.
-    public static func log1pUnit(_ e: Float) -> Float { log1pUnit(Float16x(repeating: e))[0] }
+    public static func log1pUnit(_ e: Float) -> Float { log1pUnit(Float32x16(repeating: e))[0] }
 }
 
 /// Loads 16 Floats from `p` (no alignment needed).
 @inline(__always)
-func load16(_ p: UnsafePointer<Float>) -> Float16x {
-    UnsafeRawPointer(p).loadUnaligned(as: Float16x.self)
+func load16(_ p: UnsafePointer<Float>) -> Float32x16 {
+    UnsafeRawPointer(p).loadUnaligned(as: Float32x16.self)
 }
 
 /// Loads `n` < 16 Floats from `p`, the other lanes set to `pad`.
 @inline(__always)
-func load16(_ p: UnsafePointer<Float>, count n: Int, pad: Float) -> Float16x {
-    var v = Float16x(repeating: pad)
+func load16(_ p: UnsafePointer<Float>, count n: Int, pad: Float) -> Float32x16 {
+    var v = Float32x16(repeating: pad)
     for k in 0 ..< n { v[k] = p[k] }
     return v
 }
 
 /// Stores 16 Floats to `p` (no alignment needed).
 @inline(__always)
-func store16(_ v: Float16x, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Float16x.self)
+func store16(_ v: Float32x16, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Float32x16.self)
 }
 
 /// Stores the first `n` lanes of `v` to `p`.
 @inline(__always)
-func store16(_ v: Float16x, _ p: UnsafeMutablePointer<Float>, count n: Int) {
+func store16(_ v: Float32x16, _ p: UnsafeMutablePointer<Float>, count n: Int) {
     for k in 0 ..< n { p[k] = v[k] }
 }

@@ -23,7 +23,7 @@ func bernoulliPass(grad: UnsafeMutablePointer<Float>?, logLik: UnsafeMutablePoin
                    logits: UnsafePointer<Float>, x: UnsafePointer<Float>,
                    rows: Int, examples: Int, size d: Int, scale: Float) {
     @inline(__always)
-    func lanes(_ a: Float16x, _ xv: Float16x) -> (ll: Float16x, g: Float16x) {
+    func lanes(_ a: Float32x16, _ xv: Float32x16) -> (ll: Float32x16, g: Float32x16) {
         let negAbs = a.replacing(with: -a, where: a .> 0)
         let e = FastMath.exp(negAbs)
         let inv = 1 / (1 + e)
@@ -35,7 +35,7 @@ func bernoulliPass(grad: UnsafeMutablePointer<Float>?, logLik: UnsafeMutablePoin
     for r in 0 ..< rows {
         let a = logits + r * d
         let xr = x + (r % examples) * d
-        var acc = Float16x(repeating: 0)
+        var acc = Float32x16(repeating: 0)
         var j = 0
         if let grad {
             let gr = grad + r * d
@@ -89,7 +89,7 @@ func gaussianPass(grad: UnsafeMutablePointer<Float>?, logLik: UnsafeMutablePoint
     var constant: Float = 0  // Σ_d (log 2π + logvar_d), the same for every row
     for j in 0 ..< d { constant += log2pi + logVariance[j] }
     @inline(__always)
-    func lanes(_ a: Float16x, _ xv: Float16x, _ prec: Float16x) -> (sq: Float16x, g: Float16x, gv: Float16x) {
+    func lanes(_ a: Float32x16, _ xv: Float32x16, _ prec: Float32x16) -> (sq: Float32x16, g: Float32x16, gv: Float32x16) {
         let negAbs = a.replacing(with: -a, where: a .> 0)
         let e = FastMath.exp(negAbs)
         let inv = 1 / (1 + e)
@@ -101,7 +101,7 @@ func gaussianPass(grad: UnsafeMutablePointer<Float>?, logLik: UnsafeMutablePoint
     for r in 0 ..< rows {
         let a = logits + r * d
         let xr = x + (r % examples) * d
-        var acc = Float16x(repeating: 0)
+        var acc = Float32x16(repeating: 0)
         var j = 0
         while j + 16 <= d {
             let (sq, g, gv) = lanes(load16(a + j), load16(xr + j), load16(precision + j))
@@ -133,7 +133,7 @@ func gaussianPass(grad: UnsafeMutablePointer<Float>?, logLik: UnsafeMutablePoint
 /// The decoder means in place: a (R·D) = sigmoid(a), stable for any a.
 func sigmoidInPlace(_ a: UnsafeMutablePointer<Float>, count: Int) {
     @inline(__always)
-    func lanes(_ v: Float16x) -> Float16x {
+    func lanes(_ v: Float32x16) -> Float32x16 {
         let e = FastMath.exp(v.replacing(with: -v, where: v .> 0))
         let inv = 1 / (1 + e)
         return (e * inv).replacing(with: inv, where: v .>= 0)
