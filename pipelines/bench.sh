@@ -38,8 +38,8 @@ train)
     epochs=${EPOCHS:-10}
     timed "$scratch/t" "$bin/vae-train" --data "$scratch/shards" --out "$scratch/run" --epochs "$epochs" --threads 2 --quiet
     echo "vae-train, Fashion-MNIST, 784-400-20, batch 128, $epochs epochs, 2 threads"
-    echo "  epoch seconds:   $(sed -n 's/.*"epoch_seconds" *: *\[\(.*\)\].*/\1/p' "$scratch/run/summary.json" | tr -d ' \n')"
-    sed -n '/"epoch_seconds"/,/\]/p' "$scratch/run/summary.json" | grep -o '[0-9.]*' > "$scratch/epochs"
+    sed -n '/"epoch_seconds"/,/\]/p' "$scratch/run/summary.json" | grep -o '[0-9][0-9.]*' > "$scratch/epochs"
+    echo "  epoch seconds:   $(awk '{printf "%.3f ", $1}' "$scratch/epochs")"
     echo "  median epoch s:  $(median < "$scratch/epochs")"
     echo "  examples/second: $(median < "$scratch/epochs" | awk '{printf "%.0f", 60000/$1}')"
     echo "  peak RSS MB:     $(cut -d' ' -f2 "$scratch/t" | awk '{printf "%.1f", $1/1024}')"

@@ -153,15 +153,21 @@ public final class ShardStream: @unchecked Sendable {
     /// The next shard, or nil at the end.
     public func next() throws -> ShardBlock? {
         guard position < shards.count else { return nil }
+        prefetch()
+        let result = pending.removeValue(forKey: position)!.wait()
+        position += 1
+        return try result.get()
+    }
+
+    /// Starts decoding the next `lookahead + 1` shards in the background, without waiting.
+    public func prefetch() {
+        guard position < shards.count else { return }
         for index in position...min(position + lookahead, shards.count - 1) where pending[index] == nil {
             let slot = Pending()
             let dataset = dataset, shard = shards[index]
             queue.async { slot.fulfil(Result { try dataset.read(shard) }) }
             pending[index] = slot
         }
-        let result = pending.removeValue(forKey: position)!.wait()
-        position += 1
-        return try result.get()
     }
 
     /// Skips the next shard without waiting for it to decode (its background work is discarded).

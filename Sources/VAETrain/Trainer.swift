@@ -46,6 +46,9 @@ public final class Trainer {
     /// The newest checkpoint submitted (written once `writer` is drained).
     private var lastCheckpoint: String?
     private let writer = CheckpointWriter()
+    /// The next epoch's plan and stream, started early so its first shards decode during the
+    /// test evaluation instead of at the start of the epoch.
+    private var upcoming: (epoch: Int, plan: EpochPlan, stream: ShardStream)?
 
     /// Where the loop is: what a checkpoint must carry besides the model and Adam.
     struct LoopState: Equatable {
@@ -80,6 +83,10 @@ public final class Trainer {
             let positionBefore = state.position
             try trainEpoch(trainCount: trainCount)
             let seconds = now() - epochStart
+            if state.epoch + 1 < options.epochs {
+                upcoming = epochStream(state.epoch + 1)
+                upcoming!.stream.prefetch()
+            }
             let test = try evaluateTest()
             let metrics = EpochMetrics(
                 epoch: state.epoch + 1, step: model.optimizer.step,
@@ -174,9 +181,8 @@ public final class Trainer {
     private func trainEpoch(trainCount: Int) throws {
         let d = config.model.inputSize
         let b = options.batchSize
-        let shards = dataset.shards(.train)
-        let plan = EpochPlan(shards: shards, window: options.shuffleWindow, seed: options.seed, epoch: state.epoch)
-        let stream = dataset.stream(.train, order: plan.windows.flatMap { $0 }, lookahead: options.shuffleWindow)
+        let (_, plan, stream) = upcoming?.epoch == state.epoch ? upcoming! : epochStream(state.epoch)
+        upcoming = nil
         let batch = UnsafeMutablePointer<Float>.allocate(capacity: b * d)  // (B, D)
         defer { batch.deallocate() }
         let beta = options.beta(atEpoch: state.epoch)
@@ -223,6 +229,12 @@ public final class Trainer {
             try step(batch, count: filled, beta: beta)
             try checkpointIfDue()
         }
+    }
+
+    /// The order of `epoch` and a stream of its shards in that order.
+    private func epochStream(_ epoch: Int) -> (epoch: Int, plan: EpochPlan, stream: ShardStream) {
+        let plan = EpochPlan(shards: dataset.shards(.train), window: options.shuffleWindow, seed: options.seed, epoch: epoch)
+        return (epoch, plan, dataset.stream(.train, order: plan.windows.flatMap { $0 }, lookahead: options.shuffleWindow))
     }
 
     private func step(_ batch: UnsafeMutablePointer<Float>, count: Int, beta: Float) throws {
