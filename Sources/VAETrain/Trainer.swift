@@ -351,8 +351,7 @@ public final class Trainer {
         try writer.drain()
         try AtomicFile.write(try JSONCoding.encode(summary), to: run.summary)
         // The final model: the last checkpoint's bytes under the run's top level.
-        let final = try TrainingCheckpoint.capture(model: model, state: state, config: config)
-        try final.write(to: run.model)
+        try TrainingCheckpoint.capture(model: model, state: state, config: config).write(to: run.model)
         return summary
     }
 
