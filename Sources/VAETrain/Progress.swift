@@ -26,7 +26,9 @@ public final class ProgressReporter {
         lastDraw = now
         let width = 24
         let filled = total > 0 ? width * done / total : width
-        let left = examplesPerSecond > 0 ? Double(total - done) / examplesPerSecond : 0
+        // Time left in the whole run, at this epoch's pace (test evaluations not counted).
+        let remaining = (epochs - epoch - 1) * total + (total - done)
+        let left = examplesPerSecond > 0 ? Double(remaining) / examplesPerSecond : 0
         write("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] "
             + "epoch \(epoch + 1)/\(epochs) step \(step) loss \(format(loss, 2)) \(format(examplesPerSecond, 0)) ex/s "
             + "left \(format(left, 0)) s   ")
