@@ -33,9 +33,7 @@ let package = Package(
         .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel"]),
 
         // Turning a thrown error into one line on stderr and an exit status, for the executables.
-        .target(name: "CommandSupport", dependencies: [
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(name: "CommandSupport", dependencies: [argumentParser]),
 
         // MARK: Executables
         .executableTarget(name: "vae-ingest", dependencies: ["VAEData", "CommandSupport", argumentParser]),

@@ -1,24 +1,28 @@
 // Running the built executables from end-to-end tests.
 import Foundation
+import VAEData
+import XCTest
 
 /// The result of running a process to its end.
 public struct ProcessResult {
     public var status: Int32
-    public var stdout: String
+    public var stdoutBytes: [UInt8]
     public var stderr: String
+
+    public var stdout: String { String(decoding: stdoutBytes, as: UTF8.self) }
 }
 
-/// The path of a built executable, e.g. `executable("vae-ingest")`.
+/// The path of a built executable, e.g. `executable("vae-ingest")`: `swift test` runs the test
+/// bundle from the products directory, where the executables are built too.
 public func executable(_ name: String) -> String {
     var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-    // `swift test` runs NAME.xctest from the products directory; tolerate a bundle layout too.
     while !FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path), directory.path != "/" {
         directory = directory.deletingLastPathComponent()
     }
     return directory.appendingPathComponent(name).path
 }
 
-/// Starts `path` with `arguments`; the caller waits or signals it.
+/// Starts `path` with `arguments`, its output into pipes; the caller waits for it or signals it.
 public func launch(_ path: String, _ arguments: [String]) throws -> (Process, Pipe, Pipe) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
@@ -30,13 +34,29 @@ public func launch(_ path: String, _ arguments: [String]) throws -> (Process, Pi
     return (process, out, err)
 }
 
-/// Runs `path` with `arguments` to its end.
+/// Runs `path` with `arguments` to its end. Both streams go to files, so a large output can never
+/// block the child on a full pipe.
 public func runTool(_ path: String, _ arguments: [String]) throws -> ProcessResult {
-    let (process, out, err) = try launch(path, arguments)
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw DataError(.missingFile, path, "executable not built")
+    }
+    let scratch = NSTemporaryDirectory() + "vae-run-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: scratch) }
+    let outPath = scratch + "/stdout", errPath = scratch + "/stderr"
+    FileManager.default.createFile(atPath: outPath, contents: nil)
+    FileManager.default.createFile(atPath: errPath, contents: nil)
+    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+    defer { try? out.close(); try? err.close() }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
     process.waitUntilExit()
     return ProcessResult(
-        status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-        stderr: String(decoding: stderr, as: UTF8.self))
+        status: process.terminationStatus, stdoutBytes: try FileIO.read(outPath, allowEmpty: true),
+        stderr: String(decoding: try FileIO.read(errPath, allowEmpty: true), as: UTF8.self))
 }

@@ -8,42 +8,8 @@ import VAEVisual
 import XCTest
 
 final class CommandLineTests: XCTestCase {
-    private struct Result {
-        var status: Int32
-        var stdout: [UInt8]
-        var stderr: String
-    }
-
-    private var products: URL {
-        #if os(macOS)
-        Bundle(for: Self.self).bundleURL.deletingLastPathComponent()
-        #else
-        Bundle.main.bundleURL
-        #endif
-    }
-
-    private func run(_ tool: String, _ arguments: [String]) throws -> Result {
-        let binary = products.appendingPathComponent(tool)
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw XCTSkip("\(binary.path) is not built (run `swift build` first)")
-        }
-        // Both streams go to files, so a large output can never block the child on a full pipe.
-        let scratch = try makeScratchDirectory(self)
-        let outPath = scratch + "/stdout", errPath = scratch + "/stderr"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        defer { try? out.close(); try? err.close() }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: try FileIO.read(outPath, allowEmpty: true),
-                      stderr: String(decoding: try FileIO.read(errPath, allowEmpty: true), as: UTF8.self))
+    private func run(_ tool: String, _ arguments: [String]) throws -> ProcessResult {
+        try runTool(executable(tool), arguments)
     }
 
     /// A scratch directory with `shards/` (40 train, 12 test, 4x4) and `model.ckpt` (16-12-3, trained).
@@ -70,7 +36,7 @@ final class CommandLineTests: XCTestCase {
         let piped = try run("vae-embed", ["--checkpoint", dir + "/model.ckpt", "--data", dir + "/shards", "--out", "-",
                                           "--with-logvar", "--samples", "2", "--split", "all"])
         XCTAssertEqual(piped.status, 0, piped.stderr)
-        XCTAssertEqual(piped.stdout, Array(text.utf8))
+        XCTAssertEqual(piped.stdoutBytes, Array(text.utf8))
         XCTAssertEqual(directoryListing(dir), ["latents.csv", "model.ckpt", "shards"])
     }
 
