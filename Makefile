@@ -20,13 +20,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
 BIN := .build/release
 VERSION := $(shell sed -n 's/.*current = "\(.*\)".*/\1/p' Sources/VAEData/Version.swift)
-THREADS ?= 2
+THREADS ?= $(shell nproc)
 
 hash = $(shell printf '%s' '$(1)' | sha256sum | cut -c1-10)
 ARTIFACTS ?= artifacts
 ART := $(ARTIFACTS)/$(PIPELINE)
 INGEST_ID := $(call hash,ingest $(VERSION) $(INGEST_ARGS) $(INGEST_OPTS))
-TRAIN_ID := $(call hash,train $(VERSION) $(INGEST_ID) $(TRAIN_OPTS))
+TRAIN_ID := $(call hash,train $(VERSION) $(INGEST_ID) $(TRAIN_OPTS) threads=$(THREADS))
 EMBED_ID := $(call hash,embed $(VERSION) $(TRAIN_ID) $(EMBED_OPTS))
 GENERATE_ID := $(call hash,generate $(VERSION) $(TRAIN_ID) $(GENERATE_OPTS) $(MANIFOLD))
 INGEST := $(ART)/ingest-$(INGEST_ID)
@@ -41,7 +41,7 @@ STAGE := TOOL_VERSION=$(VERSION) pipelines/stage.sh
 all: generate embed
 	@echo
 	@echo "pipeline $(PIPELINE): done"
-	@echo "  test negative ELBO: $$(sed -n 's/.*"test_neg_elbo" *: *\([0-9.eE+-]*\).*/\1/p' $(TRAIN)/summary.json) nats per example"
+	@echo "  test negative ELBO: $$(sed -n 's/.*"test_neg_elbo" *: *\([0-9.eE+-]*\).*/\1/p' $(TRAIN)/summary.json | awk '{printf "%.2f", $$1}') nats per example"
 	@echo "  model:     $(ART)/latest/train/model.ckpt"
 	@echo "  latents:   $(ART)/latest/latents.csv"
 	@for f in $(SHEETS); do echo "  sheet:     $(ART)/latest/$$f.png"; done
@@ -71,7 +71,7 @@ $(INGEST)/provenance.json: | build
 	$(BIN)/vae-ingest verify $(INGEST)
 
 $(TRAIN)/provenance.json: $(INGEST)/provenance.json | build
-	$(STAGE) train $(TRAIN) $(INGEST) $(INGEST)/manifest.json "$(TRAIN_OPTS)" -- \
+	$(STAGE) train $(TRAIN) $(INGEST) $(INGEST)/manifest.json "$(TRAIN_OPTS) --threads $(THREADS)" -- \
 		$(BIN)/vae-train --data $(INGEST) --out @OUT@ @RESUME@ --threads $(THREADS) $(TRAIN_OPTS)
 
 $(EMBED)/provenance.json: $(TRAIN)/provenance.json | build
@@ -109,7 +109,7 @@ bench-embed: build
 # ---- housekeeping -----------------------------------------------------------------------------
 
 help:
-	@echo "make [PIPELINE=NAME]        run a pipeline end to end (default: fashion-mnist)"
+	@echo "make [PIPELINE=NAME] [THREADS=N]   run a pipeline end to end (default: fashion-mnist, all cores)"
 	@echo "make test                   build and run every test, the smoke pipeline included"
 	@echo "make ingest|train|embed|generate [PIPELINE=NAME]   run up to one stage"
 	@echo "make bench-ingest|bench-train|bench-embed          benchmarks on Fashion-MNIST"
