@@ -75,7 +75,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("iwae-k"), help: "At the end, the importance-weighted bound with K samples per example (needs --iwae-n).")
     var iwaeK: Int?
 
-    @Option(name: .customLong("iwae-n"), help: "... on the first N test examples.")
+    @Option(name: .customLong("iwae-n"), help: "How many test examples (the first N) the importance-weighted bound covers (needs --iwae-k).")
     var iwaeN: Int?
 
     @Option(help: "Threads for the matrix products; results are bit-identical for the same count (default: all cores).")
