@@ -17,7 +17,8 @@ struct Embed: ParsableCommand {
             for unlabelled data), mu_1 ... mu_Z, then logvar_1 ... logvar_Z with --with-logvar, then \
             z1_1 ... zN_Z with --samples N. RFC 4180 CSV with CRLF line ends; each Float is printed in \
             the shortest form that reads back to the same value. See docs/EMBED_AND_GENERATE.md.
-            """)
+            """,
+        version: PipelineVersion.current)
 
     @Option(help: "The trained model: a checkpoint written by vae-train.")
     var checkpoint: String

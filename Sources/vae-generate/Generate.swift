@@ -2,6 +2,7 @@
 // subcommands only parse and check their options; VAEVisual's `Generation` draws the sheets and
 // VAEData's PNG codec writes them, atomically, once everything has succeeded.
 import ArgumentParser
+import VAEData
 
 @main
 struct Generate: ParsableCommand {
@@ -15,5 +16,6 @@ struct Generate: ParsableCommand {
             numbered from 1, like the mu_1 ... mu_Z columns of vae-embed. \
             See docs/EMBED_AND_GENERATE.md.
             """,
+        version: PipelineVersion.current,
         subcommands: [Samples.self, Reconstructions.self, Manifold.self, Traverse.self, Interpolate.self])
 }
