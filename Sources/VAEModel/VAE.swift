@@ -211,32 +211,27 @@ public final class VAE {
 
     /// x (B, D) -> ws.head (B, 2Z) = [mu | logvar], hidden activations kept in ws.encoder.
     private func encoderForward(_ x: UnsafePointer<Float>, rows b: Int) {
-        let p = P
-        var input = x
-        for (i, v) in layout.encoder.enumerated() {
-            let y = ws.encoder[i]
-            linearForward(y, input, p + v.weightOffset, rows: b, inputs: v.inputs, outputs: v.outputs)
-            biasReLUForward(y, p + v.biasOffset, rows: b, cols: v.outputs)
-            input = UnsafePointer(y)
-        }
-        let h = layout.head
-        linearForward(ws.head, input, p + h.weightOffset, rows: b, inputs: h.inputs, outputs: h.outputs)
-        biasForward(ws.head, p + h.biasOffset, rows: b, cols: h.outputs)
+        mlpForward(x, hidden: layout.encoder, activations: ws.encoder, last: layout.head, into: ws.head, rows: b)
     }
 
     /// z (R, Z) -> logits (R, D), hidden activations kept in ws.decoder. R <= ws.rows.
     private func decoderForward(_ z: UnsafePointer<Float>, rows r: Int, into logits: UnsafeMutablePointer<Float>) {
+        mlpForward(z, hidden: layout.decoder, activations: ws.decoder, last: layout.output, into: logits, rows: r)
+    }
+
+    /// The hidden layers (linear, bias, ReLU; each output kept in `activations`), then the last
+    /// layer (linear and bias, no activation) into `output`.
+    private func mlpForward(_ x: UnsafePointer<Float>, hidden: [LinearView], activations: [UnsafeMutablePointer<Float>],
+                            last: LinearView, into output: UnsafeMutablePointer<Float>, rows: Int) {
         let p = P
-        var input = z
-        for (i, v) in layout.decoder.enumerated() {
-            let y = ws.decoder[i]
-            linearForward(y, input, p + v.weightOffset, rows: r, inputs: v.inputs, outputs: v.outputs)
-            biasReLUForward(y, p + v.biasOffset, rows: r, cols: v.outputs)
+        var input = x
+        for (v, y) in zip(hidden, activations) {
+            linearForward(y, input, p + v.weightOffset, rows: rows, inputs: v.inputs, outputs: v.outputs)
+            biasReLUForward(y, p + v.biasOffset, rows: rows, cols: v.outputs)
             input = UnsafePointer(y)
         }
-        let o = layout.output
-        linearForward(logits, input, p + o.weightOffset, rows: r, inputs: o.inputs, outputs: o.outputs)
-        biasForward(logits, p + o.biasOffset, rows: r, cols: o.outputs)
+        linearForward(output, input, p + last.weightOffset, rows: rows, inputs: last.inputs, outputs: last.outputs)
+        biasForward(output, p + last.biasOffset, rows: rows, cols: last.outputs)
     }
 
     /// ws.logLik (R) from ws.logits (R, D) and x (B, D); with `grad`, also the loss gradient of
