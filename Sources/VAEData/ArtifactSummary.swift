@@ -64,7 +64,7 @@ public struct ArtifactSummary: Codable, Equatable, Sendable {
         for input in source.inputs {
             lines.append("          \(input.role) \(input.path) (\(input.bytes) bytes, sha256 \(input.sha256))")
         }
-        lines.append("made by   \(tool.name) \(tool.version), shard size \(parameters.shardSize), level \(parameters.level)"
+        lines.append("made by   \(tool.name) \(tool.version), shard size \(parameters.shardSize), zlib level \(parameters.level) (\(parameters.strategy.rawValue))"
             + (parameters.testFraction.map { ", test fraction \($0)" } ?? ""))
         return lines
     }

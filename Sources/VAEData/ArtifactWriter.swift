@@ -44,7 +44,7 @@ public enum ArtifactWriter {
             let jobs = plan(input, shardSize: parameters.shardSize)
             let results = ShardResults(count: jobs.count)
             DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
-                results.set(index, Result { try writeShard(jobs[index], input: input, shape: shape, level: parameters.level, directory: destination.temporary) })
+                results.set(index, Result { try writeShard(jobs[index], input: input, shape: shape, parameters: parameters, directory: destination.temporary) })
             }
             let infos = try results.values()
             func splitInfo(_ split: Split, _ images: ImageSet?) -> SplitInfo {
@@ -85,17 +85,18 @@ public enum ArtifactWriter {
     }
 
     private static func writeShard(
-        _ job: ShardJob, input: IngestInput, shape: ImageShape, level: Int, directory: String
+        _ job: ShardJob, input: IngestInput, shape: ImageShape, parameters: IngestParameters, directory: String
     ) throws -> ShardInfo {
         let images = job.split == .train ? input.train : input.test!
         let p = shape.pixels
         let bytes = try images.pixels.withUnsafeBufferPointer { pixels in
             let slice = UnsafeBufferPointer(rebasing: pixels[job.range.lowerBound * p..<job.range.upperBound * p])
             guard let labels = images.labels else {
-                return try Shard.encode(pixels: slice, labels: nil, shape: shape, level: level)
+                return try Shard.encode(pixels: slice, labels: nil, shape: shape, level: parameters.level, strategy: parameters.strategy)
             }
             return try labels.withUnsafeBufferPointer {
-                try Shard.encode(pixels: slice, labels: UnsafeBufferPointer(rebasing: $0[job.range]), shape: shape, level: level)
+                try Shard.encode(pixels: slice, labels: UnsafeBufferPointer(rebasing: $0[job.range]), shape: shape,
+                                 level: parameters.level, strategy: parameters.strategy)
             }
         }
         let digits = String(job.index)

@@ -119,9 +119,11 @@ public struct ToolInfo: Codable, Equatable, Sendable {
 public struct IngestParameters: Codable, Equatable, Sendable {
     public var shardSize: Int
     public var level: Int
+    public var strategy: Zlib.Strategy
     public var testFraction: Double?
 
-    public init(shardSize: Int = 4096, level: Int = 6, testFraction: Double? = nil) {
+    public init(shardSize: Int = 4096, level: Int = 6, strategy: Zlib.Strategy = .rle, testFraction: Double? = nil) {
+        self.strategy = strategy
         self.shardSize = shardSize
         self.level = level
         self.testFraction = testFraction

@@ -87,7 +87,8 @@ public enum Shard {
     ///   - pixels: count × P bytes.
     ///   - labels: count labels, or nil for unlabelled data.
     public static func encode(
-        pixels: UnsafeBufferPointer<UInt8>, labels: UnsafeBufferPointer<UInt16>?, shape: ImageShape, level: Int
+        pixels: UnsafeBufferPointer<UInt8>, labels: UnsafeBufferPointer<UInt16>?, shape: ImageShape, level: Int,
+        strategy: Zlib.Strategy = .default
     ) throws -> [UInt8] {
         let p = shape.pixels
         let count = pixels.count / p
@@ -102,7 +103,7 @@ public enum Shard {
                 record[p + 1] = UInt8(truncatingIfNeeded: label >> 8)
             }
         }
-        let compressed = try payload.withUnsafeBytes { try Zlib.compress($0, level: level) }
+        let compressed = try payload.withUnsafeBytes { try Zlib.compress($0, level: level, strategy: strategy) }
         let header = Header(
             records: count, shape: shape, payloadBytes: payload.count, compressedBytes: compressed.count,
             payloadCrc32: Zlib.crc32(payload))

@@ -3,6 +3,19 @@
 import CZlib
 
 public enum Zlib {
+    /// How deflate searches for repeated strings.
+    public enum Strategy: String, Codable, Sendable, CaseIterable {
+        /// zlib's full search for matches at any distance.
+        case `default`
+        /// Only runs of one repeated byte (zlib's Z_RLE): for images with long runs of equal
+        /// pixels nearly as small as `default` and several times faster to write (Fashion-MNIST's
+        /// training images: 26.6 MB against 26.4 MB, compressed 4.5 times faster). Reading is
+        /// the same for both.
+        case rle
+
+        var zlibValue: Int32 { self == .rle ? Z_RLE : Z_DEFAULT_STRATEGY }
+    }
+
     /// CRC-32 (the ISO-HDLC / zlib polynomial) of `bytes`, continuing from `crc`.
     public static func crc32(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return crc }
@@ -21,9 +34,9 @@ public enum Zlib {
     }
 
     /// Compresses `input` into one zlib stream at `level` (0-9).
-    public static func compress(_ input: UnsafeRawBufferPointer, level: Int) throws -> [UInt8] {
+    public static func compress(_ input: UnsafeRawBufferPointer, level: Int, strategy: Strategy = .default) throws -> [UInt8] {
         var stream = z_stream()
-        guard vae_deflateInit(&stream, Int32(level)) == Z_OK else {
+        guard vae_deflateInit(&stream, Int32(level), strategy.zlibValue) == Z_OK else {
             throw DataError(.invalidArgument, "zlib", "cannot start deflate at level \(level)")
         }
         defer { deflateEnd(&stream) }

@@ -41,6 +41,26 @@ final class ShardArtifactTests: XCTestCase {
         XCTAssertNoThrow(try dataset.verify())
     }
 
+    func testBothDeflateStrategiesGiveTheSameData() throws {
+        let dir = try makeScratchDirectory(self)
+        var pixels = [[UInt8]]()
+        for strategy in Zlib.Strategy.allCases {
+            let out = dir + "/" + strategy.rawValue
+            let manifest = try ArtifactWriter.write(
+                smallInput(), parameters: IngestParameters(shardSize: 4, level: 9, strategy: strategy), to: out, force: false)
+            XCTAssertEqual(manifest.parameters.strategy, strategy)
+            let dataset = try ShardDataset(directory: out)
+            XCTAssertNoThrow(try dataset.verify())
+            pixels.append(try dataset.shards(.train).flatMap { try dataset.read($0).pixels })
+        }
+        XCTAssertEqual(pixels[0], smallInput().train.pixels)
+        XCTAssertEqual(pixels[1], pixels[0])
+        let run = [UInt8](repeating: 7, count: 10_000)
+        let rle = try run.withUnsafeBytes { try Zlib.compress($0, level: 6, strategy: .rle) }
+        XCTAssertLessThan(rle.count, 200, "a run of one byte compresses to almost nothing")
+        XCTAssertEqual(try rle.withUnsafeBytes { try Zlib.decompress($0, expectedSize: run.count, path: "run") }, run)
+    }
+
     func testStreamFollowsTheGivenShardOrder() throws {
         let out = try makeScratchDirectory(self) + "/art"
         _ = try writeSmall(out)
