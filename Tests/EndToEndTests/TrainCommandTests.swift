@@ -16,13 +16,13 @@ final class TrainCommandTests: XCTestCase {
         return dir + "/data"
     }
 
-    /// Waits until the run has written at least one checkpoint, then `delay` more seconds.
-    private func waitForCheckpoint(_ run: String, then delay: Double) {
+    /// Waits until the run has written a checkpoint of step `step` or later, then `delay` seconds.
+    private func waitForCheckpoint(_ run: String, step: Int = 1, then delay: Double) {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints")) ?? []
-            if names.contains(where: { $0.hasSuffix(".ckpt") }) { break }
-            usleep(5000)
+            if names.contains(where: { Int($0.dropFirst(5).prefix(9)).map { $0 >= step } ?? false }) { break }
+            usleep(2000)
         }
         usleep(useconds_t(delay * 1_000_000))
     }
@@ -33,10 +33,12 @@ final class TrainCommandTests: XCTestCase {
         var result = try runTool(train, ["--data", data, "--out", dir + "/whole"] + settings)
         XCTAssertEqual(result.status, 0, result.stderr)
 
-        for (index, delay) in [0.0, 0.37].enumerated() {
+        // 1128 steps in all, a checkpoint every 5: killed just after the first, and mid-run at a
+        // moment that is not a checkpoint's.
+        for (index, (step, delay)) in [(1, 0.0), (400, 0.003)].enumerated() {
             let run = dir + "/killed\(index)"
             let (process, _, _) = try launch(train, ["--data", data, "--out", run] + settings)
-            waitForCheckpoint(run, then: delay)
+            waitForCheckpoint(run, step: step, then: delay)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             XCTAssertEqual(process.terminationReason, .uncaughtSignal, "killed \(index) before it finished")
@@ -51,7 +53,7 @@ final class TrainCommandTests: XCTestCase {
         let data = try makeData(dir)
         let run = dir + "/run"
         let (process, _, err) = try launch(train, ["--data", data, "--out", run] + settings)
-        waitForCheckpoint(run, then: 0.05)
+        waitForCheckpoint(run, step: 100, then: 0)
         kill(process.processIdentifier, SIGTERM)
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
