@@ -100,6 +100,14 @@ public struct RunDirectory: Sendable {
         return names.filter { $0.hasPrefix("step-") && $0.hasSuffix(".ckpt") }.sorted(by: >).map { FileIO.join(checkpoints, $0) }
     }
 
+    /// Removes checkpoint files a killed run left half-written under their temporary names.
+    func removeTemporaries() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []
+        for name in names where name.hasPrefix(".") && name.contains(".tmp-") {
+            try? FileManager.default.removeItem(atPath: FileIO.join(checkpoints, name))
+        }
+    }
+
     /// Removes all but the newest `keep` checkpoints.
     func prune(keep: Int) {
         for old in listCheckpoints().dropFirst(keep) { try? FileManager.default.removeItem(atPath: old) }

@@ -150,6 +150,7 @@ public final class Trainer {
             throw TrainError.mismatch(path: dataset.directory, problem: "these shards are not the data the run was started on (manifest SHA-256 \(dataset.identity.prefix(12))..., the run's \(config.data.identity.prefix(12))...)")
         }
         try checkData(options: config.options)
+        run.removeTemporaries()
         for path in run.listCheckpoints() {
             do {
                 let checkpoint = try Checkpoint.read(from: path)

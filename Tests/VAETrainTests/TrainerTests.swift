@@ -106,8 +106,11 @@ final class TrainerTests: XCTestCase {
         var bytes = try FileIO.read(newest)
         bytes[bytes.count / 2] ^= 0xFF
         try AtomicFile.write(bytes, to: newest)
+        let leftover = dir + "/run/checkpoints/.step-000000013.ckpt.tmp-99999"
+        try AtomicFile.write(Array("half a checkpoint".utf8), to: leftover)
         let log = WarningLog()
         _ = try train(nil, dir + "/run", nil, resume: true, warnings: log)
+        XCTAssertFalse(FileIO.exists(leftover), "what a killed write left is cleaned up")
         XCTAssertEqual(log.lines.count, 1)
         XCTAssertTrue(log.lines[0].contains(newest), log.lines[0])
         XCTAssertEqual(try FileIO.read(dir + "/whole/model.ckpt"), try FileIO.read(dir + "/run/model.ckpt"))
