@@ -175,11 +175,23 @@ public struct AtomicDirectory: Sendable {
         guard FileIO.isDirectory(parent) else {
             throw DataError(.missingFile, parent, "parent directory of the output does not exist")
         }
-        try? fm.removeItem(atPath: temporary)
+        Self.removeAbandoned(prefix: ".\(url.lastPathComponent).tmp-", in: parent)
         do {
             try fm.createDirectory(atPath: temporary, withIntermediateDirectories: false)
         } catch {
             throw DataError(.io, temporary, "cannot create directory: \(error.localizedDescription)")
+        }
+    }
+
+    /// Removes temporary directories of this destination whose writer is no longer running (a
+    /// killed ingest), and this process's own.
+    private static func removeAbandoned(prefix: String, in parent: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
+        for name in names where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)) else { continue }
+            if pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH) {
+                try? FileManager.default.removeItem(atPath: FileIO.join(parent, name))
+            }
         }
     }
 

@@ -108,6 +108,14 @@ final class ShardArtifactTests: XCTestCase {
         XCTAssertEqual(try ShardDataset(directory: out).shards(.train).count, 1)
     }
 
+    func testAKilledWritersTemporaryIsRemovedByTheNextWrite() throws {
+        let dir = try makeScratchDirectory(self)
+        let abandoned = dir + "/.art.tmp-999999999"  // no such process
+        try FileManager.default.createDirectory(atPath: abandoned, withIntermediateDirectories: false)
+        _ = try writeSmall(dir + "/art")
+        XCTAssertEqual(directoryListing(dir), ["art"])
+    }
+
     func testFailedWriteLeavesNothing() throws {
         let dir = try makeScratchDirectory(self)
         var bad = smallInput()
