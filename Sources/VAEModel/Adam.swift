@@ -35,12 +35,13 @@ public struct Adam: Codable, Equatable, Sendable {
         self.step = step
     }
 
-    /// One Adam update of `count` parameters from their gradients (which it leaves as they are).
+    /// One Adam update of `count` parameters from their gradients, which it sets to zero as it
+    /// reads them (so the next backward can add into them without a separate clearing pass).
     /// The loop is memory-bound (4 arrays read, 3 written); with `threads` > 1 it is split into
     /// that many contiguous ranges run in parallel, which changes no result (every element's
     /// arithmetic is the same), but on two cores busy with OpenBLAS one thread is faster.
     /// - Parameters: p, g, m, v: (count) each, the parameters, gradients and the two moments.
-    public mutating func update(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
+    public mutating func update(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafeMutablePointer<Float>,
                                 m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int,
                                 threads: Int = 1) {
         step += 1
@@ -69,8 +70,7 @@ public struct Adam: Codable, Equatable, Sendable {
     /// The four arrays, handed to worker threads (each touches a disjoint range).
     struct Memory: @unchecked Sendable {
         let p: UnsafeMutablePointer<Float>
-        let g: UnsafePointer<Float>
-        let m, v: UnsafeMutablePointer<Float>
+        let g, m, v: UnsafeMutablePointer<Float>
     }
 
     /// The update of elements lo ..< hi, sixteen lanes at a time (a scalar loop does not vectorize).
@@ -86,7 +86,7 @@ public struct Adam: Codable, Equatable, Sendable {
         var i = lo
         while i + 16 <= hi {
             let r = lanes(load16(p + i), load16(g + i), load16(m + i), load16(v + i))
-            store16(r.p, p + i); store16(r.m, m + i); store16(r.v, v + i)
+            store16(r.p, p + i); store16(r.m, m + i); store16(r.v, v + i); store16(.zero, g + i)
             i += 16
         }
         if i < hi {
@@ -94,6 +94,7 @@ public struct Adam: Codable, Equatable, Sendable {
             let r = lanes(load16(p + i, count: n, pad: 0), load16(g + i, count: n, pad: 0),
                           load16(m + i, count: n, pad: 0), load16(v + i, count: n, pad: 0))
             store16(r.p, p + i, count: n); store16(r.m, m + i, count: n); store16(r.v, v + i, count: n)
+            store16(.zero, g + i, count: n)
         }
     }
 }

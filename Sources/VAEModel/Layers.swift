@@ -19,7 +19,9 @@ func linearForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, 
                 0, y, Int32(outputs))
 }
 
-/// dW (O, I) = dyᵀ (O, R) · x (R, I);  dx (R, I) = dy (R, O) · W (O, I) when `dx` is given.
+/// dW (O, I) += dyᵀ (O, R) · x (R, I);  dx (R, I) = dy (R, O) · W (O, I) when `dx` is given.
+/// dW is added into (beta 1), so OpenBLAS makes no separate pass to clear it: the gradients are
+/// zero on entry because Adam clears them as it reads them.
 /// The bias gradient is accumulated by the caller's fused pass over dy.
 @inline(__always)
 func linearBackward(_ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>,
@@ -28,7 +30,7 @@ func linearBackward(_ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePoint
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
                 Int32(outputs), Int32(inputs), Int32(rows),
                 1, dy, Int32(outputs), x, Int32(inputs),
-                0, dw, Int32(inputs))
+                1, dw, Int32(inputs))
     if let dx {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
                     Int32(rows), Int32(inputs), Int32(outputs),

@@ -130,10 +130,8 @@ public final class VAE {
     @discardableResult
     public func computeGradients(batch x: UnsafePointer<Float>, count: Int, beta: Float,
                                  samples: Int, eps: UnsafePointer<Float>) -> LossParts {
-        if count <= 0 || samples <= 0 {
-            gradients.initialize(repeating: 0)
-            return .zero
-        }
+        gradients.initialize(repeating: 0)  // backward adds into them
+        if count <= 0 || samples <= 0 { return .zero }
         reserve(batch: count, samples: samples)
         ws.eps.update(from: eps, count: samples * count * config.latentSize)
         return forwardBackward(x, count: count, beta: beta, samples: samples)
@@ -143,7 +141,8 @@ public final class VAE {
     private func forwardBackward(_ x: UnsafePointer<Float>, count b: Int, beta: Float, samples l: Int) -> LossParts {
         let zs = config.latentSize, r = l * b
         let p = P, g = G
-        // Weight gradients are set by their one sgemm; the vectors collected by sums start at zero.
+        // Weight gradients are added into by their one sgemm and are zero on entry (Adam cleared
+        // them, or computeGradients did); the vectors collected by sums are cleared here.
         for v in layout.linears { (g + v.biasOffset).update(repeating: 0, count: v.outputs) }
         if let o = layout.logVarianceOffset { (g + o).update(repeating: 0, count: config.inputSize) }
 
