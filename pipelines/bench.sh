@@ -41,6 +41,7 @@ train)
     sed -n '/"epoch_seconds"/,/\]/p' "$scratch/run/summary.json" | grep -o '[0-9][0-9.]*' > "$scratch/epochs"
     echo "  epoch seconds:   $(awk '{printf "%.3f ", $1}' "$scratch/epochs")"
     echo "  median epoch s:  $(median < "$scratch/epochs")"
+    echo "  fastest epoch s: $(sort -g "$scratch/epochs" | head -1)"
     echo "  examples/second: $(median < "$scratch/epochs" | awk '{printf "%.0f", 60000/$1}')"
     echo "  peak RSS MB:     $(cut -d' ' -f2 "$scratch/t" | awk '{printf "%.1f", $1/1024}')"
     echo "  test -ELBO:      $(grep -o '"test_neg_elbo" *: *[0-9.]*' "$scratch/run/summary.json" | grep -o '[0-9.]*$') nats"
