@@ -19,12 +19,14 @@ let package = Package(
     targets: [
         // MARK: C modules
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // libpng behind small C functions that hold its setjmp (include/vae_png.h).
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // MARK: Libraries
         // Files, checksums, compression, IDX and PNG input, shards and their manifest.
-        .target(name: "VAEData", dependencies: ["CZlib", "CPNG"]),
+        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CCrypto"]),
         // The model: layers, loss, gradients, Adam, the random generator, checkpoints.
         .target(name: "VAEModel", dependencies: ["COpenBLAS", "VAEData"]),
         // The training loop over streamed shards, run directories, metrics.

@@ -1,4 +1,4 @@
-// PNG in and out, over libpng (through the setjmp-holding wrappers of CPNG's shim.h). Any PNG
+// PNG in and out, over libpng (through the setjmp-holding functions of the CPNG C target). Any PNG
 // (every color type, bit depth 1 to 16, palette, transparency, interlacing) decodes to 8-bit
 // grayscale by the rule documented on `PNGCodec.decodeGray`; the pipeline writes 8-bit grayscale
 // PNGs. The decoder checks the size in the header against fixed limits before it allocates
