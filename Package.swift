@@ -34,6 +34,9 @@ let package = Package(
         // Latent codes as CSV and PNG sample sheets.
         .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel"]),
 
+        // Structure-aware fuzz targets: files that look valid but lie, for every reader.
+        .target(name: "VAEFuzz", dependencies: ["VAEData", "VAEModel"]),
+
         // Turning a thrown error into one line on stderr and an exit status, for the executables.
         .target(name: "CommandSupport", dependencies: [argumentParser]),
 
@@ -42,6 +45,8 @@ let package = Package(
         .executableTarget(name: "vae-train", dependencies: ["VAETrain", "CommandSupport", argumentParser]),
         .executableTarget(name: "vae-embed", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
         .executableTarget(name: "vae-generate", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
+        // The fuzz targets, run for a while (`make test`) or under libFuzzer (`make fuzz`).
+        .executableTarget(name: "vae-fuzz", dependencies: ["VAEFuzz"]),
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["VAEData", "VAEModel"], path: "Sources/TestSupport"),
@@ -49,7 +54,7 @@ let package = Package(
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "TestSupport"]),
         .testTarget(name: "VAETrainTests", dependencies: ["VAETrain", "TestSupport"]),
         .testTarget(name: "VAEVisualTests", dependencies: ["VAEVisual", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["VAEData", "VAEModel", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["VAEData", "VAEModel", "VAEFuzz", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,8 +1,9 @@
 // zlib for Swift: the header, plus static inline wrappers for its function-like macros.
 #include <zlib.h>
 
-static inline int vae_deflateInit(z_streamp stream, int level, int strategy) {
-    return deflateInit2(stream, level, Z_DEFLATED, 15, 8, strategy);
+/// windowBits 15: a zlib stream; 15 + 16: a gzip file.
+static inline int vae_deflateInit2(z_streamp stream, int level, int windowBits, int strategy) {
+    return deflateInit2(stream, level, Z_DEFLATED, windowBits, 8, strategy);
 }
 
 /// windowBits 15: zlib data; 15 + 32: a zlib or a gzip header, detected from the data.

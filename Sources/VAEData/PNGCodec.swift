@@ -69,6 +69,13 @@ public struct PNGRaster: Sendable {
         self.interlaced = interlaced
     }
 
+    /// Every (color type, bit depth) pair PNG allows.
+    public static let formats: [(ColorType, Int)] = [
+        (.gray, 1), (.gray, 2), (.gray, 4), (.gray, 8), (.gray, 16),
+        (.grayAlpha, 8), (.grayAlpha, 16), (.rgb, 8), (.rgb, 16), (.rgba, 8), (.rgba, 16),
+        (.palette, 1), (.palette, 2), (.palette, 4), (.palette, 8),
+    ]
+
     /// Bytes in one packed row.
     public var rowBytes: Int { (width * colorType.channels * bitDepth + 7) / 8 }
 }

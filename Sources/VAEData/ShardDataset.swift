@@ -68,7 +68,7 @@ public final class ShardDataset: Sendable {
                 throw DataError(.tooLarge, path, "\(field).shards lists \(info.shards.count) shards, over the limit of \(Manifest.maxShards)")
             }
             var next = 0  // at most maxShards x maxRecords < 2^52
-            for (k, shard) in info.shards.enumerated() {
+            for shard in info.shards {
                 let name = shard.file
                 guard !name.isEmpty, !name.contains("/"), name != ".", name != "..", !name.hasPrefix(".") else {
                     throw DataError(.unsafePath, path, "shard file name '\(name)' points outside the artifact directory")

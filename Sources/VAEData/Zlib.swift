@@ -42,9 +42,18 @@ public enum Zlib {
         try compress(input, level: level, strategy: strategy, chunk: maxChunk)
     }
 
-    /// `compress`, handing zlib at most `chunk` bytes at a time (the tests use small chunks).
-    static func compress(_ input: UnsafeRawBufferPointer, level: Int, strategy: Strategy, chunk maxChunk: Int) throws -> [UInt8] {
-        let stream = try Stream(deflateLevel: level, strategy: strategy)
+    /// Compresses `input` into a gzip file's bytes (RFC 1952: no name, no time, zlib's header for
+    /// Unix), at `level` (0-9).
+    public static func gzip(_ input: [UInt8], level: Int = 6) throws -> [UInt8] {
+        try input.withUnsafeBytes { try compress($0, level: level, strategy: .default, chunk: maxChunk, windowBits: 15 + 16) }
+    }
+
+    /// `compress`, handing zlib at most `chunk` bytes at a time (the tests use small chunks);
+    /// window bits 15 write a zlib stream, 15 + 16 a gzip file.
+    static func compress(
+        _ input: UnsafeRawBufferPointer, level: Int, strategy: Strategy, chunk maxChunk: Int, windowBits: Int32 = 15
+    ) throws -> [UInt8] {
+        let stream = try Stream(deflateLevel: level, strategy: strategy, windowBits: windowBits)
         let z = stream.z
         var output = [UInt8](repeating: 0, count: Int(deflateBound(z, uLong(input.count))))
         var consumed = 0, produced = 0
@@ -146,10 +155,10 @@ public enum Zlib {
 
         private var started = false
 
-        /// A deflate stream at `level` (0-9).
-        convenience init(deflateLevel level: Int, strategy: Strategy) throws {
+        /// A deflate stream at `level` (0-9): window bits 15 for zlib data, 15 + 16 for gzip.
+        convenience init(deflateLevel level: Int, strategy: Strategy, windowBits: Int32) throws {
             self.init(inflating: false)
-            guard vae_deflateInit(z, Int32(level), strategy.zlibValue) == Z_OK else {
+            guard vae_deflateInit2(z, Int32(level), windowBits, strategy.zlibValue) == Z_OK else {
                 throw DataError(.invalidArgument, "zlib", "cannot start deflate at level \(level)")
             }
             started = true
