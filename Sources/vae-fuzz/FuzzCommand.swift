@@ -23,9 +23,31 @@ func LLVMFuzzerRunDriver(
     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
 ) -> Int32
 
-/// The target libFuzzer drives (set once, before the driver starts).
+/// The target libFuzzer drives: named by the first argument, or by VAE_FUZZ_TARGET should
+/// libFuzzer's own main run (its archive brings one, which needs `LLVMFuzzerTestOneInput` to link:
+/// SwiftPM renames this program's main).
 nonisolated(unsafe) var libFuzzerTarget: FuzzTarget?
 nonisolated(unsafe) var libFuzzerScratch = ""
+
+/// libFuzzer's callback: runs the target on one input; a misbehaving reader aborts, and libFuzzer
+/// saves the input as crash-*.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    if libFuzzerTarget == nil {
+        let name = ProcessInfo.processInfo.environment["VAE_FUZZ_TARGET"] ?? ""
+        guard let target = FuzzTarget.named(name), let scratch = try? fuzzScratchDirectory(name) else {
+            FileHandle.standardError.write(Data("vae-fuzz: set VAE_FUZZ_TARGET to one of \(FuzzTarget.all.map(\.name))\n".utf8))
+            exit(64)
+        }
+        (libFuzzerTarget, libFuzzerScratch) = (target, scratch)
+    }
+    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+    do { try libFuzzerTarget!.run(bytes, scratch: libFuzzerScratch) } catch {
+        FileHandle.standardError.write(Data("vae-fuzz \(libFuzzerTarget!.name): \(error)\n".utf8))
+        abort()
+    }
+    return 0
+}
 #endif
 
 @main
@@ -43,14 +65,7 @@ struct FuzzCommand {
         var argc = Int32(argv.count - 1)
         let status = argv.withUnsafeMutableBufferPointer { buffer -> Int32 in
             var base = buffer.baseAddress
-            return LLVMFuzzerRunDriver(&argc, &base) { data, size in
-                let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
-                do { try libFuzzerTarget!.run(bytes, scratch: libFuzzerScratch) } catch {
-                    FileHandle.standardError.write(Data("vae-fuzz \(libFuzzerTarget!.name): \(error)\n".utf8))
-                    abort()  // libFuzzer saves the input as crash-*
-                }
-                return 0
-            }
+            return LLVMFuzzerRunDriver(&argc, &base) { data, size in fuzzOneInput(data, size) }
         }
         exit(status)
         #else
