@@ -95,7 +95,8 @@ test: deps
 	$(MAKE) --no-print-directory test-pipeline
 
 # The fuzz targets (Tests/Fuzz/README.md) under libFuzzer, FUZZ_SECONDS each; new inputs join the
-# corpus in Tests/Fuzz/corpus/TARGET, a crash is saved as Tests/Fuzz/crash-TARGET-*.
+# corpus in Tests/Fuzz/corpus/TARGET, a crash is saved as Tests/Fuzz/crash-TARGET-* (Swift's own
+# backtracer is off, so that libFuzzer sees the trap and saves the input).
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 20
 FUZZ_TARGETS := manifest shard checkpoint idx png
@@ -103,7 +104,7 @@ fuzz: deps
 	swift build --scratch-path .build/fuzz --product vae-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DLIBFUZZER -Xswiftc -use-ld=lld
 	for t in $(FUZZ_TARGETS); do \
 		mkdir -p Tests/Fuzz/corpus/$$t Tests/Fuzz/regressions/$$t; \
-		.build/fuzz/debug/vae-fuzz $$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+		SWIFT_BACKTRACE=enable=no .build/fuzz/debug/vae-fuzz $$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
 			-artifact_prefix=Tests/Fuzz/crash-$$t- Tests/Fuzz/corpus/$$t Tests/Fuzz/regressions/$$t || exit 1; \
 	done
 
