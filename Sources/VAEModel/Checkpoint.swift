@@ -185,8 +185,14 @@ public struct Checkpoint: Equatable, Sendable {
         if stored != computed {
             throw DataError(.checksumMismatch, path, "checkpoint checksum mismatch: stored \(hex32(stored)), computed \(hex32(computed)) (the file is damaged)")
         }
-        do { try header.config.validate() } catch {
+        do { try header.config.validate(); try header.config.checkLimits() } catch {
             throw DataError(.corrupt, path, "checkpoint holds an \(error.detail)")
+        }
+        do { try header.training.checkLimits() } catch {
+            throw DataError(.corrupt, path, "checkpoint holds \(error.detail)")
+        }
+        guard header.epoch >= 0, header.examplesSeen >= 0 else {
+            throw DataError(.corrupt, path, "checkpoint position is epoch \(header.epoch), example \(header.examplesSeen): neither may be negative")
         }
         let needed = ParameterLayout(config: header.config).count
         if p != needed {
