@@ -32,12 +32,15 @@ let package = Package(
         // Latent codes as CSV and PNG sample sheets.
         .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel"]),
 
-        // Turning a thrown error into one line on stderr and an exit status, for the executables.
-        .target(name: "CommandSupport", dependencies: [argumentParser]),
+        // Turning a thrown error into one line on stderr and an exit status, and SIGINT/SIGTERM
+        // into a stop request or an exit, for the executables.
+        .target(name: "CommandSupport", dependencies: ["VAEData", argumentParser]),
+        // vae-train's command line and run, a library so that tests parse it in process.
+        .target(name: "VAETrainCommand", dependencies: ["VAETrain", "CommandSupport", argumentParser]),
 
         // MARK: Executables
         .executableTarget(name: "vae-ingest", dependencies: ["VAEData", "CommandSupport", argumentParser]),
-        .executableTarget(name: "vae-train", dependencies: ["VAETrain", "CommandSupport", argumentParser]),
+        .executableTarget(name: "vae-train", dependencies: ["VAETrainCommand"]),
         .executableTarget(name: "vae-embed", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
         .executableTarget(name: "vae-generate", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
 
@@ -45,9 +48,9 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["VAEData", "VAEModel"], path: "Sources/TestSupport"),
         .testTarget(name: "VAEDataTests", dependencies: ["VAEData", "TestSupport"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "TestSupport"]),
-        .testTarget(name: "VAETrainTests", dependencies: ["VAETrain", "TestSupport"]),
+        .testTarget(name: "VAETrainTests", dependencies: ["VAETrain", "VAETrainCommand", "TestSupport", argumentParser]),
         .testTarget(name: "VAEVisualTests", dependencies: ["VAEVisual", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["VAEData", "VAEModel", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["VAEData", "VAEModel", "CommandSupport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -15,8 +15,8 @@ final class TrainerTests: XCTestCase {
         return out
     }
 
-    private func smallOptions(epochs: Int = 2) -> TrainingOptions {
-        var o = TrainingOptions()
+    private func smallOptions(epochs: Int = 2) -> TrainingSettings {
+        var o = TrainingSettings()
         o.hiddenSizes = [16]
         o.latentSize = 3
         o.batchSize = 16
@@ -27,15 +27,15 @@ final class TrainerTests: XCTestCase {
         return o
     }
 
-    private func train(_ data: String?, _ run: String, _ options: TrainingOptions?, resume: Bool = false, force: Bool = false,
+    private func train(_ data: String?, _ run: String, _ options: TrainingSettings?, resume: Bool = false, force: Bool = false,
                        stopAfter: Int? = nil, warnings: WarningLog? = nil) throws -> RunSummary {
-        var request = TrainRequest(data: data, runDirectory: run, options: options)
+        var request = TrainRequest(data: data, runDirectory: run, settings: options)
         request.resume = resume
         request.force = force
         request.threads = 1
         request.stopAfterStep = stopAfter
         let log = warnings ?? WarningLog()
-        return try Trainer(request, progress: ProgressReporter(style: .quiet) { _ in }, warn: { log.lines.append($0) }, stop: StopRequest()).train()
+        return try Trainer(request, progress: ProgressReporter(style: .quiet) { _ in }, warn: { log.lines.append($0) }, stop: StopFlag()).train()
     }
 
     final class WarningLog { var lines = [String]() }
@@ -56,8 +56,8 @@ final class TrainerTests: XCTestCase {
         }
         XCTAssertEqual(RunDirectory(dir + "/run").listCheckpoints().count, 3, "the newest three are kept")
         let model = try Checkpoint.read(from: dir + "/run/model.ckpt")
-        XCTAssertEqual(model.epoch, 4)
-        XCTAssertEqual(model.examplesSeen, 0)
+        XCTAssertEqual(model.state.epoch, 4)
+        XCTAssertEqual(model.state.examplesSeen, 0)
         XCTAssertEqual(model.config.inputSize, 144)
     }
 
@@ -85,7 +85,8 @@ final class TrainerTests: XCTestCase {
         // Stop mid-epoch (step 23 is inside epoch 2, between periodic checkpoints), then twice more.
         for (stop, resume) in [(23, false), (31, true), (57, true)] {
             XCTAssertThrowsError(try train(resume ? nil : data, dir + "/parts", resume ? nil : options, resume: resume, stopAfter: stop)) {
-                XCTAssertEqual($0 as? TrainError, .interrupted(step: stop, checkpoint: RunDirectory(dir + "/parts").checkpoint(step: stop)))
+                XCTAssertEqual($0 as? TrainError, .interrupted(step: stop, phase: .training, checkpoint: RunDirectory(dir + "/parts").checkpoint(step: stop),
+                                                               runDirectory: dir + "/parts", signal: SIGTERM))
             }
         }
         _ = try train(nil, dir + "/parts", nil, resume: true)
@@ -149,7 +150,7 @@ final class TrainerTests: XCTestCase {
     }
 
     func testKLWarmupRampsBeta() {
-        var o = TrainingOptions()
+        var o = TrainingSettings()
         o.beta = 2
         o.klWarmupEpochs = 4
         XCTAssertEqual((0..<6).map { o.beta(atEpoch: $0) }, [0.5, 1, 1.5, 2, 2, 2])
@@ -219,7 +220,7 @@ final class TrainerTests: XCTestCase {
     }
 
     func testOptionsOutOfRange() {
-        let cases: [(inout TrainingOptions) -> Void] = [
+        let cases: [(inout TrainingSettings) -> Void] = [
             { $0.batchSize = 0 }, { $0.latentSize = 0 }, { $0.hiddenSizes = [16, 0] }, { $0.epochs = 0 },
             { $0.learningRate = -1 }, { $0.mcSamples = 0 }, { $0.iwaeSamples = 5 },
             { $0.likelihood = .gaussianFixed(sigma: 0) }, { $0.binarize = .dynamic; $0.likelihood = .gaussianLearned },
