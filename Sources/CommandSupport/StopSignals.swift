@@ -31,7 +31,8 @@ public enum StopSignals {
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: Handler.queue)
-            source.setEventHandler { state.received(signalNumber) }
+            // Signals that arrive before the handler runs are merged; `data` counts them.
+            source.setEventHandler { state.received(signalNumber, times: Int(source.data)) }
             source.resume()
             state.sources.append(source)  // kept alive with the handler, for the life of the process
         }
@@ -52,8 +53,8 @@ public enum StopSignals {
             self.first = first
         }
 
-        func received(_ signalNumber: Int32) {
-            count += 1
+        func received(_ signalNumber: Int32, times: Int) {
+            count += max(times, 1)
             let name = signalNumber == SIGINT ? "SIGINT" : "SIGTERM"
             if count == 1, case .requestStop(let flag) = first {
                 flag.request(signal: signalNumber)

@@ -25,6 +25,8 @@ public struct TrainRequest: Sendable {
     /// Stop (as SIGTERM would: checkpoint, then `TrainError.interrupted`) after this many steps
     /// in total. For tests of interruption and resume.
     public var stopAfterStep: Int?
+    /// Stop (as SIGINT would) on entering this phase. For tests of interruption and resume.
+    public var stopInPhase: TrainingPhase?
 
     public init(data: String?, runDirectory: String, settings: TrainingSettings?) {
         self.data = data
@@ -84,7 +86,7 @@ public final class Trainer {
         var history = try run.readHistory(through: state.epoch)
         var upcoming: EpochStream?
         while state.epoch < settings.epochs {
-            phase = .training
+            enter(.training)
             let positionBefore = state.examplesSeen
             let epochStart = now()
             let stream = upcoming?.epoch == state.epoch ? upcoming! : EpochStream(r.dataset, settings, epoch: state.epoch)
@@ -94,7 +96,7 @@ public final class Trainer {
             upcoming = state.epoch + 1 < settings.epochs ? EpochStream(r.dataset, settings, epoch: state.epoch + 1) : nil
             upcoming?.stream.prefetch()
 
-            phase = .testEvaluation
+            enter(.testEvaluation)
             let evaluationStart = now()
             let test = try evaluation.testLoss(model: r.model, epoch: state.epoch)
             times.evaluation += now() - evaluationStart
@@ -109,12 +111,12 @@ public final class Trainer {
             try writeCheckpoint(r, state)
         }
 
-        phase = .importanceWeightedBound
+        enter(.importanceWeightedBound)
         let evaluationStart = now()
         let iwae = try evaluation.importanceWeightedNLL(model: r.model)
         times.evaluation += now() - evaluationStart
 
-        phase = .finalWrites
+        enter(.finalWrites)
         try stop.check()
         let summary = RunSummary(
             history: history, steps: r.model.optimizer.step,
@@ -268,6 +270,11 @@ public final class Trainer {
         }
         state.examplesSeen += count
         state.lossSums.add(parts, count: count)
+    }
+
+    private func enter(_ next: TrainingPhase) {
+        phase = next
+        if request.stopInPhase == next { stop.request(signal: SIGINT) }
     }
 
     /// A periodic checkpoint when one is due; a stop request (or `stopAfterStep`) ends the run here.

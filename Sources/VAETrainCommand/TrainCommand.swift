@@ -59,7 +59,7 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "A fixed standard deviation for the gaussian likelihood (default: a learned per-pixel variance).")
     var sigma: Float?
 
-    @Option(help: "none, or dynamic: a fresh Bernoulli sample of each image whenever it is seen (default none).")
+    @Option(help: "dynamic: a fresh Bernoulli sample of each image whenever it is seen (default none).")
     var binarize: Binarization?
 
     @Option(help: "Monte Carlo samples of z per example, L (default 1).")

@@ -28,12 +28,13 @@ final class TrainerTests: XCTestCase {
     }
 
     private func train(_ data: String?, _ run: String, _ options: TrainingSettings?, resume: Bool = false, force: Bool = false,
-                       stopAfter: Int? = nil, warnings: WarningLog? = nil) throws -> RunSummary {
+                       stopAfter: Int? = nil, stopIn phase: TrainingPhase? = nil, warnings: WarningLog? = nil) throws -> RunSummary {
         var request = TrainRequest(data: data, runDirectory: run, settings: options)
         request.resume = resume
         request.force = force
         request.threads = 1
         request.stopAfterStep = stopAfter
+        request.stopInPhase = phase
         let log = warnings ?? WarningLog()
         return try Trainer(request, progress: ProgressReporter(style: .quiet) { _ in }, warn: { log.lines.append($0) }, stop: StopFlag()).train()
     }
@@ -96,6 +97,74 @@ final class TrainerTests: XCTestCase {
                 .map { Array($0.split(separator: ",")[0...7]) }
         }
         XCTAssertEqual(try metrics("whole"), try metrics("parts"), "the same losses per epoch")
+    }
+
+    /// summary.json without the fields that measure time.
+    private func figures(_ path: String) throws -> [String: String] {
+        let object = try JSONSerialization.jsonObject(with: Data(try FileIO.read(path))) as! [String: Any]
+        return object.filter { !["epoch_seconds", "median_epoch_seconds", "examples_per_second", "phase_seconds"].contains($0.key) }
+            .mapValues { "\($0)" }
+    }
+
+    func testStoppedInEveryPhaseAndResumedEndsIdenticalToAnUninterruptedRun() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        var options = smallOptions(epochs: 2)
+        options.iwaeSamples = 8
+        options.iwaeExamples = 30
+        options.checkpointEvery = 0
+        _ = try train(data, dir + "/whole", options)
+        let parts = dir + "/parts"
+        for (i, phase) in [TrainingPhase.testEvaluation, .testEvaluation, .importanceWeightedBound, .finalWrites].enumerated() {
+            XCTAssertThrowsError(try train(i == 0 ? data : nil, parts, i == 0 ? options : nil, resume: i > 0, stopIn: phase)) {
+                guard case .interrupted(let step, let stoppedIn, let checkpoint, let run, let signal)? = $0 as? TrainError else {
+                    return XCTFail("\($0)")
+                }
+                XCTAssertEqual(stoppedIn, phase)
+                XCTAssertEqual(signal, SIGINT)
+                XCTAssertEqual(run, parts)
+                XCTAssertEqual(checkpoint, RunDirectory(parts).checkpoint(step: step))
+                XCTAssertTrue(FileIO.exists(checkpoint), "the state is saved before the error")
+                XCTAssertTrue("\($0)".contains("Continue with: vae-train --resume \(parts)"), "\($0)")
+            }
+            XCTAssertFalse(FileIO.exists(parts + "/summary.json"), "stopped in \(phase): no summary yet")
+            XCTAssertFalse(FileIO.exists(parts + "/model.ckpt"))
+        }
+        _ = try train(nil, parts, nil, resume: true)
+        XCTAssertEqual(try FileIO.read(parts + "/model.ckpt"), try FileIO.read(dir + "/whole/model.ckpt"))
+        XCTAssertEqual(try figures(parts + "/summary.json"), try figures(dir + "/whole/summary.json"))
+        XCTAssertNotNil(try figures(parts + "/summary.json")["iwae_nll"])
+        func losses(_ run: String) throws -> [[Substring]] {
+            try String(contentsOfFile: run + "/metrics.csv", encoding: .utf8).split(separator: "\n")
+                .map { Array($0.split(separator: ",")[0...7]) }
+        }
+        XCTAssertEqual(try losses(parts), try losses(dir + "/whole"))
+    }
+
+    func testResumeNeverReadsMetricsCSVBack() throws {
+        // A damaged metrics.csv (a short row, as a killed editor or a full disk leaves it) is
+        // rewritten from the typed figures, not parsed.
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        _ = try train(data, dir + "/whole", smallOptions(epochs: 3))
+        XCTAssertThrowsError(try train(data, dir + "/run", smallOptions(epochs: 3), stopAfter: 45))
+        try AtomicFile.write("epoch,step\n1,19\n2\n", to: dir + "/run/metrics.csv")
+        let summary = try train(nil, dir + "/run", nil, resume: true)
+        XCTAssertEqual(summary.epochSeconds.count, 3)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/run/metrics.csv", encoding: .utf8).split(separator: "\n").count, 4)
+        XCTAssertEqual(try FileIO.read(dir + "/run/model.ckpt"), try FileIO.read(dir + "/whole/model.ckpt"))
+    }
+
+    func testResumeRemovesTemporaryFilesAtTheTopOfTheRunDirectory() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        XCTAssertThrowsError(try train(data, dir + "/run", smallOptions(), stopAfter: 6))
+        let leftovers = [dir + "/run/.model.ckpt.tmp-99999", dir + "/run/.summary.json.tmp-99999",
+                         dir + "/run/.metrics.csv.tmp-12", dir + "/run/checkpoints/.step-000000007.ckpt.tmp-99999"]
+        for path in leftovers { try AtomicFile.write(Array("half a file".utf8), to: path) }
+        _ = try train(nil, dir + "/run", nil, resume: true)
+        for path in leftovers { XCTAssertFalse(FileIO.exists(path), "\(path) is removed on resume") }
+        XCTAssertEqual(directoryListing(dir + "/run"), ["checkpoints", "config.json", "history.json", "metrics.csv", "model.ckpt", "summary.json"])
     }
 
     func testResumeSkipsACorruptNewestCheckpointWithAWarning() throws {
