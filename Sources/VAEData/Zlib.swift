@@ -121,8 +121,7 @@ public enum Zlib {
     /// A gzip file's last 4 bytes hold its uncompressed size modulo 2^32: the size to reserve.
     private static func gzipSize(trailer: ArraySlice<UInt8>, total: Int) -> Int? {
         guard total >= 18, trailer.count == 4 else { return nil }
-        let t = Array(trailer)
-        return Int(t[0]) | Int(t[1]) << 8 | Int(t[2]) << 16 | Int(t[3]) << 24
+        return Int(LittleEndian.uint32(trailer, at: trailer.startIndex))
     }
 
     /// Inflates the pieces `next` hands out (an empty piece: the input is over).
