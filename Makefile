@@ -15,7 +15,7 @@ $(error unknown PIPELINE '$(PIPELINE)': see 'make help')
 endif
 include pipelines/$(PIPELINE).mk
 
-DEB_PACKAGES := libpng-dev zlib1g-dev libopenblas-dev dataset-fashion-mnist pkg-config time jq
+DEB_PACKAGES := libpng-dev zlib1g-dev libopenblas-dev libssl-dev dataset-fashion-mnist pkg-config time jq
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
 BIN := .build/release
@@ -50,7 +50,7 @@ $(wordlist 2,$(words $(GOALS)),$(GOALS)):
 else
 
 .PHONY: all deps build test test-unit test-pipeline bench-ingest bench-train bench-embed help clean clean-artifacts \
-	ingest train embed generate
+	ingest train embed generate fuzz
 
 all: generate embed
 	@echo
@@ -105,7 +105,22 @@ SHEETS := samples reconstructions traversal interpolation $(if $(filter yes,$(MA
 test: deps
 	swift build --build-tests
 	swift test --skip-build 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+	.build/debug/vae-fuzz all --seconds $(FUZZ_TEST_SECONDS) Tests/Fuzz/corpus Tests/Fuzz/regressions
 	$(MAKE) --no-print-directory test-pipeline
+
+# The fuzz targets (Tests/Fuzz/README.md) under libFuzzer, FUZZ_SECONDS each; new inputs join the
+# corpus in Tests/Fuzz/corpus/TARGET, a crash is saved as Tests/Fuzz/crash-TARGET-* (Swift's own
+# backtracer is off, so that libFuzzer sees the trap and saves the input).
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 20
+FUZZ_TARGETS := manifest shard checkpoint idx png
+fuzz: deps
+	swift build --scratch-path .build/fuzz --product vae-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DLIBFUZZER -Xswiftc -use-ld=lld
+	for t in $(FUZZ_TARGETS); do \
+		mkdir -p Tests/Fuzz/corpus/$$t Tests/Fuzz/regressions/$$t; \
+		SWIFT_BACKTRACE=enable=no .build/fuzz/debug/vae-fuzz $$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+			-artifact_prefix=Tests/Fuzz/crash-$$t- Tests/Fuzz/corpus/$$t Tests/Fuzz/regressions/$$t || exit 1; \
+	done
 
 # The smoke pipeline end to end through this Makefile (tests/pipeline.sh says what it checks).
 test-pipeline: build
@@ -125,6 +140,7 @@ bench-embed: build
 help:
 	@echo "make [PIPELINE=NAME] [THREADS=N]   run a pipeline end to end (default: fashion-mnist, all cores)"
 	@echo "make test                   build and run every test, the smoke pipeline included"
+	@echo "make fuzz [FUZZ_SECONDS=N]  every fuzz target under libFuzzer, N seconds each (default 60)"
 	@echo "make ingest|train|embed|generate [PIPELINE=NAME]   run up to one stage"
 	@echo "make bench-ingest|bench-train|bench-embed          benchmarks on Fashion-MNIST"
 	@echo "make clean                  remove the build"

@@ -93,6 +93,9 @@ public final class ShardDataset: Sendable {
             guard next == info.count else {
                 throw DataError(.countMismatch, path, "\(field) split counts \(info.count) examples but its shards hold \(next)")
             }
+            guard manifest.labelNames == nil || info.classCounts != nil else {
+                throw DataError(.corrupt, path, "\(field).class_counts is missing, and the data is labelled")
+            }
             if let counts = info.classCounts {
                 guard let names = manifest.labelNames, counts.count == names.count else {
                     throw DataError(.corrupt, path, "\(field) class counts do not match the label names")
@@ -136,6 +139,10 @@ public final class ShardDataset: Sendable {
         }
         guard Zlib.crc32(bytes) == shard.fileCrc32 else {
             throw DataError(.checksumMismatch, path, "shard checksum mismatch: the file is corrupt")
+        }
+        let header = try Shard.Header.decode(bytes, path: path)
+        guard header.payloadCrc32 == shard.payloadCrc32, header.payloadBytes == shard.rawBytes else {
+            throw DataError(.corrupt, path, "shard header disagrees with the manifest (payload \(header.payloadBytes) bytes, CRC \(header.payloadCrc32); the manifest says \(shard.rawBytes) bytes, CRC \(shard.payloadCrc32))")
         }
         let block = try Shard.decode(bytes, path: path)
         guard block.shape == shape, block.count == shard.records else {

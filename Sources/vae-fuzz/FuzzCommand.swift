@@ -23,37 +23,58 @@ func LLVMFuzzerRunDriver(
     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
 ) -> Int32
 
-/// The target libFuzzer drives (set once, before the driver starts).
+/// The target libFuzzer drives, named by VAE_FUZZ_TARGET (set from the first argument). libFuzzer's
+/// archive brings a main of its own, which needs `LLVMFuzzerTestOneInput` to link (SwiftPM renames
+/// this program's main); this program's main is the one that runs.
 nonisolated(unsafe) var libFuzzerTarget: FuzzTarget?
 nonisolated(unsafe) var libFuzzerScratch = ""
+
+/// libFuzzer's callback: runs the target on one input; a misbehaving reader aborts, and libFuzzer
+/// saves the input as crash-*.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    if libFuzzerTarget == nil {
+        let name = ProcessInfo.processInfo.environment["VAE_FUZZ_TARGET"] ?? ""
+        guard let target = FuzzTarget.named(name), let scratch = try? fuzzScratchDirectory(name) else {
+            FileHandle.standardError.write(Data("vae-fuzz: set VAE_FUZZ_TARGET to one of \(FuzzTarget.all.map(\.name))\n".utf8))
+            exit(64)
+        }
+        (libFuzzerTarget, libFuzzerScratch) = (target, scratch)
+    }
+    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+    do { try libFuzzerTarget!.run(bytes, scratch: libFuzzerScratch) } catch {
+        FileHandle.standardError.write(Data("vae-fuzz \(libFuzzerTarget!.name): \(error)\n".utf8))
+        abort()
+    }
+    return 0
+}
 #endif
 
 @main
 struct FuzzCommand {
     static func main() throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
-        guard let name = arguments.first else { usage() }
-        arguments.removeFirst()
-        guard let targets = name == "all" ? FuzzTarget.all : FuzzTarget.named(name).map({ [$0] }) else { usage() }
         #if LIBFUZZER
-        guard targets.count == 1 else { usage() }
-        libFuzzerTarget = targets[0]
-        libFuzzerScratch = try fuzzScratchDirectory(targets[0].name)
+        // The target is the first argument; libFuzzer's child processes (-merge, -fork) are
+        // started without it, so it also goes to them in VAE_FUZZ_TARGET.
+        if let name = arguments.first, FuzzTarget.named(name) != nil {
+            arguments.removeFirst()
+            setenv("VAE_FUZZ_TARGET", name, 1)
+        }
+        guard let name = ProcessInfo.processInfo.environment["VAE_FUZZ_TARGET"], let target = FuzzTarget.named(name) else { usage() }
+        libFuzzerTarget = target
+        libFuzzerScratch = try fuzzScratchDirectory(target.name)
         var argv: [UnsafeMutablePointer<CChar>?] = ([CommandLine.arguments[0]] + arguments).map { strdup($0) } + [nil]
         var argc = Int32(argv.count - 1)
         let status = argv.withUnsafeMutableBufferPointer { buffer -> Int32 in
             var base = buffer.baseAddress
-            return LLVMFuzzerRunDriver(&argc, &base) { data, size in
-                let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
-                do { try libFuzzerTarget!.run(bytes, scratch: libFuzzerScratch) } catch {
-                    FileHandle.standardError.write(Data("vae-fuzz \(libFuzzerTarget!.name): \(error)\n".utf8))
-                    abort()  // libFuzzer saves the input as crash-*
-                }
-                return 0
-            }
+            return LLVMFuzzerRunDriver(&argc, &base) { data, size in fuzzOneInput(data, size) }
         }
         exit(status)
         #else
+        guard let name = arguments.first else { usage() }
+        arguments.removeFirst()
+        guard let targets = name == "all" ? FuzzTarget.all : FuzzTarget.named(name).map({ [$0] }) else { usage() }
         var seconds = 2.0, seed: UInt64 = 1, directories: [String] = []
         while let argument = arguments.first {
             arguments.removeFirst()

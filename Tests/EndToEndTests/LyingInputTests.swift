@@ -116,6 +116,20 @@ final class LyingInputTests: XCTestCase {
         assertDataError(.corrupt, path: path, contains: ["train.class_counts[0] is -1"]) { _ = try ShardDataset(directory: art) }
     }
 
+    func testLabelledDataWithoutClassCountsIsRefused() throws {
+        let art = try artifact(try makeScratchDirectory(self))
+        let path = try editManifest(art) { $0.train.classCounts = nil }
+        assertDataError(.corrupt, path: path, contains: ["train.class_counts is missing"]) { _ = try ShardDataset(directory: art) }
+    }
+
+    func testAManifestWhosePayloadChecksumDisagreesWithTheShardIsRefused() throws {
+        let art = try artifact(try makeScratchDirectory(self))
+        try editManifest(art) { $0.test.shards[0].payloadCrc32 ^= 1 }
+        let dataset = try ShardDataset(directory: art)
+        let shard = art + "/" + dataset.shards(.test)[0].file
+        assertDataError(.corrupt, path: shard, contains: ["disagrees with the manifest"]) { try dataset.verify() }
+    }
+
     // MARK: Shard headers
 
     /// A valid shard of 6 unlabelled 4x5 images whose header field at `offset` is replaced by

@@ -149,6 +149,11 @@ final class TrainCommandTests: XCTestCase {
             let result = try runTool(train, arguments)
             XCTAssertNotEqual(result.status, 0, "\(arguments)")
             XCTAssertTrue(result.stderr.contains(named), "\(arguments): \(result.stderr)")
+            if named.hasPrefix("--") {  // an option: ArgumentParser's "Error:" line, then the usage
+                XCTAssertTrue(result.stderr.hasPrefix("Error: "), "\(arguments): \(result.stderr)")
+            } else {  // a file: exactly one line
+                XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, "\(arguments): \(result.stderr)")
+            }
         }
         // A checkpoint that is not a checkpoint: resume says so and touches nothing.
         let run = dir + "/run"
