@@ -311,7 +311,7 @@ extension VAE {
         _ = parameters.update(from: c.parameters)
         _ = adamM.update(from: c.adamM)
         _ = adamV.update(from: c.adamV)
-        gradients.initialize(repeating: 0)
+        zeroGradients()
         optimizer = c.adam
     }
 }
