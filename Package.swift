@@ -19,18 +19,23 @@ let package = Package(
     targets: [
         // MARK: C modules
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // libpng behind small C functions that hold its setjmp (include/vae_png.h).
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // MARK: Libraries
         // Files, checksums, compression, IDX and PNG input, shards and their manifest.
-        .target(name: "VAEData", dependencies: ["CZlib", "CPNG"]),
+        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CCrypto"]),
         // The model: layers, loss, gradients, Adam, the random generator, checkpoints.
         .target(name: "VAEModel", dependencies: ["COpenBLAS", "VAEData"]),
         // The training loop over streamed shards, run directories, metrics.
         .target(name: "VAETrain", dependencies: ["VAEData", "VAEModel"]),
         // Latent codes as CSV and PNG sample sheets.
         .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel"]),
+
+        // Structure-aware fuzz targets: files that look valid but lie, for every reader.
+        .target(name: "VAEFuzz", dependencies: ["VAEData", "VAEModel"]),
 
         // Turning a thrown error into one line on stderr and an exit status, and SIGINT/SIGTERM
         // into a stop request or an exit, for the executables.
@@ -43,6 +48,8 @@ let package = Package(
         .executableTarget(name: "vae-train", dependencies: ["VAETrainCommand"]),
         .executableTarget(name: "vae-embed", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
         .executableTarget(name: "vae-generate", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
+        // The fuzz targets, run for a while (`make test`) or under libFuzzer (`make fuzz`).
+        .executableTarget(name: "vae-fuzz", dependencies: ["VAEFuzz"]),
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["VAEData", "VAEModel"], path: "Sources/TestSupport"),
@@ -50,7 +57,7 @@ let package = Package(
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "TestSupport"]),
         .testTarget(name: "VAETrainTests", dependencies: ["VAETrain", "VAETrainCommand", "TestSupport", argumentParser]),
         .testTarget(name: "VAEVisualTests", dependencies: ["VAEVisual", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["VAEData", "VAEModel", "CommandSupport", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["VAEData", "VAEModel", "VAEFuzz", "CommandSupport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -116,6 +116,10 @@ public enum IDX {
         guard !dimensions.contains(0) else {
             throw DataError(.emptyFile, path, "IDX header has a zero dimension (\(shape)): no data")
         }
+        if expected == 3, dimensions[1] > ImageShape.maxSide || dimensions[2] > ImageShape.maxSide {
+            throw DataError(.tooLarge, path,
+                "IDX images are \(dimensions[1]) x \(dimensions[2]) pixels, over the limit of \(ImageShape.maxSide) a side")
+        }
         // Dimensions are below 2^32 each, so the product of three fits in 96 bits: check overflow.
         var size = 1
         for d in dimensions {

@@ -167,8 +167,23 @@ public struct Checkpoint: Equatable, Sendable {
         if stored != computed {
             throw DataError(.checksumMismatch, path, "checkpoint checksum mismatch: stored \(Hex.word32(stored)), computed \(Hex.word32(computed)) (the file is damaged)")
         }
-        do { try header.config.validate() } catch {
+        do { try header.config.validate(); try header.config.checkLimits() } catch {
             throw DataError(.corrupt, path, "checkpoint holds an \(error.detail)")
+        }
+        do { try header.settings.checkLimits() } catch {
+            throw DataError(.corrupt, path, "checkpoint holds \(error.detail)")
+        }
+        guard (0 ... Checkpoint.maxThreads).contains(header.threads) else {
+            throw DataError(.corrupt, path, "checkpoint holds invalid training settings: threads is \(header.threads), must be 0 to \(Checkpoint.maxThreads)")
+        }
+        let image = ImageShape(height: header.imageHeight, width: header.imageWidth, channels: header.imageChannels)
+        let unrecorded = version == 1 && header.imageHeight == 0 && header.imageWidth == 0
+        guard unrecorded || ((1 ... ImageShape.maxSide).contains(image.height) && (1 ... ImageShape.maxSide).contains(image.width)
+                             && (1 ... ImageShape.maxChannels).contains(image.channels) && image.pixels == header.config.inputSize) else {
+            throw DataError(.corrupt, path, "checkpoint image shape \(image.height) x \(image.width) x \(image.channels) does not describe the model's \(header.config.inputSize) inputs (sides 1 to \(ImageShape.maxSide), 1 to \(ImageShape.maxChannels) channels)")
+        }
+        guard header.epoch >= 0, header.examplesSeen >= 0 else {
+            throw DataError(.corrupt, path, "checkpoint position is epoch \(header.epoch), example \(header.examplesSeen): neither may be negative")
         }
         let needed = ParameterLayout(config: header.config).count
         if p != needed {
