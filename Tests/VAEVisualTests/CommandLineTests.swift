@@ -75,7 +75,7 @@ final class CommandLineTests: XCTestCase {
                 XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, result.stderr)
             }
         }
-        XCTAssertEqual(directoryListing(dir), ["damaged.ckpt", "model.ckpt", "shards", "short.ckpt", "v2.ckpt"])
+        XCTAssertEqual(directoryListing(dir), ["damaged.ckpt", "model.ckpt", "shards", "short.ckpt", "v3.ckpt"])
     }
 
     func testEverySheetIsWritten() throws {
