@@ -173,8 +173,14 @@ public struct Checkpoint: Equatable, Sendable {
         do { try header.settings.checkLimits() } catch {
             throw DataError(.corrupt, path, "checkpoint holds \(error.detail)")
         }
-        guard (0 ... TrainingSettings.maxThreads).contains(header.threads) else {
-            throw DataError(.corrupt, path, "checkpoint holds \(header.threads) threads, must be 0 to \(TrainingSettings.maxThreads)")
+        guard (0 ... Checkpoint.maxThreads).contains(header.threads) else {
+            throw DataError(.corrupt, path, "checkpoint holds invalid training settings: threads is \(header.threads), must be 0 to \(Checkpoint.maxThreads)")
+        }
+        let image = ImageShape(height: header.imageHeight, width: header.imageWidth, channels: header.imageChannels)
+        let unrecorded = version == 1 && header.imageHeight == 0 && header.imageWidth == 0
+        guard unrecorded || ((1 ... ImageShape.maxSide).contains(image.height) && (1 ... ImageShape.maxSide).contains(image.width)
+                             && (1 ... ImageShape.maxChannels).contains(image.channels) && image.pixels == header.config.inputSize) else {
+            throw DataError(.corrupt, path, "checkpoint image shape \(image.height) x \(image.width) x \(image.channels) does not describe the model's \(header.config.inputSize) inputs (sides 1 to \(ImageShape.maxSide), 1 to \(ImageShape.maxChannels) channels)")
         }
         guard header.epoch >= 0, header.examplesSeen >= 0 else {
             throw DataError(.corrupt, path, "checkpoint position is epoch \(header.epoch), example \(header.examplesSeen): neither may be negative")
@@ -320,7 +326,7 @@ extension VAE {
         _ = parameters.update(from: c.parameters)
         _ = adamM.update(from: c.adamM)
         _ = adamV.update(from: c.adamV)
-        gradients.initialize(repeating: 0)
+        zeroGradients()
         optimizer = c.adam
     }
 }

@@ -36,8 +36,6 @@ extension TrainingSettings {
     public static let maxBatchSize = 1 << 20
     /// Most samples of z per example: the workspace is sized by it too.
     public static let maxMCSamples = 1 << 12
-    /// Most threads a run may record.
-    public static let maxThreads = 4096
 
     /// Throws a `ModelError` naming the first setting outside its range.
     public func checkLimits() throws(ModelError) {
@@ -52,4 +50,9 @@ extension TrainingSettings {
             throw ModelError(.invalidArgument, "invalid training settings: \(name) is \(value), must be \(range.lowerBound) to \(range.upperBound)")
         }
     }
+}
+
+extension Checkpoint {
+    /// Most OpenBLAS threads a checkpoint may record.
+    public static let maxThreads = 4096
 }

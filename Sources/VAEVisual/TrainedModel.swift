@@ -27,7 +27,7 @@ public struct TrainedModel {
     /// The height and width of the model's images (see the file comment for where they come from).
     /// - Parameter data: the artifact given with --data, whose images must have D pixels.
     /// - Throws: `VisualError` when the data does not fit the model, or when nothing gives the
-    ///   shape (D not a square, no metadata, no data).
+    ///   shape (D not a square, no shape recorded, no data).
     public func imageShape(data: ShardDataset?) throws(VisualError) -> ImageShape {
         let d = model.config.inputSize
         if let data {

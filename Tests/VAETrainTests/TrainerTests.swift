@@ -92,11 +92,13 @@ final class TrainerTests: XCTestCase {
         }
         _ = try train(nil, dir + "/parts", nil, resume: true)
         XCTAssertEqual(try FileIO.read(dir + "/whole/model.ckpt"), try FileIO.read(dir + "/parts/model.ckpt"))
-        func metrics(_ run: String) throws -> [[Substring]] {
-            try String(contentsOfFile: dir + "/" + run + "/metrics.csv", encoding: .utf8).split(separator: "\n")
-                .map { Array($0.split(separator: ",")[0...7]) }
-        }
-        XCTAssertEqual(try metrics("whole"), try metrics("parts"), "the same losses per epoch")
+        XCTAssertEqual(try losses(dir + "/whole"), try losses(dir + "/parts"), "the same losses per epoch")
+    }
+
+    /// The header and the loss columns of metrics.csv (the columns that do not measure time).
+    private func losses(_ run: String) throws -> [[Substring]] {
+        try String(contentsOfFile: run + "/metrics.csv", encoding: .utf8).split(separator: "\n")
+            .map { Array($0.split(separator: ",")[0...7]) }
     }
 
     /// summary.json without the fields that measure time.
@@ -134,10 +136,6 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(try FileIO.read(parts + "/model.ckpt"), try FileIO.read(dir + "/whole/model.ckpt"))
         XCTAssertEqual(try figures(parts + "/summary.json"), try figures(dir + "/whole/summary.json"))
         XCTAssertNotNil(try figures(parts + "/summary.json")["iwae_nll"])
-        func losses(_ run: String) throws -> [[Substring]] {
-            try String(contentsOfFile: run + "/metrics.csv", encoding: .utf8).split(separator: "\n")
-                .map { Array($0.split(separator: ",")[0...7]) }
-        }
         XCTAssertEqual(try losses(parts), try losses(dir + "/whole"))
     }
 

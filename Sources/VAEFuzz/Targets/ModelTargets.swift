@@ -14,7 +14,7 @@ extension FuzzTarget {
         let state = TrainingState(epoch: input.int(in: 0...3), examplesSeen: input.int(in: 0...9), rng: SeededRandom(seed: 1))
         let valid = try model.checkpoint(
             settings: TrainingSettings(), threads: 1, state: state,
-            image: ImageShape(height: 1, width: config.inputSize), dataIdentity: "fuzz").encoded()
+            image: ImageShape(height: config.inputSize, width: 1), dataIdentity: "fuzz").encoded()
         // magic (8) | version (4) | header length (4) | header | arrays | CRC (4)
         let length = Int(valid[12]) | Int(valid[13]) << 8 | Int(valid[14]) << 16 | Int(valid[15]) << 24
         let json = Array(valid[16..<16 + length])
