@@ -51,18 +51,14 @@ func im2col(_ cols: UnsafeMutablePointer<Float>, _ image: UnsafePointer<Float>, 
                     let y0 = gy * g.stride - g.padding, x0 = gx * g.stride - g.padding
                     for ky in 0 ..< k {
                         let y = y0 + ky
-                        if y < 0 || y >= g.height {
-                            out.update(repeating: 0, count: k * c)
-                            out += k * c
-                            continue
-                        }
-                        let row = img + y * rowStride
+                        let inside = y >= 0 && y < g.height
+                        let row = img + (inside ? y : 0) * rowStride
                         for kx in 0 ..< k {
                             let x = x0 + kx
-                            if x < 0 || x >= g.width {
-                                out.update(repeating: 0, count: c)
+                            if inside && x >= 0 && x < g.width {
+                                copyChannels(out, row + x * c, c)
                             } else {
-                                out.update(from: row + x * c, count: c)
+                                for j in 0 ..< c { out[j] = 0 }
                             }
                             out += c
                         }
@@ -70,6 +66,20 @@ func im2col(_ cols: UnsafeMutablePointer<Float>, _ image: UnsafePointer<Float>, 
                 }
             }
         }
+    }
+}
+
+/// dst (C) = src (C), sixteen lanes at a time (a call of memmove per pixel costs more than the copy).
+@inline(__always)
+private func copyChannels(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ c: Int) {
+    var j = 0
+    while j + 16 <= c {
+        store16(load16(src + j), dst + j)
+        j += 16
+    }
+    while j < c {
+        dst[j] = src[j]
+        j += 1
     }
 }
 
@@ -86,46 +96,69 @@ func col2im(_ image: UnsafeMutablePointer<Float>, _ cols: UnsafePointer<Float>, 
             _ g: PatchGeometry, epilogue: Col2imEpilogue) {
     let c = g.channels, k = g.kernel, s = g.stride, p = g.padding
     let patch = g.patchSize
-    let work = { (lo: Int, hi: Int) in
-        for i in lo ..< hi {
-            let src = cols + i * g.colsSize
-            for y in 0 ..< g.height {
-                for x in 0 ..< g.width {
-                    let out = image + ((i * g.height + y) * g.width + x) * c
-                    if case .bias(let bias, _) = epilogue {
-                        out.update(from: bias, count: c)
-                    } else {
-                        out.update(repeating: 0, count: c)
+    var bias: UnsafePointer<Float>? = nil, relu = false, mask: UnsafePointer<Float>? = nil
+    switch epilogue {
+    case .bias(let b, let r): (bias, relu) = (b, r)
+    case .reluBackward(let y, _): mask = y
+    }
+    // The taps of each row y and each column x: (offset into one image's cols) pairs, at most
+    // t = ceil(k/s) per side; a pixel's taps are every row tap with every column tap.
+    let t = (k + s - 1) / s
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: (g.height + g.width) * (t + 1)) { table in
+        let rowTaps = table.baseAddress!, colTaps = rowTaps + g.height * (t + 1)
+        func fill(_ out: UnsafeMutablePointer<Int>, size: Int, grid: Int, gridStep: Int, tapStep: Int) {
+            for y in 0 ..< size {
+                var count = 0
+                var ky = (y + p) % s
+                while ky < k && ky <= y + p {
+                    let gy = (y + p - ky) / s
+                    if gy < grid {
+                        out[y * (t + 1) + 1 + count] = gy * gridStep + ky * tapStep
+                        count += 1
                     }
-                    // Patches gy with gy·s - p + ky = y for some ky in 0 ..< k.
-                    var ky = (y + p) % s
-                    while ky < k {
-                        let gy = (y + p - ky) / s
-                        if gy < g.gridHeight && y + p - ky >= 0 {
-                            var kx = (x + p) % s
-                            while kx < k {
-                                let gx = (x + p - kx) / s
-                                if gx < g.gridWidth && x + p - kx >= 0 {
-                                    let v = src + (gy * g.gridWidth + gx) * patch + (ky * k + kx) * c
-                                    for j in 0 ..< c { out[j] += v[j] }
-                                }
-                                kx += s
+                    ky += s
+                }
+                out[y * (t + 1)] = count
+            }
+        }
+        fill(rowTaps, size: g.height, grid: g.gridHeight, gridStep: g.gridWidth * patch, tapStep: k * c)
+        fill(colTaps, size: g.width, grid: g.gridWidth, gridStep: patch, tapStep: c)
+        let rows = UnsafePointer(rowTaps), cols2 = UnsafePointer(colTaps)
+        parallelOverImages(n) { lo, hi in
+            for i in lo ..< hi {
+                let src = cols + i * g.colsSize
+                for y in 0 ..< g.height {
+                    let ry = rows + y * (t + 1)
+                    for x in 0 ..< g.width {
+                        let cx = cols2 + x * (t + 1)
+                        let pixel = ((i * g.height + y) * g.width + x) * c
+                        let out = image + pixel
+                        var j = 0
+                        while j + 16 <= c {
+                            var acc = bias.map { load16($0 + j) } ?? .zero
+                            for a in stride(from: 1, through: ry[0], by: 1) {
+                                for b in stride(from: 1, through: cx[0], by: 1) { acc += load16(src + ry[a] + cx[b] + j) }
                             }
+                            if relu { acc.replace(with: 0, where: acc .< 0) }
+                            if let mask { acc.replace(with: 0, where: load16(mask + pixel + j) .<= 0) }
+                            store16(acc, out + j)
+                            j += 16
                         }
-                        ky += s
-                    }
-                    switch epilogue {
-                    case .bias(_, let relu):
-                        if relu { for j in 0 ..< c where out[j] < 0 { out[j] = 0 } }
-                    case .reluBackward(let y, _):
-                        let yp = y + (out - image)
-                        for j in 0 ..< c where !(yp[j] > 0) { out[j] = 0 }
+                        while j < c {
+                            var acc = bias?[j] ?? 0
+                            for a in stride(from: 1, through: ry[0], by: 1) {
+                                for b in stride(from: 1, through: cx[0], by: 1) { acc += src[ry[a] + cx[b] + j] }
+                            }
+                            if relu && acc < 0 { acc = 0 }
+                            if let mask, !(mask[pixel + j] > 0) { acc = 0 }
+                            out[j] = acc
+                            j += 1
+                        }
                     }
                 }
             }
         }
     }
-    parallelOverImages(n, work)
     if case .reluBackward(_, let biasGrad) = epilogue {
         sumRows(image, rows: n * g.height * g.width, cols: c, into: biasGrad)
     }

@@ -128,7 +128,7 @@ public final class Trainer {
             tool: ToolInfo(name: "vae-train", version: PipelineVersion.current),
             data: .init(directory: data, identity: dataset.identity, trainCount: dataset.count(.train),
                         testCount: dataset.count(.test), imageHeight: shape.height, imageWidth: shape.width),
-            options: options, model: options.modelConfig(inputSize: shape.pixels), threads: request.threads ?? 1)
+            options: options, model: options.modelConfig(shape: shape), threads: request.threads ?? 1)
         try AtomicFile.write(try JSONCoding.encode(config), to: run.config)
         model = try VAE(config: config.model, seed: options.seed, batchCapacity: options.batchSize,
                         mcSamples: options.mcSamples, learningRate: options.learningRate)
@@ -169,6 +169,7 @@ public final class Trainer {
     }
 
     private func checkData(options: TrainingOptions) throws {
+        try options.modelConfig(shape: dataset.shape).validate()
         guard dataset.count(.train) > 0 else {
             throw DataError(.emptyFile, dataset.directory, "the train split holds no examples")
         }

@@ -1,5 +1,6 @@
 // Every setting of a training run. Stored in the run's config.json and in each checkpoint, so a
 // resumed run continues with exactly the settings it started with.
+import VAEData
 import VAEModel
 
 /// How training examples are presented to a Bernoulli decoder.
@@ -13,6 +14,8 @@ public enum Binarization: String, Codable, Sendable, CaseIterable {
 /// The settings of a training run (everything but where the data and the run directory are).
 public struct TrainingOptions: Codable, Equatable, Sendable {
     public var hiddenSizes: [Int] = [400]
+    /// The encoder and decoder family; nil (runs from before it existed) is the MLP.
+    public var architecture: Architecture?
     public var latentSize: Int = 20
     public var likelihood: Likelihood = .bernoulli
     public var binarize: Binarization = .none
@@ -38,9 +41,14 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     public init() {}
 
-    /// The model these options describe for `inputSize` pixels.
-    public func modelConfig(inputSize: Int) -> ModelConfig {
-        ModelConfig(inputSize: inputSize, hiddenSizes: hiddenSizes, latentSize: latentSize, likelihood: likelihood)
+    /// The model these options describe for images of `shape`.
+    public func modelConfig(shape: ImageShape) -> ModelConfig {
+        if case .conv(let channels) = architecture {
+            return .conv(height: shape.height, width: shape.width, channels: shape.channels, convChannels: channels,
+                         latentSize: latentSize, likelihood: likelihood)
+        }
+        return ModelConfig(inputSize: shape.pixels, hiddenSizes: hiddenSizes, latentSize: latentSize, likelihood: likelihood,
+                           imageHeight: shape.height, imageWidth: shape.width, imageChannels: shape.channels)
     }
 
     /// The KL weight for `epoch` (0-based): beta · min(1, (epoch + 1) / warm-up epochs).
@@ -55,6 +63,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             if !ok { throw TrainError.invalidOption(message) }
         }
         try require(!hiddenSizes.contains { $0 <= 0 }, "--hidden widths must be positive, got \(hiddenSizes)")
+        try require(!(architecture?.convChannels.contains { $0 <= 0 } ?? false), "--channels must be positive, got \(architecture!.convChannels)")
         try require(latentSize > 0, "--latent must be at least 1, got \(latentSize)")
         try require(mcSamples > 0, "--mc-samples must be at least 1, got \(mcSamples)")
         try require(beta >= 0 && beta.isFinite, "--beta must be a non-negative number, got \(beta)")

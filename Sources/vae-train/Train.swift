@@ -30,6 +30,12 @@ struct Train: ParsableCommand {
     @Option(help: "Hidden layer widths, input side first, e.g. 400 or 512,256 (default 400).")
     var hidden: String?
 
+    @Option(help: "The encoder and decoder: mlp (hidden layers) or conv (convolutions) (default mlp).")
+    var arch: ArchitectureName?
+
+    @Option(help: "With --arch conv: each convolution's channels, input side first (default 32,64).")
+    var channels: String?
+
     @Option(help: "Latent dimensions (default 20).")
     var latent: Int?
 
@@ -101,6 +107,15 @@ struct Train: ParsableCommand {
             }
             o.hiddenSizes = widths.map { $0! }
         }
+        if arch == .conv {
+            o.architecture = .conv(channels: try channels.map { try Self.widths($0, option: "--channels") } ?? [32, 64])
+            any = true
+        } else if arch == .mlp {
+            o.architecture = .mlp
+            any = true
+        }
+        if channels != nil && arch != .conv { throw ValidationError("--channels goes with --arch conv") }
+        if hidden != nil && arch == .conv { throw ValidationError("--hidden goes with --arch mlp") }
         set(latent) { o.latentSize = $0 }
         try set(likelihood) { name in
             switch name {
@@ -170,4 +185,18 @@ struct Train: ParsableCommand {
             }
         }
     }
+
+    /// Comma-separated positive integers such as 400 or 512,256.
+    private static func widths(_ text: String, option: String) throws -> [Int] {
+        let widths = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !widths.isEmpty, widths.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("\(option) takes comma-separated sizes such as 32,64, got '\(text)'")
+        }
+        return widths.map { $0! }
+    }
+}
+
+/// The values of --arch.
+enum ArchitectureName: String, ExpressibleByArgument, CaseIterable {
+    case mlp, conv
 }
