@@ -35,7 +35,7 @@ EMBED := $(ART)/embed-$(EMBED_ID)
 GENERATE := $(ART)/generate-$(GENERATE_ID)
 STAGE := TOOL_VERSION=$(VERSION) pipelines/stage.sh
 
-.PHONY: all deps build test test-unit test-pipeline bench-ingest bench-train bench-embed help clean clean-artifacts \
+.PHONY: all deps build test test-unit test-pipeline bench-ingest bench-train bench-train-conv bench-embed help clean clean-artifacts \
 	ingest train embed generate
 
 all: generate embed
@@ -103,6 +103,9 @@ bench-ingest: build
 bench-train: build
 	bash pipelines/bench.sh train $(BIN)
 
+bench-train-conv: build
+	bash pipelines/bench.sh train-conv $(BIN)
+
 bench-embed: build
 	bash pipelines/bench.sh embed $(BIN)
 
@@ -112,7 +115,7 @@ help:
 	@echo "make [PIPELINE=NAME] [THREADS=N]   run a pipeline end to end (default: fashion-mnist, all cores)"
 	@echo "make test                   build and run every test, the smoke pipeline included"
 	@echo "make ingest|train|embed|generate [PIPELINE=NAME]   run up to one stage"
-	@echo "make bench-ingest|bench-train|bench-embed          benchmarks on Fashion-MNIST"
+	@echo "make bench-ingest|bench-train|bench-train-conv|bench-embed   benchmarks on Fashion-MNIST"
 	@echo "make clean                  remove the build"
 	@echo "make clean-artifacts PIPELINE=NAME                 remove one pipeline's artifacts"
 	@echo

@@ -9,19 +9,55 @@
 // of the convolution), k = kernel, s = stride, p = padding. Patch (gy, gx) covers image rows
 // gy·s - p ..< gy·s - p + k and columns gx·s - p ..< gx·s - p + k; outside the image it reads 0.
 import COpenBLAS
-import Dispatch
+import Foundation
 
-/// The geometry shared by a convolution and its adjoint: the image, the patch grid and the kernel.
+/// The geometry shared by a convolution and its adjoint: the image, the patch grid and the kernel,
+/// with col2im's tap tables computed once.
 struct PatchGeometry: Equatable, Sendable {
     let height, width, channels: Int
     let gridHeight, gridWidth: Int
     let kernel, stride, padding: Int
+    /// The patches that cover each image row y, t + 1 entries per row: the count, then for each
+    /// (gy, ky) with gy·s - p + ky = y the offset gy·G_w·k·k·C + ky·k·C of its rows in one
+    /// image's cols; t = ceil(k/s).
+    let rowTaps: [Int]
+    /// The same for each image column x: count, then gx·k·k·C + kx·C for each (gx, kx).
+    let colTaps: [Int]
+
+    init(height: Int, width: Int, channels: Int, gridHeight: Int, gridWidth: Int, kernel: Int, stride: Int, padding: Int) {
+        (self.height, self.width, self.channels) = (height, width, channels)
+        (self.gridHeight, self.gridWidth) = (gridHeight, gridWidth)
+        (self.kernel, self.stride, self.padding) = (kernel, stride, padding)
+        let (k, s, p, c) = (kernel, stride, padding, channels)
+        let t = (k + s - 1) / s
+        func taps(size: Int, grid: Int, gridStep: Int, tapStep: Int) -> [Int] {
+            var out = [Int](repeating: 0, count: size * (t + 1))
+            for y in 0 ..< size {
+                var count = 0
+                var ky = (y + p) % s
+                while ky < k && ky <= y + p {
+                    let gy = (y + p - ky) / s
+                    if gy < grid {
+                        out[y * (t + 1) + 1 + count] = gy * gridStep + ky * tapStep
+                        count += 1
+                    }
+                    ky += s
+                }
+                out[y * (t + 1)] = count
+            }
+            return out
+        }
+        rowTaps = taps(size: height, grid: gridHeight, gridStep: gridWidth * k * k * c, tapStep: k * c)
+        colTaps = taps(size: width, grid: gridWidth, gridStep: k * k * c, tapStep: c)
+    }
 
     /// k·k·C, the length of one patch row.
     var patchSize: Int { kernel * kernel * channels }
     var imageSize: Int { height * width * channels }
     /// G_h·G_w·k·k·C, the im2col matrix of one image.
     var colsSize: Int { gridHeight * gridWidth * patchSize }
+    /// t + 1, the entries per row or column in the tap tables.
+    var tapStride: Int { (kernel + stride - 1) / stride + 1 }
 }
 
 /// What col2im does with each summed image pixel (a vector of C channels) before storing it.
@@ -40,9 +76,13 @@ enum Col2imEpilogue {
 /// ```
 /// - Parameters: cols: (N, G_h, G_w, k, k, C) output; image: (N, H, W, C).
 func im2col(_ cols: UnsafeMutablePointer<Float>, _ image: UnsafePointer<Float>, images n: Int, _ g: PatchGeometry) {
+    ImagePass.im2col(cols: cols, image: image, geometry: g).run(images: n)
+}
+
+/// `im2col` of images lo ..< hi.
+private func im2col(_ cols: UnsafeMutablePointer<Float>, _ image: UnsafePointer<Float>, _ g: PatchGeometry, _ lo: Int, _ hi: Int) {
     let c = g.channels, k = g.kernel
     let rowStride = g.width * c
-    parallelOverImages(n) { lo, hi in
         for i in lo ..< hi {
             let img = image + i * g.imageSize
             var out = cols + i * g.colsSize
@@ -66,7 +106,6 @@ func im2col(_ cols: UnsafeMutablePointer<Float>, _ image: UnsafePointer<Float>, 
                 }
             }
         }
-    }
 }
 
 /// dst (C) = src (C), sixteen lanes at a time (a call of memmove per pixel costs more than the copy).
@@ -94,43 +133,30 @@ private func copyChannels(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePoint
 /// - Parameters: image: (N, H, W, C) output; cols: (N, G_h, G_w, k, k, C).
 func col2im(_ image: UnsafeMutablePointer<Float>, _ cols: UnsafePointer<Float>, images n: Int,
             _ g: PatchGeometry, epilogue: Col2imEpilogue) {
-    let c = g.channels, k = g.kernel, s = g.stride, p = g.padding
-    let patch = g.patchSize
+    ImagePass.col2im(image: image, cols: cols, geometry: g, epilogue: epilogue).run(images: n)
+    if case .reluBackward(_, let biasGrad) = epilogue {
+        sumRows(image, rows: n * g.height * g.width, cols: g.channels, into: biasGrad)
+    }
+}
+
+/// `col2im` of images lo ..< hi, without the bias gradient's sum.
+private func col2im(_ image: UnsafeMutablePointer<Float>, _ cols: UnsafePointer<Float>, _ g: PatchGeometry,
+                    _ epilogue: Col2imEpilogue, _ lo: Int, _ hi: Int) {
+    let c = g.channels
     var bias: UnsafePointer<Float>? = nil, relu = false, mask: UnsafePointer<Float>? = nil
     switch epilogue {
     case .bias(let b, let r): (bias, relu) = (b, r)
     case .reluBackward(let y, _): mask = y
     }
-    // The taps of each row y and each column x: (offset into one image's cols) pairs, at most
-    // t = ceil(k/s) per side; a pixel's taps are every row tap with every column tap.
-    let t = (k + s - 1) / s
-    withUnsafeTemporaryAllocation(of: Int.self, capacity: (g.height + g.width) * (t + 1)) { table in
-        let rowTaps = table.baseAddress!, colTaps = rowTaps + g.height * (t + 1)
-        func fill(_ out: UnsafeMutablePointer<Int>, size: Int, grid: Int, gridStep: Int, tapStep: Int) {
-            for y in 0 ..< size {
-                var count = 0
-                var ky = (y + p) % s
-                while ky < k && ky <= y + p {
-                    let gy = (y + p - ky) / s
-                    if gy < grid {
-                        out[y * (t + 1) + 1 + count] = gy * gridStep + ky * tapStep
-                        count += 1
-                    }
-                    ky += s
-                }
-                out[y * (t + 1)] = count
-            }
-        }
-        fill(rowTaps, size: g.height, grid: g.gridHeight, gridStep: g.gridWidth * patch, tapStep: k * c)
-        fill(colTaps, size: g.width, grid: g.gridWidth, gridStep: patch, tapStep: c)
-        let rows = UnsafePointer(rowTaps), cols2 = UnsafePointer(colTaps)
-        parallelOverImages(n) { lo, hi in
+    let t1 = g.tapStride
+    g.rowTaps.withUnsafeBufferPointer { rowTaps in g.colTaps.withUnsafeBufferPointer { colTaps in
+        let rows = rowTaps.baseAddress!, cols2 = colTaps.baseAddress!
             for i in lo ..< hi {
                 let src = cols + i * g.colsSize
                 for y in 0 ..< g.height {
-                    let ry = rows + y * (t + 1)
+                    let ry = rows + y * t1
                     for x in 0 ..< g.width {
-                        let cx = cols2 + x * (t + 1)
+                        let cx = cols2 + x * t1
                         let pixel = ((i * g.height + y) * g.width + x) * c
                         let out = image + pixel
                         var j = 0
@@ -157,11 +183,7 @@ func col2im(_ image: UnsafeMutablePointer<Float>, _ cols: UnsafePointer<Float>, 
                     }
                 }
             }
-        }
-    }
-    if case .reluBackward(_, let biasGrad) = epilogue {
-        sumRows(image, rows: n * g.height * g.width, cols: c, into: biasGrad)
-    }
+    } }
 }
 
 /// sums (C) += Σ_rows x (R, C), rows in order.
@@ -172,27 +194,65 @@ func sumRows(_ x: UnsafePointer<Float>, rows: Int, cols c: Int, into sums: Unsaf
     }
 }
 
-/// Runs `body(lo, hi)` over the images split into as many contiguous ranges as OpenBLAS has
-/// threads, in parallel (each image is written by exactly one thread, so the results are the same
-/// for any split); batches under 8 images run on the calling thread.
-@inline(__always)
-func parallelOverImages(_ n: Int, _ body: (Int, Int) -> Void) {
-    let parts = n < 8 ? 1 : min(Int(openblas_get_num_threads()), n / 4)
-    if parts <= 1 {
-        body(0, n)
-        return
+/// One of the image passes with its arguments: a value the helper thread can be handed without
+/// allocating (a closure would need a heap context).
+enum ImagePass {
+    case im2col(cols: UnsafeMutablePointer<Float>, image: UnsafePointer<Float>, geometry: PatchGeometry)
+    case col2im(image: UnsafeMutablePointer<Float>, cols: UnsafePointer<Float>, geometry: PatchGeometry,
+                epilogue: Col2imEpilogue)
+
+    /// The pass over images lo ..< hi.
+    func run(_ lo: Int, _ hi: Int) {
+        switch self {
+        case .im2col(let cols, let image, let g): VAEModel.im2col(cols, image, g, lo, hi)
+        case .col2im(let image, let cols, let g, let epilogue): VAEModel.col2im(image, cols, g, epilogue, lo, hi)
+        }
     }
-    withoutActuallyEscaping(body) { body in
-        let task = ImageRange(body: body, n: n, parts: parts)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            task.body(part * task.n / task.parts, (part + 1) * task.n / task.parts)
+
+    /// The pass over `n` images, split in two halves run in parallel when OpenBLAS has more than
+    /// one thread (each image is written by exactly one thread, so the results are the same for
+    /// any split); batches under 8 images run on the calling thread.
+    func run(images n: Int) {
+        if n < 8 || openblas_get_num_threads() < 2 {
+            run(0, n)
+        } else {
+            PassWorker.shared.run(self, images: n)
         }
     }
 }
 
-/// A body and its image count handed to the worker threads.
-private struct ImageRange: @unchecked Sendable {
-    let body: (Int, Int) -> Void
-    let n: Int
-    let parts: Int
+/// One helper thread for the image passes, started once for the process: the caller runs the
+/// first half of the images, the helper the second. Unlike `DispatchQueue.concurrentPerform`,
+/// which allocates its bookkeeping on every call, handing a pass over is two semaphore signals,
+/// so the passes allocate nothing. Callers on several threads take turns.
+final class PassWorker: @unchecked Sendable {
+    static let shared = PassWorker()
+
+    private let start = DispatchSemaphore(value: 0)
+    private let done = DispatchSemaphore(value: 0)
+    private let turn = NSLock()
+    private var job: ImagePass?
+    private var range = (0, 0)
+
+    private init() {
+        let thread = Thread { [unowned self] in
+            while true {
+                start.wait()
+                job!.run(range.0, range.1)
+                done.signal()
+            }
+        }
+        thread.start()
+    }
+
+    func run(_ pass: ImagePass, images n: Int) {
+        turn.lock()
+        defer { turn.unlock() }
+        job = pass
+        range = (n / 2, n)
+        start.signal()
+        pass.run(0, n / 2)
+        done.wait()
+        job = nil
+    }
 }

@@ -46,10 +46,18 @@ public struct ConvView: Equatable, Sendable {
     public var patchSize: Int { kernel * kernel * (transposed ? outChannels : inChannels) }
     public var inputCount: Int { inHeight * inWidth * inChannels }
     public var outputCount: Int { outHeight * outWidth * outChannels }
-    /// The convolution whose adjoint this is, seen from the larger image: for a convolution the
-    /// input, for a transposed convolution the output.
-    var patches: PatchGeometry {
-        transposed
+    /// The im2col geometry, seen from the larger image: for a convolution the input, for a
+    /// transposed convolution the output; the smaller image is the patch grid.
+    let patches: PatchGeometry
+
+    init(transposed: Bool, inChannels: Int, outChannels: Int, inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int,
+         kernel: Int, stride: Int, padding: Int, weightOffset: Int, biasOffset: Int) {
+        self.transposed = transposed
+        (self.inChannels, self.outChannels) = (inChannels, outChannels)
+        (self.inHeight, self.inWidth, self.outHeight, self.outWidth) = (inHeight, inWidth, outHeight, outWidth)
+        (self.kernel, self.stride, self.padding) = (kernel, stride, padding)
+        (self.weightOffset, self.biasOffset) = (weightOffset, biasOffset)
+        patches = transposed
             ? PatchGeometry(height: outHeight, width: outWidth, channels: outChannels,
                             gridHeight: inHeight, gridWidth: inWidth, kernel: kernel, stride: stride, padding: padding)
             : PatchGeometry(height: inHeight, width: inWidth, channels: inChannels,

@@ -63,7 +63,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             if !ok { throw TrainError.invalidOption(message) }
         }
         try require(!hiddenSizes.contains { $0 <= 0 }, "--hidden widths must be positive, got \(hiddenSizes)")
-        try require(!(architecture?.convChannels.contains { $0 <= 0 } ?? false), "--channels must be positive, got \(architecture!.convChannels)")
+        let channels = architecture?.convChannels ?? []
+        try require(!channels.contains { $0 <= 0 }, "--channels must be positive, got \(channels)")
         try require(latentSize > 0, "--latent must be at least 1, got \(latentSize)")
         try require(mcSamples > 0, "--mc-samples must be at least 1, got \(mcSamples)")
         try require(beta >= 0 && beta.isFinite, "--beta must be a non-negative number, got \(beta)")

@@ -35,17 +35,23 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed products; the median rate is printed.")
     var repeats = 5
 
+    @Option(help: "With --checkpoint: also time this many training steps of its model (batch 128, random data, after one untimed step) and print step_seconds.")
+    var steps = 0
+
     func validate() throws {
-        guard threads >= 1, size >= 1, repeats >= 1, examples >= 1, samples >= 1 else {
+        guard threads >= 1, size >= 1, repeats >= 1, examples >= 1, samples >= 1, steps >= 0 else {
             throw ValidationError("--threads, --size, --repeats, --examples and --samples must be at least 1")
         }
     }
 
     func run() throws {
         try reportingErrors("vae-bench") {
-            let flops = try checkpoint.map { path in
-                let config = try Checkpoint.read(from: path).config
-                return ParameterLayout(config: config).trainingFlopsPerExample(samples: samples) * Double(examples)
+            let config = try checkpoint.map { try Checkpoint.read(from: $0).config }
+            let flops = config.map { ParameterLayout(config: $0).trainingFlopsPerExample(samples: samples) * Double(examples) }
+            if let config, steps > 0 {
+                let seconds = try ModelBenchmark.run(steps: steps, warmup: 1, config: config, batch: 128,
+                                                     mcSamples: samples, threads: threads)
+                printOut("step_seconds \(String(format: "%.4f", seconds / Double(steps)))")
             }
             let rate = GemmFloor.sgemmRate(size: size, threads: threads, repeats: repeats)
             printOut("sgemm_gflops \(String(format: "%.1f", rate))")
