@@ -100,15 +100,9 @@ struct Train: ParsableCommand {
         func set<T>(_ value: T?, _ apply: (T) throws -> Void) rethrows {
             if let value { try apply(value); any = true }
         }
-        try set(hidden) { text in
-            let widths = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !widths.isEmpty, widths.allSatisfy({ $0 != nil }) else {
-                throw ValidationError("--hidden takes comma-separated widths such as 400 or 512,256, got '\(text)'")
-            }
-            o.hiddenSizes = widths.map { $0! }
-        }
+        try set(hidden) { o.hiddenSizes = try Self.sizes($0, option: "--hidden", example: "400 or 512,256") }
         if arch == .conv {
-            o.architecture = .conv(channels: try channels.map { try Self.widths($0, option: "--channels") } ?? [32, 64])
+            o.architecture = .conv(channels: try channels.map { try Self.sizes($0, option: "--channels", example: "32,64") } ?? [32, 64])
             any = true
         } else if arch == .mlp {
             o.architecture = .mlp
@@ -186,13 +180,13 @@ struct Train: ParsableCommand {
         }
     }
 
-    /// Comma-separated positive integers such as 400 or 512,256.
-    private static func widths(_ text: String, option: String) throws -> [Int] {
-        let widths = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !widths.isEmpty, widths.allSatisfy({ $0 != nil }) else {
-            throw ValidationError("\(option) takes comma-separated sizes such as 32,64, got '\(text)'")
+    /// Comma-separated integers such as 400 or 512,256 (their range is checked by validate()).
+    private static func sizes(_ text: String, option: String, example: String) throws -> [Int] {
+        let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("\(option) takes comma-separated sizes such as \(example), got '\(text)'")
         }
-        return widths.map { $0! }
+        return sizes.map { $0! }
     }
 }
 
