@@ -33,6 +33,24 @@ public enum GemmFloor {
         }
         return rates.sorted()[rates.count / 2]
     }
+
+    /// The mean wall time of one training step of a model of `config` (seed 1) on uniform random
+    /// inputs, batch `batch`, `samples` samples per example, `threads` OpenBLAS threads, over
+    /// `steps` steps after one untimed step.
+    public static func stepSeconds(config: ModelConfig, steps: Int, batch: Int = 128, samples: Int = 1,
+                                   threads: Int) throws(ModelError) -> Double {
+        VAE.setThreads(threads)
+        let model = try VAE(config: config, seed: 1, batchCapacity: batch, mcSamples: samples)
+        var rng = SeededRandom(seed: 2)
+        var x = [Float](repeating: 0, count: batch * config.inputSize)
+        x.withUnsafeMutableBufferPointer { rng.fillUniform($0.baseAddress!, count: $0.count) }
+        return x.withUnsafeBufferPointer { xp -> Double in
+            model.trainStep(batch: xp.baseAddress!, count: batch, beta: 1, rng: &rng)
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0 ..< steps { model.trainStep(batch: xp.baseAddress!, count: batch, beta: 1, rng: &rng) }
+            return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 / Double(max(steps, 1))
+        }
+    }
 }
 
 extension ParameterLayout {

@@ -10,6 +10,7 @@
 // Ho × Wo × Co a convolution's input and output (channels last), k = kernel.
 import COpenBLAS
 import Foundation
+import VAEData
 
 /// The loss of a batch, per example (means over the batch), in nats.
 public struct LossParts: Equatable, Sendable {
@@ -51,7 +52,8 @@ public final class VAE {
     private let memory: UnsafeMutablePointer<Float>  // (4, P): parameters | gradients | m | v
     /// The parameters (P), in the layout of `layout`.
     public let parameters: UnsafeMutableBufferPointer<Float>
-    /// The gradients (P) of the last step; every step overwrites all of them.
+    /// The gradients (P) of the last step. `zeroGradients()` clears them at the start of every
+    /// forward-backward pass (`trainStep`, `computeGradients`), and backward adds into them.
     public let gradients: UnsafeMutableBufferPointer<Float>
     /// Adam's first moment (P).
     public let adamM: UnsafeMutableBufferPointer<Float>
@@ -125,28 +127,31 @@ public final class VAE {
     }
 
     /// The loss and its gradient for given eps, without updating anything but `gradients` (which
-    /// are overwritten, all of them). For gradient checks and reference tests.
+    /// are cleared first, then set, all of them). For gradient checks and reference tests.
     /// - Parameters:
     ///   - eps: (L, count, Z) standard normals, sample-major: eps[(l·count + b)·Z + j].
     ///   - samples: L.
     @discardableResult
     public func computeGradients(batch x: UnsafePointer<Float>, count: Int, beta: Float,
                                  samples: Int, eps: UnsafePointer<Float>) -> LossParts {
-        gradients.initialize(repeating: 0)  // backward adds into them
-        if count <= 0 || samples <= 0 { return .zero }
+        if count <= 0 || samples <= 0 { zeroGradients(); return .zero }
         reserve(batch: count, samples: samples)
         ws.eps.update(from: eps, count: samples * count * config.latentSize)
         return forwardBackward(x, count: count, beta: beta, samples: samples)
     }
 
-    /// Forward and backward for eps already in the workspace; sets every gradient.
+    /// Sets every gradient to zero: the one place they are cleared, at the start of each
+    /// forward-backward pass (as llm.c's gpt2_zero_grad), so that backward may add into them.
+    public func zeroGradients() {
+        gradients.update(repeating: 0)
+    }
+
+    /// Forward and backward for eps already in the workspace: clears the gradients, then sets
+    /// every one of them (backward adds into the cleared memory).
     private func forwardBackward(_ x: UnsafePointer<Float>, count b: Int, beta: Float, samples l: Int) -> LossParts {
         let zs = config.latentSize, r = l * b
         let g = G
-        // Weight gradients are added into by their one sgemm and are zero on entry (Adam cleared
-        // them, or computeGradients did); the vectors collected by sums are cleared here.
-        for block in layout.blocks { (g + block.biasOffset).update(repeating: 0, count: block.biasCount) }
-        if let o = layout.logVarianceOffset { (g + o).update(repeating: 0, count: config.inputSize) }
+        zeroGradients()
 
         // Forward: encoder, latent, decoder, likelihood (which also gives the logits' gradient).
         encoderForward(x, rows: b)
@@ -443,10 +448,13 @@ public final class VAE {
     /// log q(z|x) = -1/2 Σ_j (eps_j² + logvar_j + log 2π)
     /// bound = log (1/k Σ_i w_i) = max + log Σ_i exp(log w_i - max) - log k
     /// ```
-    /// - Parameters: x: (count, D); k: samples per example (k = 1 gives a one-sample ELBO).
+    /// - Parameters:
+    ///   - x: (count, D); k: samples per example (k = 1 gives a one-sample ELBO).
+    ///   - stop: polled between blocks of samples; once it is set the function returns early and
+    ///     its results are incomplete (the caller checks the flag and discards them).
     /// - Returns: (count) per-example bounds in nats.
     public func importanceWeightedBound(batch x: UnsafePointer<Float>, count: Int, samples k: Int,
-                                        rng: inout SeededRandom) -> [Double] {
+                                        rng: inout SeededRandom, stop: StopFlag? = nil) -> [Double] {
         var result = [Double](repeating: 0, count: max(count, 0))
         if count <= 0 || k <= 0 { return result }
         let zs = config.latentSize, d = config.inputSize
@@ -461,6 +469,7 @@ public final class VAE {
             for i in 0 ..< b { maxW[i] = -.infinity; sumW[i] = 0 }
             var done = 0
             while done < k {
+                if let stop, stop.isRequested { return result }
                 let s = min(k - done, ws.rows / b)  // samples in this block
                 rng.fillNormals(ws.eps, count: s * b * zs)
                 latentForward(z: ws.z, sigma: ws.sigma, kl: nil, head: ws.head, eps: ws.eps,

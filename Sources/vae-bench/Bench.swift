@@ -49,9 +49,8 @@ struct Bench: ParsableCommand {
             let config = try checkpoint.map { try Checkpoint.read(from: $0).config }
             let flops = config.map { ParameterLayout(config: $0).trainingFlopsPerExample(samples: samples) * Double(examples) }
             if let config, steps > 0 {
-                let seconds = try ModelBenchmark.run(steps: steps, warmup: 1, config: config, batch: 128,
-                                                     mcSamples: samples, threads: threads)
-                printOut("step_seconds \(String(format: "%.4f", seconds / Double(steps)))")
+                let seconds = try GemmFloor.stepSeconds(config: config, steps: steps, samples: samples, threads: threads)
+                printOut("step_seconds \(String(format: "%.4f", seconds))")
             }
             let rate = GemmFloor.sgemmRate(size: size, threads: threads, repeats: repeats)
             printOut("sgemm_gflops \(String(format: "%.1f", rate))")

@@ -9,12 +9,12 @@ import XCTest
 @testable import VAETrain
 
 final class ConvTrainerTests: XCTestCase {
-    func run(_ data: String?, _ dir: String, _ options: TrainingOptions?, resume: Bool = false, stopAfter: Int? = nil) throws {
-        var request = TrainRequest(data: data, runDirectory: dir, options: options)
+    func run(_ data: String?, _ dir: String, _ settings: TrainingSettings?, resume: Bool = false, stopAfter: Int? = nil) throws {
+        var request = TrainRequest(data: data, runDirectory: dir, settings: settings)
         request.resume = resume
         request.threads = 2
         request.stopAfterStep = stopAfter
-        _ = try Trainer(request, progress: ProgressReporter(style: .quiet) { _ in }, warn: { _ in }, stop: StopRequest()).train()
+        _ = try Trainer(request, progress: ProgressReporter(style: .quiet) { _ in }, warn: { _ in }, stop: StopFlag()).train()
     }
 
     func testStoppedAndResumedConvRunEndsIdenticalToAnUninterruptedOne() throws {
@@ -22,7 +22,7 @@ final class ConvTrainerTests: XCTestCase {
         let data = dir + "/shards"
         _ = try ArtifactWriter.write(SyntheticShapes.input(train: 200, test: 40, size: 12, seed: 1),
                                      parameters: IngestParameters(shardSize: 50, level: 1), to: data, force: false)
-        var options = TrainingOptions()
+        var options = TrainingSettings()
         options.architecture = .conv(channels: [4, 6])
         options.latentSize = 3
         options.batchSize = 16
@@ -42,7 +42,7 @@ final class ConvTrainerTests: XCTestCase {
         let data = dir + "/shards"
         _ = try ArtifactWriter.write(SyntheticShapes.input(train: 20, test: 10, size: 12, seed: 1),
                                      parameters: IngestParameters(shardSize: 50, level: 1), to: data, force: false)
-        var options = TrainingOptions()
+        var options = TrainingSettings()
         options.architecture = .conv(channels: [4, 6, 8])  // 12 is not divisible by 8
         XCTAssertThrowsError(try run(data, dir + "/run", options)) {
             XCTAssert(String(describing: $0).contains("divisible by 8, the images are 12x12"), String(describing: $0))

@@ -1,54 +1,18 @@
-// libpng for Swift. libpng reports errors with setjmp/longjmp, and a longjmp must never cross a
-// Swift frame, so every call into libpng that can fail happens inside one of the small C functions
-// below: each holds its own setjmp, returns a VAE_PNG_* status code and copies libpng's error
-// message into a buffer the caller provides. Swift turns the code and the message into a DataError.
-//
-// Decoding works on a PNG held in memory, in two steps so that nothing is allocated from the
-// header's claims before the claims are checked:
-//   vae_png_decoder_begin  checks the signature, peeks at IHDR and enforces the limits below,
-//                          then reads the header chunks and sets the transforms that normalize
-//                          every color type and bit depth to 8-bit gray, gray+alpha, RGB or RGBA;
-//   vae_png_decoder_read   decodes the rows into a buffer of rowbytes * height bytes.
-// Encoding writes any color type and bit depth (the fixtures of the tests need them all; the
-// pipeline itself writes 8-bit gray) into a growing memory buffer, with no time chunk, so the same
-// pixels give the same bytes.
-#ifndef VAE_CPNG_SHIM_H
-#define VAE_CPNG_SHIM_H
+// The CPNG C target: every call into libpng that can fail, each inside a function that holds its
+// own setjmp (a longjmp must never cross a Swift frame). include/vae_png.h describes the interface.
+#include "vae_png.h"
 
-#include <png.h>
 #include <setjmp.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-// Status codes of every function below.
-#define VAE_PNG_OK 0
-#define VAE_PNG_NOT_PNG 1     // no PNG signature
-#define VAE_PNG_TRUNCATED 2   // the data ends before the image does
-#define VAE_PNG_CORRUPT 3     // libpng rejected the data; the message says why
-#define VAE_PNG_TOO_LARGE 4   // the header claims more than the limits below
-#define VAE_PNG_NO_MEMORY 5   // an allocation failed
-#define VAE_PNG_INVALID 6     // the caller's arguments are inconsistent (a bug, not bad input)
-
-// Decoding limits, checked on the IHDR bytes before libpng allocates anything.
-#define VAE_PNG_MAX_SIDE 16384u              // width and height, each
-#define VAE_PNG_MAX_PIXELS (1u << 26)        // width * height (67,108,864)
-#define VAE_PNG_CHUNK_MALLOC_MAX (8u << 20)  // largest ancillary chunk, decompressed (zTXt, iCCP...)
-#define VAE_PNG_CHUNK_CACHE_MAX 1000u        // most ancillary chunks kept
-
-// Where libpng's error message goes: the caller's buffer, set at each call.
-typedef struct vae_png_message {
-    char *text;
-    size_t size;
-} vae_png_message;
-
-static inline void vae_png_set_message(vae_png_message *m, char *text, size_t size) {
+static void vae_png_set_message(vae_png_message *m, char *text, size_t size) {
     m->text = text;
     m->size = size;
     if (text != NULL && size > 0) text[0] = '\0';
 }
 
-static inline void vae_png_copy_message(vae_png_message *m, const char *message) {
+static void vae_png_copy_message(vae_png_message *m, const char *message) {
     if (m->text == NULL || m->size == 0) return;
     strncpy(m->text, message != NULL ? message : "unknown libpng error", m->size - 1);
     m->text[m->size - 1] = '\0';
@@ -56,50 +20,32 @@ static inline void vae_png_copy_message(vae_png_message *m, const char *message)
 
 // libpng's error callback: keep the message, jump back to the setjmp of the C function running.
 // The error pointer always points at a vae_png_message (the first member of both structs below).
-static inline void vae_png_error_fn(png_structp png, png_const_charp message) {
+static void vae_png_error_fn(png_structp png, png_const_charp message) {
     vae_png_copy_message((vae_png_message *)png_get_error_ptr(png), message);
     png_longjmp(png, 1);
 }
 
 // Warnings (a bad CRC in an ancillary chunk, extra data after the image...) are not failures and
 // libpng must not print them to stderr.
-static inline void vae_png_warning_fn(png_structp png, png_const_charp message) {
+static void vae_png_warning_fn(png_structp png, png_const_charp message) {
     (void)png;
     (void)message;
 }
 
 // MARK: Decoding
 
-typedef struct vae_png_decoder {
-    vae_png_message message;  // first member: the error pointer
-    png_structp png;
-    png_infop info;
-    const unsigned char *data;  // the whole PNG, owned by the caller
-    size_t size;
-    size_t offset;
-    int hit_end;  // set when libpng asked for bytes past the end: truncated, not corrupt
-    // The header as stored (valid after vae_png_decoder_begin; width and height also after
-    // VAE_PNG_TOO_LARGE).
-    png_uint_32 width, height;
-    int bit_depth, color_type, interlaced;
-    // The decoded rows after the transforms: 8 bits per sample.
-    int channels;  // 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA
-    size_t rowbytes;
-    int passes;
-} vae_png_decoder;
-
-static inline vae_png_decoder *vae_png_decoder_create(void) {
+vae_png_decoder *vae_png_decoder_create(void) {
     return (vae_png_decoder *)calloc(1, sizeof(vae_png_decoder));
 }
 
 /// Frees the decoder and libpng's structures: the one place they are freed.
-static inline void vae_png_decoder_destroy(vae_png_decoder *d) {
+void vae_png_decoder_destroy(vae_png_decoder *d) {
     if (d == NULL) return;
     if (d->png != NULL) png_destroy_read_struct(&d->png, d->info != NULL ? &d->info : NULL, NULL);
     free(d);
 }
 
-static inline void vae_png_read_fn(png_structp png, png_bytep out, size_t length) {
+static void vae_png_read_fn(png_structp png, png_bytep out, size_t length) {
     vae_png_decoder *d = (vae_png_decoder *)png_get_io_ptr(png);
     if (length > d->size - d->offset) {
         d->hit_end = 1;
@@ -109,14 +55,14 @@ static inline void vae_png_read_fn(png_structp png, png_bytep out, size_t length
     d->offset += length;
 }
 
-static inline int vae_png_decoder_failure(vae_png_decoder *d) {
+static int vae_png_decoder_failure(vae_png_decoder *d) {
     return d->hit_end ? VAE_PNG_TRUNCATED : VAE_PNG_CORRUPT;
 }
 
 /// Checks the signature and the limits, reads the chunks up to the image data and sets the
 /// transforms. On VAE_PNG_OK, `channels`, `rowbytes` and `height` say how large a buffer
 /// vae_png_decoder_read needs.
-static inline int vae_png_decoder_begin(
+int vae_png_decoder_begin(
     vae_png_decoder *d, const unsigned char *data, size_t size, char *message, size_t message_size
 ) {
     vae_png_set_message(&d->message, message, message_size);
@@ -188,7 +134,7 @@ static inline int vae_png_decoder_begin(
 
 /// Decodes all rows into `out` (rowbytes * height bytes, rows one after another) and reads the
 /// chunks after the image data up to IEND.
-static inline int vae_png_decoder_read(
+int vae_png_decoder_read(
     vae_png_decoder *d, unsigned char *out, size_t out_size, char *message, size_t message_size
 ) {
     vae_png_set_message(&d->message, message, message_size);
@@ -206,22 +152,14 @@ static inline int vae_png_decoder_read(
 
 // MARK: Encoding
 
-/// A growing output buffer, allocated with malloc; free it with vae_png_sink_free.
-typedef struct vae_png_sink {
-    vae_png_message message;  // first member: the error pointer
-    unsigned char *data;
-    size_t size;
-    size_t capacity;
-} vae_png_sink;
-
-static inline void vae_png_sink_free(vae_png_sink *sink) {
+void vae_png_sink_free(vae_png_sink *sink) {
     free(sink->data);
     sink->data = NULL;
     sink->size = 0;
     sink->capacity = 0;
 }
 
-static inline void vae_png_write_fn(png_structp png, png_bytep bytes, size_t length) {
+static void vae_png_write_fn(png_structp png, png_bytep bytes, size_t length) {
     vae_png_sink *sink = (vae_png_sink *)png_get_io_ptr(png);
     if (length > sink->capacity - sink->size) {
         size_t capacity = sink->capacity < 4096 ? 4096 : sink->capacity;
@@ -238,28 +176,10 @@ static inline void vae_png_write_fn(png_structp png, png_bytep bytes, size_t len
     sink->size += length;
 }
 
-static inline void vae_png_flush_fn(png_structp png) { (void)png; }
-
-/// What to write: rows of samples exactly as a PNG stores them (sub-byte samples packed from the
-/// high bits, 16-bit samples big-endian), `row_stride` bytes apart.
-typedef struct vae_png_encoding {
-    png_uint_32 width, height;
-    int bit_depth;
-    int color_type;  // PNG_COLOR_TYPE_*
-    int interlaced;  // Adam7 when nonzero
-    int compression_level;  // zlib 0-9
-    const unsigned char *rows;
-    size_t row_stride;
-    const unsigned char *palette;  // palette_count RGB triples (color type 3)
-    int palette_count;
-    const unsigned char *palette_alpha;  // tRNS for a palette: alpha_count entries, or NULL
-    int alpha_count;
-    int has_transparent_color;  // tRNS for gray / RGB: transparent_color[0] (gray) or [0..2] (RGB)
-    uint16_t transparent_color[3];
-} vae_png_encoding;
+static void vae_png_flush_fn(png_structp png) { (void)png; }
 
 /// Writes a whole PNG into `sink` (which the caller zeroes before and frees after).
-static inline int vae_png_encode(
+int vae_png_encode(
     const vae_png_encoding *e, vae_png_sink *sink, char *message, size_t message_size
 ) {
     vae_png_set_message(&sink->message, message, message_size);
@@ -314,13 +234,3 @@ static inline int vae_png_encode(
     return VAE_PNG_OK;
 }
 
-/// Bytes in one packed row of `width` pixels, as vae_png_encode expects them.
-static inline size_t vae_png_packed_row_bytes(png_uint_32 width, int color_type, int bit_depth) {
-    int channels = color_type == PNG_COLOR_TYPE_GRAY ? 1
-                 : color_type == PNG_COLOR_TYPE_GRAY_ALPHA ? 2
-                 : color_type == PNG_COLOR_TYPE_RGB ? 3
-                 : color_type == PNG_COLOR_TYPE_RGB_ALPHA ? 4 : 1;
-    return ((size_t)width * (size_t)channels * (size_t)bit_depth + 7) / 8;
-}
-
-#endif
