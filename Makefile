@@ -49,8 +49,8 @@ $(wordlist 2,$(words $(GOALS)),$(GOALS)):
 	@:
 else
 
-.PHONY: all deps build test test-unit test-pipeline bench-ingest bench-train bench-embed help clean clean-artifacts \
-	ingest train embed generate fuzz
+.PHONY: all deps build test test-unit test-pipeline bench-ingest bench-train bench-train-conv bench-embed help clean \
+	clean-artifacts ingest train embed generate fuzz
 
 all: generate embed
 	@echo
@@ -132,6 +132,9 @@ bench-ingest: build
 bench-train: build
 	bash pipelines/bench.sh train $(BIN)
 
+bench-train-conv: build
+	bash pipelines/bench.sh train-conv $(BIN)
+
 bench-embed: build
 	bash pipelines/bench.sh embed $(BIN)
 
@@ -142,7 +145,7 @@ help:
 	@echo "make test                   build and run every test, the smoke pipeline included"
 	@echo "make fuzz [FUZZ_SECONDS=N]  every fuzz target under libFuzzer, N seconds each (default 60)"
 	@echo "make ingest|train|embed|generate [PIPELINE=NAME]   run up to one stage"
-	@echo "make bench-ingest|bench-train|bench-embed          benchmarks on Fashion-MNIST"
+	@echo "make bench-ingest|bench-train|bench-train-conv|bench-embed   benchmarks on Fashion-MNIST"
 	@echo "make clean                  remove the build"
 	@echo "make clean-artifacts PIPELINE=NAME                 remove one pipeline's artifacts"
 	@echo

@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "vae-train", targets: ["vae-train"]),
         .executable(name: "vae-embed", targets: ["vae-embed"]),
         .executable(name: "vae-generate", targets: ["vae-generate"]),
+        .executable(name: "vae-bench", targets: ["vae-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,6 +51,8 @@ let package = Package(
         .executableTarget(name: "vae-generate", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
         // The fuzz targets, run for a while (`make test`) or under libFuzzer (`make fuzz`).
         .executableTarget(name: "vae-fuzz", dependencies: ["VAEFuzz"]),
+        // The sgemm floor for the benchmarks.
+        .executableTarget(name: "vae-bench", dependencies: ["VAEModel", "CommandSupport", argumentParser]),
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["VAEData", "VAEModel"], path: "Sources/TestSupport"),

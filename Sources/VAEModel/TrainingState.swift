@@ -16,6 +16,8 @@ public enum Binarization: String, Codable, Sendable, CaseIterable {
 public struct TrainingSettings: Codable, Equatable, Sendable {
     /// The widths of the encoder's hidden layers, input side first.
     public var hiddenSizes: [Int] = [400]
+    /// The encoder and decoder family; nil (runs from before it existed) is the MLP.
+    public var architecture: Architecture?
     /// Z, latent dimensions.
     public var latentSize: Int = 20
     public var likelihood: Likelihood = .bernoulli

@@ -155,7 +155,7 @@ public final class Trainer {
             data: .init(directory: data, identity: dataset.identity, trainCount: dataset.count(.train),
                         testCount: dataset.count(.test), imageHeight: shape.height, imageWidth: shape.width,
                         imageChannels: shape.channels),
-            settings: settings, model: settings.modelConfig(inputSize: shape.pixels), threads: request.threads ?? 1)
+            settings: settings, model: settings.modelConfig(shape: shape), threads: request.threads ?? 1)
         try AtomicFile.write(try JSONCoding.encode(config), to: run.config)
         let model = try VAE(config: config.model, seed: settings.seed, batchCapacity: settings.batchSize,
                             mcSamples: settings.mcSamples, learningRate: settings.learningRate)
@@ -198,6 +198,7 @@ public final class Trainer {
     }
 
     private func checkData(_ dataset: ShardDataset, _ settings: TrainingSettings) throws {
+        try settings.modelConfig(shape: dataset.shape).validate()
         guard dataset.count(.train) > 0 else {
             throw DataError(.emptyFile, dataset.directory, "the train split holds no examples")
         }

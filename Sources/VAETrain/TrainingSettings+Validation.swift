@@ -5,9 +5,14 @@ import VAEData
 import VAEModel
 
 extension TrainingSettings {
-    /// The model these settings describe for inputs of `inputSize` values (H·W·C).
-    public func modelConfig(inputSize: Int) -> ModelConfig {
-        ModelConfig(inputSize: inputSize, hiddenSizes: hiddenSizes, latentSize: latentSize, likelihood: likelihood)
+    /// The model these settings describe for images of `shape` (H·W·C inputs).
+    public func modelConfig(shape: ImageShape) -> ModelConfig {
+        if case .conv(let channels) = architecture {
+            return .conv(height: shape.height, width: shape.width, channels: shape.channels, convChannels: channels,
+                         latentSize: latentSize, likelihood: likelihood)
+        }
+        return ModelConfig(inputSize: shape.pixels, hiddenSizes: hiddenSizes, latentSize: latentSize, likelihood: likelihood,
+                           imageHeight: shape.height, imageWidth: shape.width, imageChannels: shape.channels)
     }
 
     /// The KL weight for `epoch` (0-based): beta · min(1, (epoch + 1) / warm-up epochs).
@@ -22,6 +27,8 @@ extension TrainingSettings {
             if !ok { throw TrainError.invalidOption(message) }
         }
         try require(!hiddenSizes.contains { $0 <= 0 }, "--hidden widths must be positive, got \(hiddenSizes)")
+        let channels = architecture?.convChannels ?? []
+        try require(!channels.contains { $0 <= 0 }, "--channels must be positive, got \(channels)")
         try require(latentSize > 0, "--latent must be at least 1, got \(latentSize)")
         try require(mcSamples > 0, "--mc-samples must be at least 1, got \(mcSamples)")
         try require(beta >= 0 && beta.isFinite, "--beta must be a non-negative number, got \(beta)")

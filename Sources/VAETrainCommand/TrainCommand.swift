@@ -15,7 +15,13 @@ public enum LikelihoodChoice: String, CaseIterable, ExpressibleByArgument, Senda
 
 extension Binarization: ExpressibleByArgument {}
 
-/// Hidden layer widths, input side first: "400" or "512,256".
+/// The encoder and decoder family as the user names it (`--channels` sizes the convolutions).
+public enum ArchitectureChoice: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case mlp
+    case conv
+}
+
+/// Layer sizes, input side first: hidden widths "400" or "512,256", or convolution channels "32,64".
 public struct HiddenSizes: ExpressibleByArgument, Equatable, Sendable {
     public var widths: [Int]
 
@@ -49,6 +55,12 @@ public struct TrainCommand: ParsableCommand {
 
     @Option(help: "Hidden layer widths, input side first, e.g. 400 or 512,256 (default 400).")
     var hidden: HiddenSizes?
+
+    @Option(help: "The encoder and decoder: mlp (hidden layers) or conv (convolutions of kernel 4, stride 2) (default mlp).")
+    var arch: ArchitectureChoice?
+
+    @Option(help: "With --arch conv: each convolution's output channels, input side first (default 32,64).")
+    var channels: HiddenSizes?
 
     @Option(help: "Latent dimensions (default 20).")
     var latent: Int?
@@ -117,6 +129,7 @@ public struct TrainCommand: ParsableCommand {
             if let value { apply(value); any = true }
         }
         set(hidden) { s.hiddenSizes = $0.widths }
+        set(arch) { s.architecture = $0 == .conv ? .conv(channels: channels?.widths ?? [32, 64]) : .mlp }
         set(latent) { s.latentSize = $0 }
         set(likelihood) { choice in
             switch choice {
@@ -152,6 +165,8 @@ public struct TrainCommand: ParsableCommand {
             }
         }
         if sigma != nil && likelihood != .gaussian { throw ValidationError("--sigma goes with --likelihood gaussian") }
+        if channels != nil && arch != .conv { throw ValidationError("--channels goes with --arch conv") }
+        if hidden != nil && arch == .conv { throw ValidationError("--hidden goes with --arch mlp") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         do {
             try (givenSettings() ?? TrainingSettings()).validate()

@@ -150,6 +150,26 @@ final class CheckpointTests: XCTestCase {
     }
 
     func testResumingGivesTheSameBytesAsAnUninterruptedRun() throws {
+        try assertResumesExactly(config)
+    }
+
+    func testResumingAConvModelGivesTheSameBytesAsAnUninterruptedRun() throws {
+        // The 24 inputs of the test data as an RGB 4x2 image, one convolution.
+        try assertResumesExactly(.conv(height: 4, width: 2, channels: 3, convChannels: [5], latentSize: 3,
+                                       likelihood: .gaussianLearned))
+    }
+
+    func testConvConfigRoundTripsAndOldConfigsLoadAsMLP() throws {
+        let conv = ModelConfig.conv(height: 28, width: 28, channels: 1, convChannels: [32, 64])
+        XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: JSONEncoder().encode(conv)), conv)
+        let old = #"{"inputSize":784,"hiddenSizes":[400],"latentSize":20,"likelihood":{"bernoulli":{}}}"#
+        let decoded = try JSONDecoder().decode(ModelConfig.self, from: Data(old.utf8))
+        XCTAssertEqual(decoded, ModelConfig(inputSize: 784, hiddenSizes: [400], latentSize: 20))
+        XCTAssertEqual(decoded.architecture, .mlp)
+        XCTAssertEqual(decoded.imageChannels, 1)
+    }
+
+    func assertResumesExactly(_ config: ModelConfig, file: StaticString = #filePath, line: UInt = #line) throws {
         let dir = try makeScratchDirectory(self)
         // Uninterrupted: 11 steps.
         let a = try VAE(config: config, seed: 4, batchCapacity: 8, mcSamples: 2, learningRate: 3e-3)
@@ -164,15 +184,15 @@ final class CheckpointTests: XCTestCase {
         let saved = try Checkpoint.read(from: dir + "/k.ckpt")
         let c = try VAE(checkpoint: saved)
         var rngC = saved.state.rng
-        XCTAssertEqual(c.mcSamples, 2)
+        XCTAssertEqual(c.mcSamples, 2, file: file, line: line)
         run(c, &rngC, steps: 4 ..< 11)
-        XCTAssertEqual(c.parameterBytes, a.parameterBytes)
-        XCTAssertEqual(Array(c.adamM).map(\.bitPattern), Array(a.adamM).map(\.bitPattern))
-        XCTAssertEqual(Array(c.adamV).map(\.bitPattern), Array(a.adamV).map(\.bitPattern))
-        XCTAssertEqual(c.optimizer, a.optimizer)
-        XCTAssertEqual(rngC, rngA)
+        XCTAssertEqual(c.parameterBytes, a.parameterBytes, file: file, line: line)
+        XCTAssertEqual(Array(c.adamM).map(\.bitPattern), Array(a.adamM).map(\.bitPattern), file: file, line: line)
+        XCTAssertEqual(Array(c.adamV).map(\.bitPattern), Array(a.adamV).map(\.bitPattern), file: file, line: line)
+        XCTAssertEqual(c.optimizer, a.optimizer, file: file, line: line)
+        XCTAssertEqual(rngC, rngA, file: file, line: line)
         // And the interruption itself changed nothing: without resuming, b continues the same way.
         run(b, &rngB, steps: 4 ..< 11)
-        XCTAssertEqual(b.parameterBytes, a.parameterBytes)
+        XCTAssertEqual(b.parameterBytes, a.parameterBytes, file: file, line: line)
     }
 }
