@@ -15,7 +15,7 @@ $(error unknown PIPELINE '$(PIPELINE)': see 'make help')
 endif
 include pipelines/$(PIPELINE).mk
 
-DEB_PACKAGES := libpng-dev zlib1g-dev libopenblas-dev libssl-dev dataset-fashion-mnist pkg-config time
+DEB_PACKAGES := libpng-dev zlib1g-dev libopenblas-dev libssl-dev dataset-fashion-mnist pkg-config time jq
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
 BIN := .build/release
@@ -35,13 +35,27 @@ EMBED := $(ART)/embed-$(EMBED_ID)
 GENERATE := $(ART)/generate-$(GENERATE_ID)
 STAGE := TOOL_VERSION=$(VERSION) pipelines/stage.sh
 
-.PHONY: all deps build test test-unit test-pipeline bench-ingest bench-train bench-embed help clean clean-artifacts \
-	ingest train embed generate fuzz
+# ---- one run of a pipeline at a time ------------------------------------------------------------
+# The goals that write a pipeline's artifacts run in a sub-make holding artifacts/PIPELINE/.lock
+# (pipelines/locked.sh): a second run of the same pipeline waits for the first, or with NOWAIT=1
+# exits at once naming the process that holds the lock.
+LOCKED_GOALS := all ingest train embed generate clean-artifacts
+GOALS := $(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))
+ifneq ($(if $(PIPELINE_LOCKED),,$(filter $(LOCKED_GOALS),$(GOALS))),)
+.PHONY: $(GOALS)
+$(firstword $(GOALS)):
+	@pipelines/locked.sh $(ART)/.lock $(MAKE) --no-print-directory PIPELINE_LOCKED=1 $(GOALS)
+$(wordlist 2,$(words $(GOALS)),$(GOALS)):
+	@:
+else
+
+.PHONY: all deps build test test-unit test-pipeline bench-ingest bench-train bench-train-conv bench-embed help clean \
+	clean-artifacts ingest train embed generate fuzz
 
 all: generate embed
 	@echo
 	@echo "pipeline $(PIPELINE): done"
-	@echo "  test negative ELBO: $$(sed -n 's/.*"test_neg_elbo" *: *\([0-9.eE+-]*\).*/\1/p' $(TRAIN)/summary.json | awk '{printf "%.2f", $$1}') nats per example"
+	@echo "  test negative ELBO: $$(printf '%.2f' "$$(jq -r .test_neg_elbo $(TRAIN)/summary.json)") nats per example"
 	@echo "  model:     $(ART)/latest/train/model.ckpt"
 	@echo "  latents:   $(ART)/latest/latents.csv"
 	@for f in $(SHEETS); do echo "  sheet:     $(ART)/latest/$$f.png"; done
@@ -118,6 +132,9 @@ bench-ingest: build
 bench-train: build
 	bash pipelines/bench.sh train $(BIN)
 
+bench-train-conv: build
+	bash pipelines/bench.sh train-conv $(BIN)
+
 bench-embed: build
 	bash pipelines/bench.sh embed $(BIN)
 
@@ -128,7 +145,7 @@ help:
 	@echo "make test                   build and run every test, the smoke pipeline included"
 	@echo "make fuzz [FUZZ_SECONDS=N]  every fuzz target under libFuzzer, N seconds each (default 60)"
 	@echo "make ingest|train|embed|generate [PIPELINE=NAME]   run up to one stage"
-	@echo "make bench-ingest|bench-train|bench-embed          benchmarks on Fashion-MNIST"
+	@echo "make bench-ingest|bench-train|bench-train-conv|bench-embed   benchmarks on Fashion-MNIST"
 	@echo "make clean                  remove the build"
 	@echo "make clean-artifacts PIPELINE=NAME                 remove one pipeline's artifacts"
 	@echo
@@ -140,3 +157,5 @@ clean:
 
 clean-artifacts:
 	rm -rf $(ART)
+
+endif # PIPELINE_LOCKED

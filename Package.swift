@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "vae-train", targets: ["vae-train"]),
         .executable(name: "vae-embed", targets: ["vae-embed"]),
         .executable(name: "vae-generate", targets: ["vae-generate"]),
+        .executable(name: "vae-bench", targets: ["vae-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,24 +38,29 @@ let package = Package(
         // Structure-aware fuzz targets: files that look valid but lie, for every reader.
         .target(name: "VAEFuzz", dependencies: ["VAEData", "VAEModel"]),
 
-        // Turning a thrown error into one line on stderr and an exit status, for the executables.
-        .target(name: "CommandSupport", dependencies: [argumentParser]),
+        // Turning a thrown error into one line on stderr and an exit status, and SIGINT/SIGTERM
+        // into a stop request or an exit, for the executables.
+        .target(name: "CommandSupport", dependencies: ["VAEData", argumentParser]),
+        // vae-train's command line and run, a library so that tests parse it in process.
+        .target(name: "VAETrainCommand", dependencies: ["VAETrain", "CommandSupport", argumentParser]),
 
         // MARK: Executables
         .executableTarget(name: "vae-ingest", dependencies: ["VAEData", "CommandSupport", argumentParser]),
-        .executableTarget(name: "vae-train", dependencies: ["VAETrain", "CommandSupport", argumentParser]),
+        .executableTarget(name: "vae-train", dependencies: ["VAETrainCommand"]),
         .executableTarget(name: "vae-embed", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
         .executableTarget(name: "vae-generate", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
         // The fuzz targets, run for a while (`make test`) or under libFuzzer (`make fuzz`).
         .executableTarget(name: "vae-fuzz", dependencies: ["VAEFuzz"]),
+        // The sgemm floor for the benchmarks.
+        .executableTarget(name: "vae-bench", dependencies: ["VAEModel", "CommandSupport", argumentParser]),
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["VAEData", "VAEModel"], path: "Sources/TestSupport"),
         .testTarget(name: "VAEDataTests", dependencies: ["VAEData", "TestSupport"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "TestSupport"]),
-        .testTarget(name: "VAETrainTests", dependencies: ["VAETrain", "TestSupport"]),
+        .testTarget(name: "VAETrainTests", dependencies: ["VAETrain", "VAETrainCommand", "TestSupport", argumentParser]),
         .testTarget(name: "VAEVisualTests", dependencies: ["VAEVisual", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["VAEData", "VAEModel", "VAEFuzz", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["VAEData", "VAEModel", "VAEFuzz", "CommandSupport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

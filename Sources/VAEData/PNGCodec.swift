@@ -207,7 +207,7 @@ public enum PNGCodec {
         let text = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         switch status {
         case VAE_PNG_NOT_PNG:
-            let head = bytes.prefix(8).map { hex($0) }.joined(separator: " ")
+            let head = Hex.bytes(bytes.prefix(8), separator: " ")
             throw DataError(.notPNG, path, "not a PNG file (no PNG signature; starts with \(head.isEmpty ? "nothing" : head))")
         case VAE_PNG_TRUNCATED:
             throw DataError(.truncated, path, "truncated PNG: \(text.isEmpty ? "the data ends early" : text)")
@@ -220,11 +220,6 @@ public enum PNGCodec {
         default:
             throw DataError(.corrupt, path, "corrupt PNG: \(text.isEmpty ? "libpng status \(status)" : text)")
         }
-    }
-
-    private static func hex(_ byte: UInt8) -> String {
-        let digits = Array("0123456789abcdef")
-        return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
     }
 
     // MARK: Encoding

@@ -204,8 +204,7 @@ public enum Zlib {
     /// believed only up to deflate's largest ratio (1032:1) over the file's size.
     private static func gzipSize(trailer: ArraySlice<UInt8>, total: Int) -> Int? {
         guard total >= 18, trailer.count == 4 else { return nil }
-        let t = Array(trailer)
-        let claimed = Int(t[0]) | Int(t[1]) << 8 | Int(t[2]) << 16 | Int(t[3]) << 24
+        let claimed = Int(LittleEndian.uint32(trailer, at: trailer.startIndex))
         return min(claimed, total.multipliedReportingOverflow(by: 1032).overflow ? claimed : total * 1032)
     }
 

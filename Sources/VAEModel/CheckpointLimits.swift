@@ -42,10 +42,17 @@ extension TrainingSettings {
         let ranges: [(String, Int, ClosedRange<Int>)] = [
             ("batch size", batchSize, 1...Self.maxBatchSize), ("samples per example", mcSamples, 1...Self.maxMCSamples),
             ("epochs", epochs, 0...Int(Int32.max)), ("KL warm-up epochs", klWarmupEpochs, 0...Int(Int32.max)),
-            ("threads", threads, 0...4096),
+            ("checkpoint interval", checkpointEvery, 0...Int(Int32.max)), ("checkpoints kept", keepCheckpoints, 0...Int(Int32.max)),
+            ("shuffle window", shuffleWindow, 1...Int(Int32.max)),
+            ("importance samples", iwaeSamples, 0...Int(Int32.max)), ("importance-weighted examples", iwaeExamples, 0...Int(Int32.max)),
         ]
         for (name, value, range) in ranges where !range.contains(value) {
             throw ModelError(.invalidArgument, "invalid training settings: \(name) is \(value), must be \(range.lowerBound) to \(range.upperBound)")
         }
     }
+}
+
+extension Checkpoint {
+    /// Most OpenBLAS threads a checkpoint may record.
+    public static let maxThreads = 4096
 }

@@ -123,8 +123,8 @@ final class CorruptInputTests: XCTestCase {
 
     func testCheckpointReader() throws {
         let model = try VAE(config: ModelConfig(inputSize: 6, hiddenSizes: [5], latentSize: 2), seed: 1)
-        let valid = try model.checkpoint(training: TrainingSettings(), epoch: 0, examplesSeen: 0, rng: SeededRandom(seed: 1),
-                                         dataIdentity: "d").encoded()
+        let valid = try model.checkpoint(settings: TrainingSettings(), threads: 1, state: TrainingState(rng: SeededRandom(seed: 1)),
+                                         image: ImageShape(height: 3, width: 2), dataIdentity: "d").encoded()
         let original = try Checkpoint.decode(valid, path: "m.ckpt")
         let rejected = survive(valid, count: 10000, seed: 4,
                                kinds: [.emptyFile, .badMagic, .truncated, .unsupported, .corrupt, .sizeMismatch, .checksumMismatch],

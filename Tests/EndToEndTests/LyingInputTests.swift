@@ -167,8 +167,8 @@ final class LyingInputTests: XCTestCase {
     /// trailing CRC are recomputed: it passes every checksum.
     private func lyingCheckpoint(_ change: (inout [String: Any]) -> Void) throws -> [UInt8] {
         let model = try VAE(config: ModelConfig(inputSize: 6, hiddenSizes: [5], latentSize: 2), seed: 1)
-        let bytes = try model.checkpoint(training: TrainingSettings(), epoch: 0, examplesSeen: 0, rng: SeededRandom(seed: 1),
-                                         dataIdentity: "d").encoded()
+        let bytes = try model.checkpoint(settings: TrainingSettings(), threads: 1, state: TrainingState(rng: SeededRandom(seed: 1)),
+                                         image: ImageShape(height: 3, width: 2), dataIdentity: "d").encoded()
         let length = Int(bytes[12]) | Int(bytes[13]) << 8 | Int(bytes[14]) << 16 | Int(bytes[15]) << 24
         var header = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(bytes[16..<16 + length])) as? [String: Any])
         change(&header)
@@ -196,9 +196,12 @@ final class LyingInputTests: XCTestCase {
             (setting("config", "hiddenSizes", Array(repeating: 5, count: 65)), "65 hidden layers"),
             (setting("config", "inputSize", 1 << 50), "input size is 1125899906842624"),
             (setting("config", "latentSize", 1 << 40), "latent size is 1099511627776"),
-            (setting("training", "mcSamples", 1 << 40), "samples per example is 1099511627776"),
-            (setting("training", "batchSize", 1 << 40), "batch size is 1099511627776"),
+            (setting("settings", "mcSamples", 1 << 40), "samples per example is 1099511627776"),
+            (setting("settings", "batchSize", 1 << 40), "batch size is 1099511627776"),
             ({ $0["epoch"] = -1 }, "epoch -1"),
+            ({ $0["threads"] = 1 << 40 }, "threads is 1099511627776"),
+            ({ $0["imageHeight"] = 1 << 40 }, "image shape 1099511627776 x 2 x 1"),
+            ({ $0["imageChannels"] = 2 }, "image shape 3 x 2 x 2 does not describe the model's 6 inputs"),
         ]
         for (change, needle) in cases {
             let bytes = try lyingCheckpoint(change)

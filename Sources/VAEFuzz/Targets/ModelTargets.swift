@@ -11,9 +11,10 @@ extension FuzzTarget {
             inputSize: input.int(in: 1...8), hiddenSizes: (0..<input.int(in: 0...2)).map { _ in input.int(in: 1...6) },
             latentSize: input.int(in: 1...3), likelihood: likelihoods[input.int(in: 0...2)])
         let model = try VAE(config: config, seed: UInt64(input.byte()))
+        let state = TrainingState(epoch: input.int(in: 0...3), examplesSeen: input.int(in: 0...9), rng: SeededRandom(seed: 1))
         let valid = try model.checkpoint(
-            training: TrainingSettings(), epoch: input.int(in: 0...3), examplesSeen: input.int(in: 0...9),
-            rng: SeededRandom(seed: 1), dataIdentity: "fuzz").encoded()
+            settings: TrainingSettings(), threads: 1, state: state,
+            image: ImageShape(height: config.inputSize, width: 1), dataIdentity: "fuzz").encoded()
         // magic (8) | version (4) | header length (4) | header | arrays | CRC (4)
         let length = Int(valid[12]) | Int(valid[13]) << 8 | Int(valid[14]) << 16 | Int(valid[15]) << 24
         let json = Array(valid[16..<16 + length])

@@ -1,46 +1,18 @@
-// Every setting of a training run. Stored in the run's config.json and in each checkpoint, so a
-// resumed run continues with exactly the settings it started with.
+// What the trainer derives from the run's settings (VAEModel's `TrainingSettings`, the one
+// settings type: config.json and every checkpoint hold it), the checks it makes before any work
+// starts, and the errors that stop a run.
+import VAEData
 import VAEModel
 
-/// How training examples are presented to a Bernoulli decoder.
-public enum Binarization: String, Codable, Sendable, CaseIterable {
-    /// The [0, 1] intensities themselves (as the PyTorch example does).
-    case none
-    /// A fresh Bernoulli draw of every pixel each time an example is seen.
-    case dynamic
-}
-
-/// The settings of a training run (everything but where the data and the run directory are).
-public struct TrainingOptions: Codable, Equatable, Sendable {
-    public var hiddenSizes: [Int] = [400]
-    public var latentSize: Int = 20
-    public var likelihood: Likelihood = .bernoulli
-    public var binarize: Binarization = .none
-    /// L, Monte Carlo samples of z per example.
-    public var mcSamples: Int = 1
-    /// The weight of the KL term once warm-up is over.
-    public var beta: Double = 1
-    /// Epochs over which beta rises linearly from 0 (0: no warm-up).
-    public var klWarmupEpochs: Int = 0
-    public var learningRate: Double = 1e-3
-    public var batchSize: Int = 128
-    public var epochs: Int = 10
-    public var seed: UInt64 = 1
-    /// A periodic checkpoint every this many steps (0: only at the end of each epoch).
-    public var checkpointEvery: Int = 200
-    /// How many checkpoints to keep in checkpoints/.
-    public var keepCheckpoints: Int = 3
-    /// Shards whose examples are shuffled together.
-    public var shuffleWindow: Int = 4
-    /// The importance-weighted bound at the end: K samples on the first N test examples (0: none).
-    public var iwaeSamples: Int = 0
-    public var iwaeExamples: Int = 0
-
-    public init() {}
-
-    /// The model these options describe for `inputSize` pixels.
-    public func modelConfig(inputSize: Int) -> ModelConfig {
-        ModelConfig(inputSize: inputSize, hiddenSizes: hiddenSizes, latentSize: latentSize, likelihood: likelihood)
+extension TrainingSettings {
+    /// The model these settings describe for images of `shape` (H·W·C inputs).
+    public func modelConfig(shape: ImageShape) -> ModelConfig {
+        if case .conv(let channels) = architecture {
+            return .conv(height: shape.height, width: shape.width, channels: shape.channels, convChannels: channels,
+                         latentSize: latentSize, likelihood: likelihood)
+        }
+        return ModelConfig(inputSize: shape.pixels, hiddenSizes: hiddenSizes, latentSize: latentSize, likelihood: likelihood,
+                           imageHeight: shape.height, imageWidth: shape.width, imageChannels: shape.channels)
     }
 
     /// The KL weight for `epoch` (0-based): beta · min(1, (epoch + 1) / warm-up epochs).
@@ -55,6 +27,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             if !ok { throw TrainError.invalidOption(message) }
         }
         try require(!hiddenSizes.contains { $0 <= 0 }, "--hidden widths must be positive, got \(hiddenSizes)")
+        let channels = architecture?.convChannels ?? []
+        try require(!channels.contains { $0 <= 0 }, "--channels must be positive, got \(channels)")
         try require(latentSize > 0, "--latent must be at least 1, got \(latentSize)")
         try require(mcSamples > 0, "--mc-samples must be at least 1, got \(mcSamples)")
         try require(beta >= 0 && beta.isFinite, "--beta must be a non-negative number, got \(beta)")
@@ -76,13 +50,22 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     }
 }
 
+/// What the run was doing when it was stopped.
+public enum TrainingPhase: String, Sendable {
+    case training = "training"
+    case testEvaluation = "the test evaluation"
+    case importanceWeightedBound = "the importance-weighted bound"
+    case finalWrites = "the final writes"
+}
+
 /// Why training could not run or stopped.
-public enum TrainError: Error, CustomStringConvertible, Equatable {
+public enum TrainError: Error, CustomStringConvertible, Equatable, InterruptionError {
     case invalidOption(String)
     case runDirectory(path: String, problem: String)
     case mismatch(path: String, problem: String)
     case nonFinite(step: Int, checkpoint: String?)
-    case interrupted(step: Int, checkpoint: String)
+    /// Stopped by SIGINT or SIGTERM (`signal`) during `phase`; the run's state is in `checkpoint`.
+    case interrupted(step: Int, phase: TrainingPhase, checkpoint: String, runDirectory: String, signal: Int32)
 
     public var description: String {
         switch self {
@@ -93,8 +76,15 @@ public enum TrainError: Error, CustomStringConvertible, Equatable {
             "the loss became NaN or infinite at step \(step); stopped. "
                 + (checkpoint.map { "The last good checkpoint is \($0)" } ?? "No checkpoint had been written yet")
                 + " (try a lower --lr)"
-        case .interrupted(let step, let checkpoint):
-            "interrupted at step \(step); checkpoint written to \(checkpoint) (continue with --resume)"
+        case .interrupted(let step, let phase, let checkpoint, let run, _):
+            "interrupted during \(phase.rawValue) at step \(step); checkpoint written to \(checkpoint). "
+                + "Continue with: vae-train --resume \(run)"
         }
+    }
+
+    /// The signal of an interruption (nil for every other error).
+    public var interruptingSignal: Int32? {
+        if case .interrupted(_, _, _, _, let signal) = self { return signal }
+        return nil
     }
 }
