@@ -198,6 +198,15 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(EpochPlan(shards: shards, window: 3, seed: 5, epoch: 1).exampleOrder(window: 0), plans[1].exampleOrder(window: 0))
     }
 
+    func testTheResumePointSkipsWholeWindowsThenExamples() {
+        let shards = (0..<5).map { ShardInfo(file: "s\($0)", records: 10, firstRecord: 0, rawBytes: 0, fileBytes: 0, payloadCrc32: 0, fileCrc32: 0) }
+        let plan = EpochPlan(shards: shards, window: 2, seed: 5, epoch: 0)  // windows of 20, 20 and 10 examples
+        XCTAssertEqual(plan.windowCounts, [20, 20, 10])
+        let points = [0, 19, 20, 45, 49, 50, 60].map { plan.resumePoint(after: $0) }
+        XCTAssertEqual(points.map(\.window), [0, 0, 1, 2, 2, 3, 3])
+        XCTAssertEqual(points.map(\.offset), [0, 19, 0, 5, 9, 0, 0])
+    }
+
     func testImportanceWeightedBoundTightensWithMoreSamples() throws {
         let dir = try makeScratchDirectory(self)
         let data = try makeData(dir)
