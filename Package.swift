@@ -21,6 +21,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
 
         // MARK: Libraries
         // Files, checksums, compression, IDX and PNG input, shards and their manifest.
@@ -29,8 +30,8 @@ let package = Package(
         .target(name: "VAEModel", dependencies: ["COpenBLAS", "VAEData"]),
         // The training loop over streamed shards, run directories, metrics.
         .target(name: "VAETrain", dependencies: ["VAEData", "VAEModel"]),
-        // Latent codes as CSV and PNG sample sheets.
-        .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel"]),
+        // Latent codes as CSV, PNG sample sheets, and plots drawn with Cairo.
+        .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel", "CCairo", "COpenBLAS"]),
 
         // Turning a thrown error into one line on stderr and an exit status, for the executables.
         .target(name: "CommandSupport", dependencies: [argumentParser]),
