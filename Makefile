@@ -28,7 +28,7 @@ ART := $(ARTIFACTS)/$(PIPELINE)
 INGEST_ID := $(call hash,ingest $(VERSION) $(INGEST_ARGS) $(INGEST_OPTS))
 TRAIN_ID := $(call hash,train $(VERSION) $(INGEST_ID) $(TRAIN_OPTS) threads=$(THREADS))
 EMBED_ID := $(call hash,embed $(VERSION) $(TRAIN_ID) $(EMBED_OPTS))
-GENERATE_ID := $(call hash,generate $(VERSION) $(TRAIN_ID) $(GENERATE_OPTS) $(MANIFOLD))
+GENERATE_ID := $(call hash,generate $(VERSION) $(TRAIN_ID) $(EMBED_ID) $(GENERATE_OPTS) $(MANIFOLD))
 INGEST := $(ART)/ingest-$(INGEST_ID)
 TRAIN := $(ART)/train-$(TRAIN_ID)
 EMBED := $(ART)/embed-$(EMBED_ID)
@@ -45,6 +45,7 @@ all: generate embed
 	@echo "  model:     $(ART)/latest/train/model.ckpt"
 	@echo "  latents:   $(ART)/latest/latents.csv"
 	@for f in $(SHEETS); do echo "  sheet:     $(ART)/latest/$$f.png"; done
+	@for f in $(PLOTS); do echo "  plot:      $(ART)/latest/$$f.png"; done
 
 # ---- the machine ------------------------------------------------------------------------------
 
@@ -79,12 +80,15 @@ $(EMBED)/provenance.json: $(TRAIN)/provenance.json | build
 		$(BIN)/vae-embed --checkpoint $(TRAIN)/model.ckpt --data $(INGEST) --out @OUT@/latents.csv $(EMBED_OPTS)
 	ln -sfn embed/latents.csv $(ART)/latest/latents.csv
 
-$(GENERATE)/provenance.json: $(TRAIN)/provenance.json | build
+# The scatter plot reads the embed stage's latents.csv, so generate runs after embed.
+$(GENERATE)/provenance.json: $(TRAIN)/provenance.json $(EMBED)/provenance.json | build
 	$(STAGE) generate $(GENERATE) $(TRAIN) $(TRAIN)/model.ckpt "$(GENERATE_OPTS) $(MANIFOLD)" -- \
-		pipelines/generate-sheets.sh $(BIN)/vae-generate $(TRAIN)/model.ckpt $(INGEST) @OUT@ "$(MANIFOLD)" $(GENERATE_OPTS)
-	for f in $(SHEETS); do ln -sfn generate/$$f.png $(ART)/latest/$$f.png; done
+		pipelines/generate-sheets.sh $(BIN)/vae-generate $(TRAIN)/model.ckpt $(INGEST) @OUT@ "$(MANIFOLD)" \
+		$(EMBED)/latents.csv $(GENERATE_OPTS)
+	for f in $(SHEETS) $(PLOTS); do ln -sfn generate/$$f.png $(ART)/latest/$$f.png; done
 
 SHEETS := samples reconstructions traversal interpolation $(if $(filter yes,$(MANIFOLD)),manifold)
+PLOTS := curves scatter
 
 # ---- tests and benchmarks ---------------------------------------------------------------------
 

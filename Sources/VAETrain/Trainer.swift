@@ -351,8 +351,12 @@ public final class Trainer {
             phaseSeconds: times)
         try writer.drain()
         try AtomicFile.write(try JSONCoding.encode(summary), to: run.summary)
-        // The final model: the last checkpoint's bytes under the run's top level.
-        try TrainingCheckpoint.capture(model: model, state: state, config: config).write(to: run.model)
+        // The final model: the last checkpoint's bytes under the run's top level, and its weights
+        // as safetensors beside it.
+        let final = TrainingCheckpoint.capture(model: model, state: state, config: config)
+        try final.write(to: run.model)
+        try SafeTensors(checkpoint: final, image: dataset.shape, classNames: dataset.manifest.labelNames)
+            .write(to: FileIO.join(run.path, "model.safetensors"))
         return summary
     }
 
