@@ -30,8 +30,8 @@ let package = Package(
         .target(name: "VAEModel", dependencies: ["COpenBLAS", "VAEData"]),
         // The training loop over streamed shards, run directories, metrics.
         .target(name: "VAETrain", dependencies: ["VAEData", "VAEModel"]),
-        // Latent codes as CSV, PNG sample sheets, and plots drawn with Cairo.
-        .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel", "CCairo", "COpenBLAS"]),
+        // Latent codes as CSV, PNG sample sheets, plots drawn with Cairo, the runs table and report.
+        .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel", "VAETrain", "CCairo", "COpenBLAS"]),
 
         // Turning a thrown error into one line on stderr and an exit status, for the executables.
         .target(name: "CommandSupport", dependencies: [argumentParser]),
