@@ -36,7 +36,7 @@ GENERATE := $(ART)/generate-$(GENERATE_ID)
 STAGE := TOOL_VERSION=$(VERSION) pipelines/stage.sh
 
 .PHONY: all deps build test test-unit test-pipeline bench-ingest bench-train bench-embed help clean clean-artifacts \
-	ingest train embed generate
+	ingest train embed generate runs report
 
 all: generate embed
 	@echo
@@ -90,6 +90,13 @@ $(GENERATE)/provenance.json: $(TRAIN)/provenance.json $(EMBED)/provenance.json |
 SHEETS := samples reconstructions traversal interpolation $(if $(filter yes,$(MANIFOLD)),manifold)
 PLOTS := curves scatter
 
+# ---- looking at the results -------------------------------------------------------------------
+
+FORMAT ?= table
+# The pipeline's training runs: make runs [PIPELINE=NAME] [FORMAT=table|csv|md|json] [SORT=column] [ALL=1]
+runs: build
+	@$(BIN)/vae-generate runs --artifacts $(ART) --format $(FORMAT) $(if $(SORT),--sort $(SORT)) $(if $(ALL),--all)
+
 # ---- tests and benchmarks ---------------------------------------------------------------------
 
 test: deps
@@ -117,6 +124,7 @@ help:
 	@echo "make test                   build and run every test, the smoke pipeline included"
 	@echo "make ingest|train|embed|generate [PIPELINE=NAME]   run up to one stage"
 	@echo "make bench-ingest|bench-train|bench-embed          benchmarks on Fashion-MNIST"
+	@echo "make runs [FORMAT=table|csv|md|json] [SORT=column] [ALL=1]   the pipeline's training runs"
 	@echo "make clean                  remove the build"
 	@echo "make clean-artifacts PIPELINE=NAME                 remove one pipeline's artifacts"
 	@echo

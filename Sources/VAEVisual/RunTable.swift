@@ -146,7 +146,8 @@ public struct RunTable: Sendable {
     /// finished (incomplete runs last), then by ID.
     /// - Throws: `VisualError` naming the columns there are when `sort` is not one of them.
     public init(_ records: [RunRecord], allOptions: Bool, sort: String?) throws {
-        let keys = Set(records.flatMap(\.options.keys)).sorted()
+        // `epochs` is shown as the epochs column (done, or done/planned for an incomplete run).
+        let keys = Set(records.flatMap(\.options.keys)).subtracting(["epochs"]).sorted()
         let optionColumns = allOptions ? keys : keys.filter { key in
             Set(records.filter { !$0.options.isEmpty }.map { $0.options[key] ?? "" }).count > 1
         }
