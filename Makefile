@@ -97,6 +97,10 @@ FORMAT ?= table
 runs: build
 	@$(BIN)/vae-generate runs --artifacts $(ART) --format $(FORMAT) $(if $(SORT),--sort $(SORT)) $(if $(ALL),--all)
 
+# One static page of the pipeline's latest results: artifacts/PIPELINE/latest/report.html.
+report: all
+	$(BIN)/vae-generate report --artifacts $(ART)
+
 # ---- tests and benchmarks ---------------------------------------------------------------------
 
 test: deps
@@ -125,6 +129,7 @@ help:
 	@echo "make ingest|train|embed|generate [PIPELINE=NAME]   run up to one stage"
 	@echo "make bench-ingest|bench-train|bench-embed          benchmarks on Fashion-MNIST"
 	@echo "make runs [FORMAT=table|csv|md|json] [SORT=column] [ALL=1]   the pipeline's training runs"
+	@echo "make report                 run the pipeline, then write artifacts/PIPELINE/latest/report.html"
 	@echo "make clean                  remove the build"
 	@echo "make clean-artifacts PIPELINE=NAME                 remove one pipeline's artifacts"
 	@echo

@@ -18,5 +18,5 @@ struct Generate: ParsableCommand {
             """,
         version: PipelineVersion.current,
         subcommands: [Samples.self, Reconstructions.self, Manifold.self, Traverse.self, Interpolate.self,
-                      CurvesCommand.self, ScatterCommand.self, RunsCommand.self])
+                      CurvesCommand.self, ScatterCommand.self, RunsCommand.self, ReportCommand.self])
 }

@@ -7,53 +7,20 @@ import VAEVisual
 import XCTest
 
 final class RunTableTests: XCTestCase {
-    /// config.json as vae-train writes it, with the options that vary here.
-    private func config(lr: Double, seed: Int, hidden: Int = 32) -> String {
-        """
-        {"data":{"directory":"/x/ingest-1","identity":"52a5fb4a50aa382fbd09348d","image_height":12,"image_width":12,\
-        "test_count":128,"train_count":512},"model":{"hidden_sizes":[\(hidden)],"input_size":144,"latent_size":2,\
-        "likelihood":{"bernoulli":{}}},"options":{"batch_size":32,"beta":1,"binarize":"none","checkpoint_every":5,\
-        "epochs":3,"hidden_sizes":[\(hidden)],"iwae_examples":0,"iwae_samples":0,"keep_checkpoints":3,"kl_warmup_epochs":0,\
-        "latent_size":2,"learning_rate":\(lr),"likelihood":{"bernoulli":{}},"mc_samples":1,"seed":\(seed),"shuffle_window":4},\
-        "threads":2,"tool":{"name":"vae-train","version":"0.2.0"}}
-        """
-    }
-
-    private func summary(_ elbo: Double, iwae: Double? = nil) -> String {
-        """
-        {"epoch_seconds":[0.5,0.25,0.75],"epochs":3,"examples_per_second":1000,"median_epoch_seconds":0.5,\
-        "phase_seconds":{"checkpoints":0,"compute":1,"data":0,"evaluation":0},"steps":48,"test_kl":3.5,\
-        "test_neg_elbo":\(elbo),"test_recon":\(elbo - 3.5),"train_loss":70\(iwae.map { ",\"iwae_nll\":\($0),\"iwae_k\":50,\"iwae_n\":10" } ?? "")}
-        """
-    }
-
-    private func provenance(_ id: String, ended: String) -> String {
-        """
-        {"stage":"train","artifact":"/x/train-\(id)","id":"\(id)","command":["vae-train"],"parameters":"--lr 1",\
-        "tool_version":"0.2.0","git_commit":null,"input_artifact":"/x/ingest-1","input_id":"1","input_checksum":null,\
-        "resumed":false,"started":"2026-01-01T00:00:00Z","ended":"\(ended)"}
-        """
-    }
-
-    private func write(_ files: [String: String], in directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for (name, text) in files { try AtomicFile.write(text, to: FileIO.join(directory, name)) }
-    }
-
     /// Three finished runs (b latest), one killed after one epoch, one with a damaged summary.
     private func pipeline() throws -> String {
         let dir = try makeScratchDirectory(self)
-        try write(["config.json": config(lr: 0.001, seed: 1), "summary.json": summary(80),
-                   "provenance.json": provenance("aaaa", ended: "2026-01-02T00:00:00Z")], in: dir + "/train-aaaa")
-        try write(["config.json": config(lr: 0.003, seed: 1), "summary.json": summary(75.126, iwae: 74),
-                   "provenance.json": provenance("bbbb", ended: "2026-01-03T00:00:00Z")], in: dir + "/train-bbbb")
-        try write(["config.json": config(lr: 0.01, seed: 1), "summary.json": summary(90),
-                   "provenance.json": provenance("cccc", ended: "2026-01-01T00:00:00Z")], in: dir + "/train-cccc")
-        try write(["config.json": config(lr: 0.001, seed: 2), "metrics.csv": "epoch,step,train_loss\n1,16,80\n"],
+        try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.001, seed: 1), "summary.json": RunFixtures.summary(80),
+                   "provenance.json": RunFixtures.provenance("aaaa", ended: "2026-01-02T00:00:00Z")], in: dir + "/train-aaaa")
+        try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.003, seed: 1), "summary.json": RunFixtures.summary(75.126, iwae: 74),
+                   "provenance.json": RunFixtures.provenance("bbbb", ended: "2026-01-03T00:00:00Z")], in: dir + "/train-bbbb")
+        try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.01, seed: 1), "summary.json": RunFixtures.summary(90),
+                   "provenance.json": RunFixtures.provenance("cccc", ended: "2026-01-01T00:00:00Z")], in: dir + "/train-cccc")
+        try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.001, seed: 2), "metrics.csv": "epoch,step,train_loss\n1,16,80\n"],
                   in: dir + "/.train-dddd.partial")
-        try write(["config.json": config(lr: 0.001, seed: 1), "summary.json": "{\"epochs\":",
-                   "provenance.json": provenance("eeee", ended: "2026-01-04T00:00:00Z")], in: dir + "/train-eeee")
-        try write(["manifest.json": "{}"], in: dir + "/ingest-1")
+        try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.001, seed: 1), "summary.json": "{\"epochs\":",
+                   "provenance.json": RunFixtures.provenance("eeee", ended: "2026-01-04T00:00:00Z")], in: dir + "/train-eeee")
+        try RunFixtures.write(["manifest.json": "{}"], in: dir + "/ingest-1")
         try FileManager.default.createDirectory(atPath: dir + "/latest", withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: dir + "/latest/train", withDestinationPath: "../train-bbbb")
         return dir
