@@ -115,7 +115,13 @@ public struct PipelineReport {
             page.table(header: ["metric (per test example)", "value"], rows: rows)
         }
         if let metrics = try? CSVTable(path: run.metrics) {
-            page.table(header: metrics.columns, rows: metrics.records)
+            // Fractions with three decimals; whole numbers (epoch, step) as they are.
+            page.table(header: metrics.columns, rows: metrics.records.map { record in
+                record.map { field in
+                    guard let v = Double(field), v != v.rounded() else { return field }
+                    return String(format: "%.3f", v)
+                }
+            })
         }
         let files = ["train/model.ckpt", "train/model.safetensors", "train/metrics.csv", "train/config.json"].filter(has)
         if !files.isEmpty { page.paragraph(links: files) }
