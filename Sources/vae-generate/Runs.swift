@@ -1,5 +1,6 @@
 // vae-generate runs: the table of a pipeline's training runs, read from its train artifacts.
 import ArgumentParser
+import Foundation
 import CommandSupport
 import VAEVisual
 
@@ -29,7 +30,7 @@ struct RunsCommand: ParsableCommand {
     func run() throws {
         try reportingErrors("vae-generate runs") {
             let table = try RunTable(try RunTable.read(artifacts: artifacts), allOptions: all, sort: sort)
-            printOut(String(try table.render(format).dropLast()))
+            FileHandle.standardOutput.write(Data(try table.render(format).utf8))
         }
     }
 }
