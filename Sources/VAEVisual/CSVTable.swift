@@ -15,12 +15,21 @@ public struct CSVTable: Sendable {
     /// Reads and splits the file. - Throws: `DataError` for a missing or empty file, a header
     /// with a repeated or empty name, or a record with another number of fields than the header.
     public init(path: String) throws {
-        let text = String(decoding: try FileIO.read(path), as: UTF8.self)
-        // "\r\n" is one Character in Swift, a newline like "\n".
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-        while lines.last?.isEmpty == true { lines.removeLast() }
+        // Lines split at LF, a CR before it dropped, trailing empty lines ignored.
+        let bytes = try FileIO.read(path)
+        var lines: [Range<Int>] = []
+        var start = 0
+        for (i, b) in bytes.enumerated() where b == 10 {
+            lines.append(start ..< (i > start && bytes[i - 1] == 13 ? i - 1 : i))
+            start = i + 1
+        }
+        if start < bytes.count { lines.append(start ..< bytes.count) }
+        while let last = lines.last, last.isEmpty { lines.removeLast() }
+        func record(_ range: Range<Int>) -> [String] {
+            bytes.withUnsafeBufferPointer { CSV.parseRecord(bytes: UnsafeBufferPointer(rebasing: $0[range])) }
+        }
         guard let header = lines.first else { throw DataError(.emptyFile, path, "no header row") }
-        columns = CSV.parseRecord(header)
+        columns = record(header)
         var seen = Set<String>()
         for name in columns {
             guard !name.isEmpty else { throw DataError(.corrupt, path, "line 1: the header has an empty column name") }
@@ -29,7 +38,7 @@ public struct CSVTable: Sendable {
         var records: [[String]] = []
         records.reserveCapacity(lines.count - 1)
         for (i, line) in lines.enumerated().dropFirst() {
-            let fields = CSV.parseRecord(line)
+            let fields = record(line)
             guard fields.count == columns.count else {
                 throw DataError(.corrupt, path, "line \(i + 1) has \(fields.count) fields, the header has \(columns.count)")
             }
