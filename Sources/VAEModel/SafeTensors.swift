@@ -85,10 +85,7 @@ public struct SafeTensors: Equatable, Sendable {
         withUnsafeBytes(of: &length) { out += $0 }
         out += json
         for t in tensors {
-            for v in t.values {
-                var bits = v.bitPattern.littleEndian
-                withUnsafeBytes(of: &bits) { out += $0 }
-            }
+            for v in t.values { Checkpoint.append(v.bitPattern, to: &out) }
         }
         return out
     }
@@ -175,8 +172,7 @@ public struct SafeTensors: Equatable, Sendable {
         }
         let tensors = placed.map { p in
             NamedTensor(name: p.name, shape: p.shape, values: (0..<(p.end - p.begin) / 4).map { i in
-                let o = dataStart + p.begin + 4 * i
-                return Float(bitPattern: UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24)
+                Float(bitPattern: Checkpoint.readUInt32(bytes, dataStart + p.begin + 4 * i))
             })
         }
         return SafeTensors(tensors: tensors, metadata: metadata)
