@@ -208,7 +208,7 @@ struct HTMLPage {
         <meta charset="utf-8"/>
         <title>\(Self.escape(title))</title>
         <style>
-        body { font-family: "DejaVu Sans", sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
+        body { font-family: "DejaVu Sans", sans-serif; margin: 2em auto; padding: 0 1em; max-width: 70em; color: #222; }
         table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.9em; }
         th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; }
         th { background: #f0f0f0; }
