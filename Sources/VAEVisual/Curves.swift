@@ -38,18 +38,23 @@ public enum Curves {
     }
 
     /// Short names that tell the files apart: the file names without their extension when they
-    /// differ, else the names of their directories, else the paths.
+    /// differ, else the paths without the directories and names they all share at the start and
+    /// at the end (`a/run1/metrics.csv`, `a/run2/metrics.csv`: `run1`, `run2`), else the paths.
     public static func fileLabels(_ paths: [String]) -> [String] {
-        func components(_ path: String) -> [Substring] { path.split(separator: "/") }
-        let files = paths.map { p -> String in
-            let name = components(p).last.map(String.init) ?? p
+        let components = paths.map { $0.split(separator: "/").map(String.init) }
+        let files = components.map { parts -> String in
+            let name = parts.last ?? ""
             let stem = name.split(separator: ".").dropLast().joined(separator: ".")
             return stem.isEmpty ? name : stem
         }
         if Set(files).count == paths.count { return files }
-        let directories = paths.map { p in components(p).dropLast().last.map(String.init) ?? "." }
-        if Set(directories).count == paths.count { return directories }
-        return paths
+        let shortest = components.map(\.count).min() ?? 0
+        func shared(_ index: (([String]) -> String?)) -> Bool { Set(components.map(index)).count == 1 }
+        var head = 0, tail = 0
+        while head < shortest - 1, shared({ $0[head] }) { head += 1 }
+        while tail < shortest - 1 - head, shared({ $0[$0.count - 1 - tail] }) { tail += 1 }
+        let middles = components.map { $0[head ..< $0.count - tail].joined(separator: "/") }
+        return Set(middles).count == paths.count && !middles.contains("") ? middles : paths
     }
 
     /// Draws the series on a new canvas: ticks covering every finite point, axis labels from

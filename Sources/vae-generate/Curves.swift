@@ -10,8 +10,8 @@ struct CurvesCommand: ParsableCommand {
         abstract: "Line plots of CSV columns against one column, as a PNG.",
         discussion: """
             One line and one legend entry per file and --y column; with several --csv files, the \
-            entries read FILE: COLUMN, FILE being the file name or, when those are equal, its \
-            directory's name. Rows whose value is nan or inf break the line. See docs/FORMATS.md.
+            entries read FILE: COLUMN, FILE being the file name or, when those are equal, the part \
+            of the paths that differs. Rows whose value is nan or inf break the line. See docs/FORMATS.md.
             """)
 
     @Option(name: .customLong("csv"), help: "A CSV file with a header row (repeat to overlay several).")

@@ -109,6 +109,8 @@ final class PlotTests: XCTestCase {
         XCTAssertEqual(series.map(\.color), [RGB.palette(0), RGB.palette(1)])
         XCTAssertEqual(Curves.fileLabels(["x/run1.csv", "x/run2.csv"]), ["run1", "run2"])
         XCTAssertEqual(Curves.fileLabels(["a/m.csv", "a/m.csv"]), ["a/m.csv", "a/m.csv"])
+        XCTAssertEqual(Curves.fileLabels(["/t/art/smoke/latest/train/metrics.csv", "/t/fm/fashion/latest/train/metrics.csv"]),
+                       ["art/smoke", "fm/fashion"])
     }
 
     func testLogScaleRefusesNonPositiveValuesAndPlotsDecades() throws {
