@@ -115,10 +115,10 @@ public struct PipelineReport {
             page.table(header: ["metric (per test example)", "value"], rows: rows)
         }
         if let metrics = try? CSVTable(path: run.metrics) {
-            // Fractions with three decimals; whole numbers (epoch, step) as they are.
+            // Decimal numbers with three decimals; integers (epoch, step) as they are.
             page.table(header: metrics.columns, rows: metrics.records.map { record in
                 record.map { field in
-                    guard let v = Double(field), v != v.rounded() else { return field }
+                    guard let v = Double(field), field.contains(where: { $0 == "." || $0 == "e" }) else { return field }
                     return String(format: "%.3f", v)
                 }
             })
