@@ -15,7 +15,7 @@ $(error unknown PIPELINE '$(PIPELINE)': see 'make help')
 endif
 include pipelines/$(PIPELINE).mk
 
-DEB_PACKAGES := libpng-dev zlib1g-dev libopenblas-dev libcairo2-dev fonts-dejavu-core dataset-fashion-mnist pkg-config time
+DEB_PACKAGES := libpng-dev zlib1g-dev libopenblas-dev libssl-dev libcairo2-dev fonts-dejavu-core dataset-fashion-mnist pkg-config time jq
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
 BIN := .build/release
@@ -35,13 +35,27 @@ EMBED := $(ART)/embed-$(EMBED_ID)
 GENERATE := $(ART)/generate-$(GENERATE_ID)
 STAGE := TOOL_VERSION=$(VERSION) pipelines/stage.sh
 
-.PHONY: all deps build test test-unit test-pipeline bench-ingest bench-train bench-embed help clean clean-artifacts \
-	ingest train embed generate runs report
+# ---- one run of a pipeline at a time ------------------------------------------------------------
+# The goals that write a pipeline's artifacts run in a sub-make holding artifacts/PIPELINE/.lock
+# (pipelines/locked.sh): a second run of the same pipeline waits for the first, or with NOWAIT=1
+# exits at once naming the process that holds the lock.
+LOCKED_GOALS := all ingest train embed generate report clean-artifacts
+GOALS := $(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))
+ifneq ($(if $(PIPELINE_LOCKED),,$(filter $(LOCKED_GOALS),$(GOALS))),)
+.PHONY: $(GOALS)
+$(firstword $(GOALS)):
+	@pipelines/locked.sh $(ART)/.lock $(MAKE) --no-print-directory PIPELINE_LOCKED=1 $(GOALS)
+$(wordlist 2,$(words $(GOALS)),$(GOALS)):
+	@:
+else
+
+.PHONY: all deps build test test-unit test-pipeline bench-ingest bench-train bench-train-conv bench-embed help clean \
+	clean-artifacts ingest train embed generate fuzz runs report
 
 all: generate embed
 	@echo
 	@echo "pipeline $(PIPELINE): done"
-	@echo "  test negative ELBO: $$(sed -n 's/.*"test_neg_elbo" *: *\([0-9.eE+-]*\).*/\1/p' $(TRAIN)/summary.json | awk '{printf "%.2f", $$1}') nats per example"
+	@echo "  test negative ELBO: $$(printf '%.2f' "$$(jq -r .test_neg_elbo $(TRAIN)/summary.json)") nats per example"
 	@echo "  model:     $(ART)/latest/train/model.ckpt"
 	@echo "  latents:   $(ART)/latest/latents.csv"
 	@for f in $(SHEETS); do echo "  sheet:     $(ART)/latest/$$f.png"; done
@@ -106,7 +120,22 @@ report: all
 test: deps
 	swift build --build-tests
 	swift test --skip-build 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+	.build/debug/vae-fuzz all --seconds $(FUZZ_TEST_SECONDS) Tests/Fuzz/corpus Tests/Fuzz/regressions
 	$(MAKE) --no-print-directory test-pipeline
+
+# The fuzz targets (Tests/Fuzz/README.md) under libFuzzer, FUZZ_SECONDS each; new inputs join the
+# corpus in Tests/Fuzz/corpus/TARGET, a crash is saved as Tests/Fuzz/crash-TARGET-* (Swift's own
+# backtracer is off, so that libFuzzer sees the trap and saves the input).
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 20
+FUZZ_TARGETS := manifest shard checkpoint idx png
+fuzz: deps
+	swift build --scratch-path .build/fuzz --product vae-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DLIBFUZZER -Xswiftc -use-ld=lld
+	for t in $(FUZZ_TARGETS); do \
+		mkdir -p Tests/Fuzz/corpus/$$t Tests/Fuzz/regressions/$$t; \
+		SWIFT_BACKTRACE=enable=no .build/fuzz/debug/vae-fuzz $$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+			-artifact_prefix=Tests/Fuzz/crash-$$t- Tests/Fuzz/corpus/$$t Tests/Fuzz/regressions/$$t || exit 1; \
+	done
 
 # The smoke pipeline end to end through this Makefile (tests/pipeline.sh says what it checks).
 test-pipeline: build
@@ -118,6 +147,9 @@ bench-ingest: build
 bench-train: build
 	bash pipelines/bench.sh train $(BIN)
 
+bench-train-conv: build
+	bash pipelines/bench.sh train-conv $(BIN)
+
 bench-embed: build
 	bash pipelines/bench.sh embed $(BIN)
 
@@ -126,8 +158,9 @@ bench-embed: build
 help:
 	@echo "make [PIPELINE=NAME] [THREADS=N]   run a pipeline end to end (default: fashion-mnist, all cores)"
 	@echo "make test                   build and run every test, the smoke pipeline included"
+	@echo "make fuzz [FUZZ_SECONDS=N]  every fuzz target under libFuzzer, N seconds each (default 60)"
 	@echo "make ingest|train|embed|generate [PIPELINE=NAME]   run up to one stage"
-	@echo "make bench-ingest|bench-train|bench-embed          benchmarks on Fashion-MNIST"
+	@echo "make bench-ingest|bench-train|bench-train-conv|bench-embed   benchmarks on Fashion-MNIST"
 	@echo "make runs [FORMAT=table|csv|md|json] [SORT=column] [ALL=1]   the pipeline's training runs"
 	@echo "make report                 run the pipeline, then write artifacts/PIPELINE/latest/report.html"
 	@echo "make clean                  remove the build"
@@ -141,3 +174,5 @@ clean:
 
 clean-artifacts:
 	rm -rf $(ART)
+
+endif # PIPELINE_LOCKED

@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "vae-train", targets: ["vae-train"]),
         .executable(name: "vae-embed", targets: ["vae-embed"]),
         .executable(name: "vae-generate", targets: ["vae-generate"]),
+        .executable(name: "vae-bench", targets: ["vae-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -19,13 +20,15 @@ let package = Package(
     targets: [
         // MARK: C modules
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // libpng behind small C functions that hold its setjmp (include/vae_png.h).
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
 
         // MARK: Libraries
         // Files, checksums, compression, IDX and PNG input, shards and their manifest.
-        .target(name: "VAEData", dependencies: ["CZlib", "CPNG"]),
+        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CCrypto"]),
         // The model: layers, loss, gradients, Adam, the random generator, checkpoints.
         .target(name: "VAEModel", dependencies: ["COpenBLAS", "VAEData"]),
         // The training loop over streamed shards, run directories, metrics.
@@ -33,22 +36,32 @@ let package = Package(
         // Latent codes as CSV, PNG sample sheets, plots drawn with Cairo, the runs table and report.
         .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel", "VAETrain", "CCairo", "COpenBLAS"]),
 
-        // Turning a thrown error into one line on stderr and an exit status, for the executables.
-        .target(name: "CommandSupport", dependencies: [argumentParser]),
+        // Structure-aware fuzz targets: files that look valid but lie, for every reader.
+        .target(name: "VAEFuzz", dependencies: ["VAEData", "VAEModel"]),
+
+        // Turning a thrown error into one line on stderr and an exit status, and SIGINT/SIGTERM
+        // into a stop request or an exit, for the executables.
+        .target(name: "CommandSupport", dependencies: ["VAEData", argumentParser]),
+        // vae-train's command line and run, a library so that tests parse it in process.
+        .target(name: "VAETrainCommand", dependencies: ["VAETrain", "CommandSupport", argumentParser]),
 
         // MARK: Executables
         .executableTarget(name: "vae-ingest", dependencies: ["VAEData", "CommandSupport", argumentParser]),
-        .executableTarget(name: "vae-train", dependencies: ["VAETrain", "CommandSupport", argumentParser]),
+        .executableTarget(name: "vae-train", dependencies: ["VAETrainCommand"]),
         .executableTarget(name: "vae-embed", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
         .executableTarget(name: "vae-generate", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
+        // The fuzz targets, run for a while (`make test`) or under libFuzzer (`make fuzz`).
+        .executableTarget(name: "vae-fuzz", dependencies: ["VAEFuzz"]),
+        // The sgemm floor for the benchmarks.
+        .executableTarget(name: "vae-bench", dependencies: ["VAEModel", "CommandSupport", argumentParser]),
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["VAEData", "VAEModel"], path: "Sources/TestSupport"),
         .testTarget(name: "VAEDataTests", dependencies: ["VAEData", "TestSupport"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "TestSupport"]),
-        .testTarget(name: "VAETrainTests", dependencies: ["VAETrain", "TestSupport"]),
+        .testTarget(name: "VAETrainTests", dependencies: ["VAETrain", "VAETrainCommand", "TestSupport", argumentParser]),
         .testTarget(name: "VAEVisualTests", dependencies: ["VAEVisual", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["VAEData", "VAEModel", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["VAEData", "VAEModel", "VAEFuzz", "CommandSupport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,7 +5,10 @@
 #   - changing a train parameter re-runs train and what follows, reuses ingest, keeps the old run;
 #   - a stage that fails leaves nothing under its final name;
 #   - a training run killed with SIGKILL resumes on the next make and ends with the same model
-#     as an uninterrupted run.
+#     as an uninterrupted run;
+#   - two runs of one pipeline at once: the second waits for the first (or, with NOWAIT=1, refuses
+#     at once), both end well, and every artifact under a final name is complete;
+#   - a file left under a temporary name never becomes part of an artifact.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scratch=$(mktemp -d /tmp/vae-pipeline-test.XXXXXX)
@@ -35,16 +38,20 @@ check "train summary has test_neg_elbo" grep -q '"test_neg_elbo"' "$A/smoke/late
 check "provenance records the input artifact" grep -q '"input_artifact": ".*ingest-' "$A/smoke/latest/train/provenance.json"
 check "make prints the test negative ELBO" grep -q "test negative ELBO: [0-9]" "$scratch/make.log"
 
-before=$(ls -la --time-style=full-iso "$A/smoke" | md5sum)
+listing() { ls -la --time-style=full-iso "$1" | grep -v ' \.lock$' | md5sum; }  # the lock records its holder
+before=$(listing "$A/smoke")
 run_make ARTIFACTS=$A
 check "second run runs no stage" test "$(grep -c ': wrote ' "$scratch/make.log")" = 0
-check "second run changes nothing" test "$(ls -la --time-style=full-iso "$A/smoke" | md5sum)" = "$before"
+check "second run changes nothing" test "$(listing "$A/smoke")" = "$before"
 
 old_train=$(cd "$A/smoke" && ls -d train-*)
 old_provenance=$(md5sum < "$A/smoke/$old_train/provenance.json")
 run_make ARTIFACTS=$A TRAIN_OPTS="--hidden 32 --latent 2 --epochs 3 --batch-size 32 --lr 0.003 --seed 1"
 check "changed train parameter: ingest not re-run" test "$(grep -c 'ingest: wrote' "$scratch/make.log")" = 0
 check "changed train parameter: train, embed, generate re-run" test "$(grep -c ': wrote ' "$scratch/make.log")" = 3
+for stage in train embed generate; do
+    check "changed train parameter: $stage re-run" grep -q "^$stage: wrote" "$scratch/make.log"
+done
 check "changed train parameter: a second train artifact" test "$(count "$A/smoke/train-*")" = 2
 check "changed train parameter: new embed and generate too" test "$(count "$A/smoke/generate-*")" = 2
 check "the old train artifact is untouched" test "$(md5sum < "$A/smoke/$old_train/provenance.json")" = "$old_provenance"
@@ -54,6 +61,7 @@ run_make ARTIFACTS=$A TRAIN_OPTS="--hidden 32 --latent 2 --epochs 0"
 check "a failing train stage fails make" test $? != 0
 check "a failing train stage leaves no artifact under a final name" test "$(count "$A/smoke/train-*")" = 2
 run_make ARTIFACTS=$A GENERATE_OPTS="--seed 1 --scale 0"
+check "a failing generate stage fails make" test $? != 0
 check "a failing generate stage leaves no artifact under a final name" test "$(count "$A/smoke/generate-*")" = 2
 
 # SIGKILL in the middle of training, then make again: it resumes and ends where an uninterrupted
@@ -71,6 +79,46 @@ check "the killed run left no train artifact" test "$(count "$B/smoke/train-*")"
 run_make ARTIFACTS=$B TRAIN_OPTS="$long" train
 check "make resumes the killed run" grep -q "resuming" "$scratch/make.log"
 check "the resumed model equals the uninterrupted one" cmp "$(echo $B/smoke/train-*/model.ckpt)" "$(echo $C/smoke/train-*/model.ckpt)"
+
+# Two runs of one pipeline at once, started half a second apart, on new artifacts.
+D=$scratch/d
+make --no-print-directory PIPELINE=smoke ARTIFACTS=$D > "$scratch/first.log" 2>&1 & first=$!
+sleep 0.5
+make --no-print-directory PIPELINE=smoke ARTIFACTS=$D > "$scratch/second.log" 2>&1 & second=$!
+wait $first; first_status=$?
+wait $second; second_status=$?
+check "concurrent runs: the first succeeds" test $first_status = 0
+check "concurrent runs: the second succeeds" test $second_status = 0
+check "concurrent runs: the second said once that it waited" test "$(grep -c '^waiting for .*smoke/.lock' "$scratch/second.log")" = 1
+check "concurrent runs: the second reused every stage" test "$(grep -c ': wrote ' "$scratch/second.log")" = 0
+for stage in ingest train embed generate; do
+    check "concurrent runs: one complete $stage artifact" test "$(count "$D/smoke/$stage-*/provenance.json")" = 1
+done
+for sheet in samples reconstructions traversal interpolation manifold; do
+    check "concurrent runs: generate has $sheet.png" test -s "$(echo $D/smoke/generate-*/$sheet.png)"
+done
+check "concurrent runs: every latest/ link resolves" bash -c "for l in $D/smoke/latest/*; do test -e \"\$l\" || exit 1; done"
+check "concurrent runs: no partial directory left" test "$(count "$D/smoke/.*.partial")" = 0
+make --no-print-directory PIPELINE=smoke ARTIFACTS=$D > "$scratch/third.log" 2>&1
+check "concurrent runs: a third run recomputes nothing" test "$(grep -c ': wrote ' "$scratch/third.log")" = 0
+
+# NOWAIT=1 refuses at once while another run holds the lock; a killed holder blocks nothing.
+pipelines/locked.sh "$D/smoke/.lock" sleep 60 & holder=$!
+sleep 0.3
+NOWAIT=1 make --no-print-directory PIPELINE=smoke ARTIFACTS=$D > "$scratch/nowait.log" 2>&1
+check "NOWAIT=1 while locked: make fails" test $? != 0
+check "NOWAIT=1 while locked: the message names the lock and its holder" grep -q "smoke/.lock is held by process $holder" "$scratch/nowait.log"
+kill -KILL $holder; wait $holder 2>/dev/null
+NOWAIT=1 make --no-print-directory PIPELINE=smoke ARTIFACTS=$D > "$scratch/nowait.log" 2>&1
+check "a lock left by a killed run does not block the next" test $? = 0
+
+# A stage's leftover temporary file is removed, never renamed into the artifact.
+pipelines/stage.sh demo "$scratch/e/demo-0123456789" - - "" -- \
+    bash -c 'echo done > @OUT@/result.txt; echo half > @OUT@/.result.txt.tmp-99' > /dev/null
+check "stage.sh: the artifact has its result" test -s "$scratch/e/demo-0123456789/result.txt"
+check "stage.sh: no temporary file in the artifact" test "$(count "$scratch/e/demo-0123456789/.*.tmp-*")" = 0
+check "stage.sh: provenance.json is JSON with the command" \
+    test "$(jq -r '.command[0]' "$scratch/e/demo-0123456789/provenance.json")" = bash
 
 echo "pipeline: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Benchmarks on the full Fashion-MNIST: bench.sh ingest|train|embed BIN_DIR [RUNS]
+# Benchmarks on the full Fashion-MNIST: bench.sh ingest|train|train-conv|embed BIN_DIR [RUNS]
 # Prints each run's figures and their medians. Peak memory is the maximum resident set size that
-# GNU time reports. Scratch output goes to a temporary directory, removed at the end.
+# GNU time reports. The training benchmarks also print the floor of an epoch: its matrix products
+# at the sgemm rate of this machine, measured by vae-bench right after the run (same OpenBLAS,
+# same threads), and the median epoch's ratio to it. Scratch output goes to a temporary
+# directory, removed at the end.
 set -euo pipefail
 what=$1 bin=$2 runs=${3:-5}
 data=/usr/share/datasets/fashion-mnist
@@ -33,11 +36,16 @@ ingest)
     echo "  peak RSS MB:     median $(cut -d' ' -f2 "$scratch/ingest" | median | awk '{printf "%.1f", $1/1024}')"
     echo "verify: wall seconds $(cut -d' ' -f1 "$scratch/verify" | tr '\n' ' ')-> median $(cut -d' ' -f1 "$scratch/verify" | median)"
     ;;
-train)
+train|train-conv)
     ingest "$scratch/shards"
-    epochs=${EPOCHS:-10}
-    timed "$scratch/t" "$bin/vae-train" --data "$scratch/shards" --out "$scratch/run" --epochs "$epochs" --threads 2 --quiet
-    echo "vae-train, Fashion-MNIST, 784-400-20, batch 128, $epochs epochs, 2 threads"
+    if [ "$what" = train ]; then
+        epochs=${EPOCHS:-10} model=(--hidden 400) name="784-400-20"
+    else
+        epochs=${EPOCHS:-3} model=(--arch conv --channels 32,64) name="conv 32,64 (the reference conv VAE), latent 20"
+    fi
+    "$bin/vae-bench" --threads 2 > "$scratch/floor-before"
+    timed "$scratch/t" "$bin/vae-train" --data "$scratch/shards" --out "$scratch/run" --epochs "$epochs" --threads 2 --quiet "${model[@]}"
+    echo "vae-train, Fashion-MNIST, $name, batch 128, $epochs epochs, 2 threads, load average $(cut -d' ' -f1-3 /proc/loadavg)"
     sed -n '/"epoch_seconds"/,/\]/p' "$scratch/run/summary.json" | grep -o '[0-9][0-9.]*' > "$scratch/epochs"
     echo "  epoch seconds:   $(awk '{printf "%.3f ", $1}' "$scratch/epochs")"
     echo "  median epoch s:  $(median < "$scratch/epochs")"
@@ -46,9 +54,15 @@ train)
     echo "  peak RSS MB:     $(cut -d' ' -f2 "$scratch/t" | awk '{printf "%.1f", $1/1024}')"
     echo "  test -ELBO:      $(grep -o '"test_neg_elbo" *: *[0-9.]*' "$scratch/run/summary.json" | grep -o '[0-9.]*$') nats"
     echo "  phases (s):      $(tr -d '\n ' < "$scratch/run/summary.json" | grep -o '"phase_seconds":{[^}]*}')"
-    if [ -f ../shared/reference/gemm_bound.py ] && command -v python3 >/dev/null && python3 -c 'import numpy' 2>/dev/null; then
-        echo "  GEMM floor s:    $(python3 ../shared/reference/gemm_bound.py) (../shared/reference/gemm_bound.py, same machine, now)"
-    fi
+    "$bin/vae-bench" --checkpoint "$scratch/run/model.ckpt" --examples 60000 --threads 2 > "$scratch/floor"
+    rate=$(awk '$1 == "sgemm_gflops" {s += $2; n++} END {printf "%.1f", s / n}' "$scratch/floor-before" "$scratch/floor")
+    gflop=$(awk '$1 == "epoch_gflop" {print $2}' "$scratch/floor")
+    floor=$(awk -v g="$gflop" -v r="$rate" 'BEGIN {printf "%.3f", g / r}')
+    echo "  sgemm GFLOP/s:   $rate (2048^3 cblas_sgemm on 2 threads by vae-bench, mean of before and after the run:" \
+        "$(awk '$1 == "sgemm_gflops" {printf "%s ", $2}' "$scratch/floor-before" "$scratch/floor"))"
+    echo "  epoch GFLOP:     $gflop (the matrix products of one epoch, forward and backward)"
+    echo "  floor epoch s:   $floor"
+    echo "  median / floor:  $(median < "$scratch/epochs" | awk -v f="$floor" '{printf "%.2f", $1 / f}')"
     ;;
 embed)
     ingest "$scratch/shards"
@@ -62,5 +76,5 @@ embed)
     echo "  wall seconds:    $(cut -d' ' -f1 "$scratch/embed" | tr '\n' ' ')-> median $(cut -d' ' -f1 "$scratch/embed" | median)"
     echo "  peak RSS MB:     median $(cut -d' ' -f2 "$scratch/embed" | median | awk '{printf "%.1f", $1/1024}')"
     ;;
-*) echo "usage: bench.sh ingest|train|embed BIN_DIR [RUNS]" >&2; exit 2 ;;
+*) echo "usage: bench.sh ingest|train|train-conv|embed BIN_DIR [RUNS]" >&2; exit 2 ;;
 esac

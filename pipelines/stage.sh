@@ -41,49 +41,35 @@ if [ "$resume" = --resume ]; then
     args=("${args[0]}" --resume "$work")
 fi
 
-json() { # a JSON string literal
-    local s=${1//\\/\\\\}
-    s=${s//\"/\\\"}
-    s=${s//$'\t'/\\t}
-    s=${s//$'\n'/\\n}
-    printf '"%s"' "$s"
-}
-
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 echo "$stage: ${args[*]}"
 "${args[@]}"
 ended=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
-input_id=null
-input_path=null
-if [ "$input" != - ]; then
-    input_path=$(json "$input")
-    input_id=$(json "${input##*-}")
-fi
-checksum=null
+# A file a killed writer left under a temporary name is never part of an artifact.
+for leftover in $(find "$work" -name '*.tmp-*' -prune); do
+    echo "$stage: removing the leftover $leftover"
+    rm -rf "$leftover"
+done
+
+checksum=
 if [ "$checksummed" != - ]; then
-    checksum=$(json "$(basename "$checksummed") sha256 $(sha256sum "$checksummed" | cut -d' ' -f1)")
+    checksum="$(basename "$checksummed") sha256 $(sha256sum "$checksummed" | cut -d' ' -f1)"
 fi
 commit=$(git -C "$(dirname "$0")" rev-parse HEAD 2>/dev/null || true)
 tool_version=${TOOL_VERSION:-$("${args[0]}" --version 2>/dev/null || echo unknown)}
-command_json=$(for a in "${args[@]}"; do json "$a"; echo; done | paste -sd, -)
-{
-    printf '{\n'
-    printf '  "stage": %s,\n' "$(json "$stage")"
-    printf '  "artifact": %s,\n' "$(json "$final")"
-    printf '  "id": %s,\n' "$(json "${final##*-}")"
-    printf '  "command": [%s],\n' "$command_json"
-    printf '  "parameters": %s,\n' "$(json "$params")"
-    printf '  "tool_version": %s,\n' "$(json "$tool_version")"
-    printf '  "git_commit": %s,\n' "$( [ -n "$commit" ] && json "$commit" || echo null)"
-    printf '  "input_artifact": %s,\n' "$input_path"
-    printf '  "input_id": %s,\n' "$input_id"
-    printf '  "input_checksum": %s,\n' "$checksum"
-    printf '  "resumed": %s,\n' "$( [ "$resume" = --resume ] && echo true || echo false)"
-    printf '  "started": %s,\n' "$(json "$started")"
-    printf '  "ended": %s\n' "$(json "$ended")"
-    printf '}\n'
-} > "$work/provenance.json.tmp"
+command=$(printf '%s\0' "${args[@]}" | jq -Rs 'rtrimstr("\u0000") | split("\u0000")')
+jq -n --arg stage "$stage" --arg artifact "$final" --arg id "${final##*-}" \
+    --arg parameters "$params" --arg tool_version "$tool_version" --arg git_commit "$commit" \
+    --arg input "$input" --arg checksum "$checksum" --arg started "$started" --arg ended "$ended" \
+    --argjson command "$command" --argjson resumed "$( [ "$resume" = --resume ] && echo true || echo false)" \
+    '{stage: $stage, artifact: $artifact, id: $id, command: $command, parameters: $parameters,
+      tool_version: $tool_version,
+      git_commit: (if $git_commit == "" then null else $git_commit end),
+      input_artifact: (if $input == "-" then null else $input end),
+      input_id: (if $input == "-" then null else ($input | sub(".*-"; "")) end),
+      input_checksum: (if $checksum == "" then null else $checksum end),
+      resumed: $resumed, started: $started, ended: $ended}' > "$work/provenance.json.tmp"
 mv "$work/provenance.json.tmp" "$work/provenance.json"
 sync -f "$work/provenance.json" 2>/dev/null || true
 rm -rf "$final"

@@ -2,8 +2,11 @@
 // problem, and a non-zero exit status. The libraries throw; only this turns errors into exits.
 import ArgumentParser
 import Foundation
+import VAEData
 
-/// Runs `body`; any error other than ArgumentParser's own becomes one line on stderr and exit 1.
+/// Runs `body`; any error other than ArgumentParser's own becomes one line on stderr and exit 1,
+/// or for a stop by a signal (an `InterruptionError`) exit 128 + the signal (130 for SIGINT,
+/// 143 for SIGTERM).
 public func reportingErrors(_ tool: String, _ body: () throws -> Void) throws {
     do {
         try body()
@@ -13,6 +16,9 @@ public func reportingErrors(_ tool: String, _ body: () throws -> Void) throws {
         throw error
     } catch {
         printError("\(tool): \(String(describing: error))")
+        if let signal = (error as? InterruptionError)?.interruptingSignal {
+            throw ExitCode(128 + signal)
+        }
         throw ExitCode.failure
     }
 }

@@ -41,15 +41,9 @@ public enum IDXFixtures {
         bytes(dimensions: [UInt32(labels.count)], data: labels)
     }
 
-    /// A gzip file (RFC 1952) holding `bytes`: zlib's deflate data in a gzip wrapper.
+    /// A gzip file (RFC 1952) holding `bytes`.
     public static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
-        let zlib = try bytes.withUnsafeBytes { try Zlib.compress($0, level: 6) }
-        var out: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]  // deflate, no flags, no time, Unix
-        out += zlib[2..<(zlib.count - 4)]  // drop the zlib header and the Adler-32
-        let crc = Zlib.crc32(bytes), size = UInt32(truncatingIfNeeded: bytes.count)
-        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: crc >> UInt32(shift))) }
-        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: size >> UInt32(shift))) }
-        return out
+        try Zlib.gzip(bytes)
     }
 }
 
@@ -101,9 +95,5 @@ public enum PNGFixtures {
     }
 
     /// Every (color type, bit depth) pair PNG allows, for loops over all of them.
-    public static let allFormats: [(PNGRaster.ColorType, Int)] = [
-        (.gray, 1), (.gray, 2), (.gray, 4), (.gray, 8), (.gray, 16),
-        (.grayAlpha, 8), (.grayAlpha, 16), (.rgb, 8), (.rgb, 16), (.rgba, 8), (.rgba, 16),
-        (.palette, 1), (.palette, 2), (.palette, 4), (.palette, 8),
-    ]
+    public static let allFormats = PNGRaster.formats
 }

@@ -60,3 +60,15 @@ public func runTool(_ path: String, _ arguments: [String]) throws -> ProcessResu
         status: process.terminationStatus, stdoutBytes: try FileIO.read(outPath, allowEmpty: true),
         stderr: String(decoding: try FileIO.read(errPath, allowEmpty: true), as: UTF8.self))
 }
+
+/// Sends `signals` to a process started by `launch`, `gap` seconds apart, waits for it to end and
+/// returns what it wrote to standard error.
+public func interrupt(_ process: Process, stderr: Pipe, with signals: [Int32], gap: Double = 0) -> String {
+    for (i, signal) in signals.enumerated() {
+        if i > 0 { usleep(useconds_t(gap * 1_000_000)) }
+        kill(process.processIdentifier, signal)
+    }
+    let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return text
+}

@@ -99,8 +99,7 @@ public enum ArtifactWriter {
                                  level: parameters.level, strategy: parameters.strategy)
             }
         }
-        let digits = String(job.index)
-        let name = "\(job.split.rawValue)-\(String(repeating: "0", count: max(0, 5 - digits.count)))\(digits).shard"
+        let name = "\(job.split.rawValue)-\(zeroPadded(job.index, width: 5)).shard"
         try AtomicFile.write(bytes, to: FileIO.join(directory, name))
         return ShardInfo(
             file: name, records: job.range.count, firstRecord: job.range.lowerBound,

@@ -88,7 +88,7 @@ public enum IDX {
             throw DataError(.truncated, path, "file is \(bytes.count) bytes, too short for the 4-byte IDX magic")
         }
         guard bytes[0] == 0, bytes[1] == 0 else {
-            let found = bytes.prefix(4).map { hex($0) }.joined(separator: " ")
+            let found = Hex.bytes(bytes.prefix(4), separator: " ")
             throw DataError(.badMagic, path,
                 "not an IDX file: starts with \(found), expected 00 00 <type> <dimensions> (e.g. 00 00 08 03 for MNIST images)")
         }
@@ -96,7 +96,7 @@ public enum IDX {
         guard type == 0x08 else {
             let name = typeNames[type].map { " (\($0))" } ?? " (not an IDX element type)"
             throw DataError(.unsupported, path,
-                "IDX element type 0x\(hex(type).uppercased())\(name) is not supported; only 0x08 (unsigned byte) is")
+                "IDX element type 0x\(Hex.byte(type).uppercased())\(name) is not supported; only 0x08 (unsigned byte) is")
         }
         let count = Int(bytes[3])
         guard count == expected else {
@@ -116,6 +116,10 @@ public enum IDX {
         guard !dimensions.contains(0) else {
             throw DataError(.emptyFile, path, "IDX header has a zero dimension (\(shape)): no data")
         }
+        if expected == 3, dimensions[1] > ImageShape.maxSide || dimensions[2] > ImageShape.maxSide {
+            throw DataError(.tooLarge, path,
+                "IDX images are \(dimensions[1]) x \(dimensions[2]) pixels, over the limit of \(ImageShape.maxSide) a side")
+        }
         // Dimensions are below 2^32 each, so the product of three fits in 96 bits: check overflow.
         var size = 1
         for d in dimensions {
@@ -132,10 +136,5 @@ public enum IDX {
                 "IDX header says \(shape) = \(size) bytes but \(actual) follow the header (the data \(relation))")
         }
         return Header(dimensions: dimensions, dataOffset: dataOffset)
-    }
-
-    private static func hex(_ byte: UInt8) -> String {
-        let digits = Array("0123456789abcdef")
-        return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
     }
 }

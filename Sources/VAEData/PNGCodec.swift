@@ -1,4 +1,4 @@
-// PNG in and out, over libpng (through the setjmp-holding wrappers of CPNG's shim.h). Any PNG
+// PNG in and out, over libpng (through the setjmp-holding functions of the CPNG C target). Any PNG
 // (every color type, bit depth 1 to 16, palette, transparency, interlacing) decodes to 8-bit
 // grayscale by the rule documented on `PNGCodec.decodeGray`; the pipeline writes 8-bit grayscale
 // PNGs. The decoder checks the size in the header against fixed limits before it allocates
@@ -68,6 +68,13 @@ public struct PNGRaster: Sendable {
         self.transparentColor = transparentColor
         self.interlaced = interlaced
     }
+
+    /// Every (color type, bit depth) pair PNG allows.
+    public static let formats: [(ColorType, Int)] = [
+        (.gray, 1), (.gray, 2), (.gray, 4), (.gray, 8), (.gray, 16),
+        (.grayAlpha, 8), (.grayAlpha, 16), (.rgb, 8), (.rgb, 16), (.rgba, 8), (.rgba, 16),
+        (.palette, 1), (.palette, 2), (.palette, 4), (.palette, 8),
+    ]
 
     /// Bytes in one packed row.
     public var rowBytes: Int { (width * colorType.channels * bitDepth + 7) / 8 }
@@ -200,7 +207,7 @@ public enum PNGCodec {
         let text = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         switch status {
         case VAE_PNG_NOT_PNG:
-            let head = bytes.prefix(8).map { hex($0) }.joined(separator: " ")
+            let head = Hex.bytes(bytes.prefix(8), separator: " ")
             throw DataError(.notPNG, path, "not a PNG file (no PNG signature; starts with \(head.isEmpty ? "nothing" : head))")
         case VAE_PNG_TRUNCATED:
             throw DataError(.truncated, path, "truncated PNG: \(text.isEmpty ? "the data ends early" : text)")
@@ -213,11 +220,6 @@ public enum PNGCodec {
         default:
             throw DataError(.corrupt, path, "corrupt PNG: \(text.isEmpty ? "libpng status \(status)" : text)")
         }
-    }
-
-    private static func hex(_ byte: UInt8) -> String {
-        let digits = Array("0123456789abcdef")
-        return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
     }
 
     // MARK: Encoding

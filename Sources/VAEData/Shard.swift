@@ -64,20 +64,31 @@ public enum Shard {
             guard bytes.withUnsafeBytes({ Zlib.crc32(UnsafeRawBufferPointer(rebasing: $0[0..<52])) }) == headerCrc else {
                 throw DataError(.checksumMismatch, path, "shard header checksum mismatch (corrupt header)")
             }
-            let header = Header(
-                records: Int(bytes.littleEndian(UInt32.self, at: 12)),
-                shape: ImageShape(
-                    height: Int(bytes.littleEndian(UInt32.self, at: 16)),
-                    width: Int(bytes.littleEndian(UInt32.self, at: 20)),
-                    channels: Int(bytes.littleEndian(UInt32.self, at: 24))),
-                payloadBytes: Int(bytes.littleEndian(UInt64.self, at: 32)),
-                compressedBytes: Int(bytes.littleEndian(UInt64.self, at: 40)),
-                payloadCrc32: bytes.littleEndian(UInt32.self, at: 48))
-            guard Int(bytes.littleEndian(UInt32.self, at: 28)) == header.recordBytes,
-                  header.payloadBytes == header.records * header.recordBytes
-            else {
-                throw DataError(.corrupt, path, "shard header sizes are inconsistent")
+            let shape = ImageShape(
+                height: Int(bytes.littleEndian(UInt32.self, at: 16)),
+                width: Int(bytes.littleEndian(UInt32.self, at: 20)),
+                channels: Int(bytes.littleEndian(UInt32.self, at: 24)))
+            try shape.checkLimits(path: path, field: "shard header image")
+            let records = Int(bytes.littleEndian(UInt32.self, at: 12))
+            guard records > 0 else {
+                throw DataError(.corrupt, path, "shard header counts 0 records")
             }
+            let recordBytes = shape.pixels + Shard.labelBytes
+            guard Int(bytes.littleEndian(UInt32.self, at: 28)) == recordBytes else {
+                throw DataError(.corrupt, path, "shard header record size \(bytes.littleEndian(UInt32.self, at: 28)) is not \(recordBytes) for \(shape.width)x\(shape.height)x\(shape.channels) images")
+            }
+            let payloadBytes = try checkedProduct([records, recordBytes], limit: Shard.maxPayloadBytes, path: path,
+                                                  field: "shard payload (records x record bytes)")
+            guard UInt64(payloadBytes) == bytes.littleEndian(UInt64.self, at: 32) else {
+                throw DataError(.corrupt, path, "shard header payload size \(bytes.littleEndian(UInt64.self, at: 32)) is not \(records) x \(recordBytes) bytes")
+            }
+            let compressed = bytes.littleEndian(UInt64.self, at: 40)
+            guard compressed <= UInt64(Shard.maxFileBytes) else {
+                throw DataError(.corrupt, path, "shard header compressed size \(compressed) is over the limit of \(Shard.maxFileBytes)")
+            }
+            let header = Header(
+                records: records, shape: shape, payloadBytes: payloadBytes, compressedBytes: Int(compressed),
+                payloadCrc32: bytes.littleEndian(UInt32.self, at: 48))
             return header
         }
     }

@@ -43,31 +43,73 @@ public final class ShardDataset: Sendable {
         var formatVersion: Int?
     }
 
+    /// Checks every number of the manifest against the limits in Limits.swift before any of it
+    /// is multiplied or summed, then that the numbers agree with each other.
     private static func check(_ manifest: Manifest, path: String) throws {
         let shape = manifest.image
-        guard shape.height > 0, shape.width > 0, shape.channels == 1 else {
+        try shape.checkLimits(path: path, field: "image")
+        guard shape.channels == 1 else {
             throw DataError(.corrupt, path, "bad image shape \(shape.width)x\(shape.height)x\(shape.channels)")
+        }
+        let recordBytes = shape.pixels + Shard.labelBytes
+        if let names = manifest.labelNames {
+            guard (1...Manifest.maxLabels).contains(names.count) else {
+                throw DataError(.corrupt, path, "label_names holds \(names.count) names, must be 1 to \(Manifest.maxLabels)")
+            }
+            var seen = Set<String>()
+            for name in names where !seen.insert(name).inserted {
+                throw DataError(.corrupt, path, "label_names lists '\(name)' twice")
+            }
         }
         for split in Split.allCases {
             let info = manifest.split(split)
-            var next = 0
+            let field = split.rawValue
+            guard info.shards.count <= Manifest.maxShards else {
+                throw DataError(.tooLarge, path, "\(field).shards lists \(info.shards.count) shards, over the limit of \(Manifest.maxShards)")
+            }
+            var next = 0  // at most maxShards x maxRecords < 2^52
             for shard in info.shards {
                 let name = shard.file
                 guard !name.isEmpty, !name.contains("/"), name != ".", name != "..", !name.hasPrefix(".") else {
                     throw DataError(.unsafePath, path, "shard file name '\(name)' points outside the artifact directory")
                 }
-                guard shard.records > 0, shard.firstRecord == next,
-                      shard.rawBytes == shard.records * (shape.pixels + Shard.labelBytes)
-                else {
-                    throw DataError(.corrupt, path, "\(split.rawValue) shard \(name) has inconsistent counts")
+                let entry = "\(field) shard \(name)"
+                guard (1...Shard.maxRecords).contains(shard.records) else {
+                    throw DataError(.corrupt, path, "\(entry): records is \(shard.records), must be 1 to \(Shard.maxRecords)")
+                }
+                guard shard.firstRecord == next else {
+                    throw DataError(.corrupt, path, "\(entry): first_record is \(shard.firstRecord), expected \(next)")
+                }
+                let raw = try checkedProduct([shard.records, recordBytes], limit: Shard.maxPayloadBytes, path: path,
+                                             field: "\(entry): records x record bytes")
+                guard shard.rawBytes == raw else {
+                    throw DataError(.corrupt, path, "\(entry): raw_bytes is \(shard.rawBytes), its records need \(raw)")
+                }
+                guard (Shard.headerSize...Shard.maxFileBytes).contains(shard.fileBytes) else {
+                    throw DataError(.corrupt, path, "\(entry): file_bytes is \(shard.fileBytes), must be \(Shard.headerSize) to \(Shard.maxFileBytes)")
                 }
                 next += shard.records
             }
             guard next == info.count else {
-                throw DataError(.corrupt, path, "\(split.rawValue) split counts \(info.count) examples but its shards hold \(next)")
+                throw DataError(.countMismatch, path, "\(field) split counts \(info.count) examples but its shards hold \(next)")
             }
-            if let names = manifest.labelNames, let counts = info.classCounts, counts.count != names.count {
-                throw DataError(.corrupt, path, "\(split.rawValue) class counts do not match the label names")
+            guard manifest.labelNames == nil || info.classCounts != nil else {
+                throw DataError(.corrupt, path, "\(field).class_counts is missing, and the data is labelled")
+            }
+            if let counts = info.classCounts {
+                guard let names = manifest.labelNames, counts.count == names.count else {
+                    throw DataError(.corrupt, path, "\(field) class counts do not match the label names")
+                }
+                var total = 0
+                for (label, n) in counts.enumerated() {
+                    guard (0...info.count).contains(n) else {
+                        throw DataError(.corrupt, path, "\(field).class_counts[\(label)] is \(n), must be 0 to \(info.count)")
+                    }
+                    total += n  // at most maxLabels x 2^52
+                }
+                guard total == info.count else {
+                    throw DataError(.countMismatch, path, "\(field) class counts add up to \(total), the split counts \(info.count)")
+                }
             }
         }
     }
@@ -97,6 +139,10 @@ public final class ShardDataset: Sendable {
         }
         guard Zlib.crc32(bytes) == shard.fileCrc32 else {
             throw DataError(.checksumMismatch, path, "shard checksum mismatch: the file is corrupt")
+        }
+        let header = try Shard.Header.decode(bytes, path: path)
+        guard header.payloadCrc32 == shard.payloadCrc32, header.payloadBytes == shard.rawBytes else {
+            throw DataError(.corrupt, path, "shard header disagrees with the manifest (payload \(header.payloadBytes) bytes, CRC \(header.payloadCrc32); the manifest says \(shard.rawBytes) bytes, CRC \(shard.payloadCrc32))")
         }
         let block = try Shard.decode(bytes, path: path)
         guard block.shape == shape, block.count == shard.records else {

@@ -7,14 +7,8 @@ public enum SyntheticShapes {
 
     /// `count` images of `size` x `size` pixels, labels cycling through the four shapes.
     public static func images(count: Int, size: Int, seed: UInt64) -> ImageSet {
-        var state = seed
-        func next(_ bound: Int) -> Int {  // SplitMix64, reduced to 0..<bound
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(bound))
-        }
+        var generator = SplitMix64(seed: seed)
+        func next(_ bound: Int) -> Int { Int(generator.next() % UInt64(bound)) }  // reduced to 0..<bound
         var pixels = [UInt8](repeating: 0, count: count * size * size)
         var labels = [UInt16]()
         for n in 0..<count {

@@ -1,7 +1,6 @@
 // Adam (Kingma & Ba, 2015) exactly as PyTorch's torch.optim.Adam with its defaults, as one loop
 // over the flat parameter memory. Gradients, first and second moments share the parameters'
 // layout, so one index walks all four arrays.
-import Dispatch
 import Foundation
 
 /// Adam's hyperparameters and step count, with PyTorch's defaults.
@@ -35,47 +34,29 @@ public struct Adam: Codable, Equatable, Sendable {
         self.step = step
     }
 
-    /// One Adam update of `count` parameters from their gradients, which it sets to zero as it
-    /// reads them (so the next backward can add into them without a separate clearing pass).
-    /// The loop is memory-bound (4 arrays read, 3 written); with `threads` > 1 it is split into
-    /// that many contiguous ranges run in parallel, which changes no result (every element's
-    /// arithmetic is the same), but on two cores busy with OpenBLAS one thread is faster.
+    /// One Adam update of `count` parameters from their gradients (which it only reads; the
+    /// model clears them at the start of the next step). The loop is memory-bound (4 arrays read,
+    /// 3 written) and runs on the calling thread.
     /// - Parameters: p, g, m, v: (count) each, the parameters, gradients and the two moments.
-    public mutating func update(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafeMutablePointer<Float>,
-                                m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int,
-                                threads: Int = 1) {
+    public mutating func update(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
+                                m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int) {
         step += 1
         let t = Double(step)
         let k = Constants(stepSize: Float(learningRate / (1 - Foundation.pow(beta1, t))),
                           inverseCorrection2: Float(1 / (1 - Foundation.pow(beta2, t)).squareRoot()),
                           oneMinusB1: Float(1 - beta1), oneMinusB2: Float(1 - beta2),
                           beta2: Float(beta2), eps: Float(epsilon))
-        let memory = Memory(p: p, g: g, m: m, v: v)
-        let parts = count < 1 << 16 ? 1 : max(1, min(threads, 8))
-        if parts == 1 {
-            Adam.update(memory, 0, count, k)
-        } else {
-            let chunk = (count / parts + 15) / 16 * 16
-            DispatchQueue.concurrentPerform(iterations: parts) { i in
-                Adam.update(memory, min(i * chunk, count), min((i + 1) * chunk, count), k)
-            }
-        }
+        Adam.update(p: p, g: g, m: m, v: v, count: count, k)
     }
 
     /// The Float scalars of one step, derived in Double.
-    struct Constants: Sendable {
+    struct Constants {
         let stepSize, inverseCorrection2, oneMinusB1, oneMinusB2, beta2, eps: Float
     }
 
-    /// The four arrays, handed to worker threads (each touches a disjoint range).
-    struct Memory: @unchecked Sendable {
-        let p: UnsafeMutablePointer<Float>
-        let g, m, v: UnsafeMutablePointer<Float>
-    }
-
-    /// The update of elements lo ..< hi, sixteen lanes at a time (a scalar loop does not vectorize).
-    private static func update(_ a: Memory, _ lo: Int, _ hi: Int, _ k: Constants) {
-        let p = a.p, g = a.g, m = a.m, v = a.v
+    /// The update of elements 0 ..< count, sixteen lanes at a time (a scalar loop does not vectorize).
+    private static func update(p: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
+                               v: UnsafeMutablePointer<Float>, count hi: Int, _ k: Constants) {
         @inline(__always)
         func lanes(_ p: Float32x16, _ g: Float32x16, _ m: Float32x16, _ v: Float32x16) -> (p: Float32x16, m: Float32x16, v: Float32x16) {
             let m1 = m + k.oneMinusB1 * (g - m)
@@ -83,10 +64,10 @@ public struct Adam: Codable, Equatable, Sendable {
             let p1 = p - k.stepSize * m1 / (FastMath.sqrt(v1) * k.inverseCorrection2 + k.eps)
             return (p1, m1, v1)
         }
-        var i = lo
+        var i = 0
         while i + 16 <= hi {
             let r = lanes(load16(p + i), load16(g + i), load16(m + i), load16(v + i))
-            store16(r.p, p + i); store16(r.m, m + i); store16(r.v, v + i); store16(.zero, g + i)
+            store16(r.p, p + i); store16(r.m, m + i); store16(r.v, v + i)
             i += 16
         }
         if i < hi {
@@ -94,7 +75,6 @@ public struct Adam: Codable, Equatable, Sendable {
             let r = lanes(load16(p + i, count: n, pad: 0), load16(g + i, count: n, pad: 0),
                           load16(m + i, count: n, pad: 0), load16(v + i, count: n, pad: 0))
             store16(r.p, p + i, count: n); store16(r.m, m + i, count: n); store16(r.v, v + i, count: n)
-            store16(.zero, g + i, count: n)
         }
     }
 }

@@ -1,7 +1,7 @@
 // Checkpoints: everything needed to continue a training run exactly where it stopped, in one
 // self-checking binary file (layout in docs/FORMATS.md):
 //
-//   magic "VAECKPT\0" (8) | version UInt32 LE | header length UInt32 LE | JSON header (sorted keys)
+//   magic "VAECKPT\0" (8) | version UInt32 LE (2) | header length UInt32 LE | JSON header (sorted keys)
 //   | parameters (P Float32 LE) | Adam m (P) | Adam v (P) | CRC-32 UInt32 LE of all bytes before it
 //
 // The same state always gives the same bytes (sorted keys, no timestamps), files are written
@@ -9,63 +9,29 @@
 import Foundation
 import VAEData
 
-/// The training hyperparameters a run was started with, saved in its checkpoints so a resumed
-/// run continues with the same settings.
-public struct TrainingSettings: Codable, Equatable, Sendable {
-    /// Adam's learning rate.
-    public var learningRate: Double
-    /// The final weight of the KL term (1: the ELBO).
-    public var beta: Float
-    /// Epochs over which the KL weight rises linearly from 0 to `beta` (0: no warm-up).
-    public var klWarmupEpochs: Int
-    /// Examples per training step.
-    public var batchSize: Int
-    /// L, samples of z per example.
-    public var mcSamples: Int
-    /// Dynamic binarization of every batch (fresh Bernoulli draws each time).
-    public var binarize: Bool
-    /// The run's seed (initialization, eps, and the derived per-epoch shuffles).
-    public var seed: UInt64
-    /// Epochs to train in total.
-    public var epochs: Int
-    /// OpenBLAS threads.
-    public var threads: Int
-
-    public init(learningRate: Double = 1e-3, beta: Float = 1, klWarmupEpochs: Int = 0, batchSize: Int = 128,
-                mcSamples: Int = 1, binarize: Bool = false, seed: UInt64 = 1, epochs: Int = 10, threads: Int = 2) {
-        self.learningRate = learningRate
-        self.beta = beta
-        self.klWarmupEpochs = klWarmupEpochs
-        self.batchSize = batchSize
-        self.mcSamples = mcSamples
-        self.binarize = binarize
-        self.seed = seed
-        self.epochs = epochs
-        self.threads = threads
-    }
-}
-
 /// The complete state of a training run at a step boundary.
 public struct Checkpoint: Equatable, Sendable {
     /// The first 8 bytes of every checkpoint file: "VAECKPT" and a zero byte.
     public static let magic: [UInt8] = Array("VAECKPT".utf8) + [0]
-    /// The format version this code writes and reads.
-    public static let formatVersion: UInt32 = 1
+    /// The format version this code writes; it reads this one and version 1.
+    public static let formatVersion: UInt32 = 2
 
     public var config: ModelConfig
-    public var training: TrainingSettings
+    /// The settings the run was started with.
+    public var settings: TrainingSettings
+    /// OpenBLAS threads of the writer (results are bit-identical for the same count).
+    public var threads: Int
     /// Adam's hyperparameters and step count.
     public var adam: Adam
-    /// The epoch in progress, counted from 0 (after a finished epoch e: epoch e+1, examplesSeen 0).
-    public var epoch: Int
-    /// Examples of `epoch` already consumed, in the order of that epoch's shuffle.
-    public var examplesSeen: Int
-    /// The trainer's generator state (eps, binarization) after the last step.
-    public var rngState: SIMD4<UInt64>
-    /// What the run trains on (e.g. the data manifest's digest); checked by the trainer on resume.
+    /// Where the training loop is.
+    public var state: TrainingState
+    /// The shape of the training images (H, W, C); D = H·W·C. Version 1 files that recorded no
+    /// shape read as 0 x 0 (not recorded), and every version 1 file as 1 channel.
+    public var imageHeight: Int
+    public var imageWidth: Int
+    public var imageChannels: Int
+    /// What the run trains on (the data manifest's digest); checked by the trainer on resume.
     public var dataIdentity: String
-    /// Free-form metadata of the writer.
-    public var metadata: JSONValue
     /// The parameters (P), in the layout of `ParameterLayout(config:)`.
     public var parameters: [Float]
     /// Adam's first moment (P).
@@ -73,32 +39,43 @@ public struct Checkpoint: Equatable, Sendable {
     /// Adam's second moment (P).
     public var adamV: [Float]
 
-    public init(config: ModelConfig, training: TrainingSettings, adam: Adam, epoch: Int, examplesSeen: Int,
-                rngState: SIMD4<UInt64>, dataIdentity: String, metadata: JSONValue,
-                parameters: [Float], adamM: [Float], adamV: [Float]) {
+    public init(config: ModelConfig, settings: TrainingSettings, threads: Int, adam: Adam, state: TrainingState,
+                image: ImageShape, dataIdentity: String, parameters: [Float], adamM: [Float], adamV: [Float]) {
         self.config = config
-        self.training = training
+        self.settings = settings
+        self.threads = threads
         self.adam = adam
-        self.epoch = epoch
-        self.examplesSeen = examplesSeen
-        self.rngState = rngState
+        self.state = state
+        imageHeight = image.height
+        imageWidth = image.width
+        imageChannels = image.channels
         self.dataIdentity = dataIdentity
-        self.metadata = metadata
         self.parameters = parameters
         self.adamM = adamM
         self.adamV = adamV
     }
 
-    /// The non-array fields, as the JSON header stores them.
+    /// The image shape, nil when a version 1 file did not record it.
+    public var imageShape: ImageShape? {
+        imageHeight > 0 && imageWidth > 0 ? ImageShape(height: imageHeight, width: imageWidth, channels: imageChannels) : nil
+    }
+
+    /// The non-array fields, as the JSON header of a version 2 file stores them (every key required).
     struct Header: Codable, Equatable {
         var config: ModelConfig
-        var training: TrainingSettings
+        var settings: TrainingSettings
+        var threads: Int
         var adam: Adam
         var epoch: Int
         var examplesSeen: Int
         var rngState: [String]  // four 64-bit words as 16-digit lowercase hex
+        var epochLossSum: Double
+        var epochReconstructionSum: Double
+        var epochKlSum: Double
+        var imageHeight: Int
+        var imageWidth: Int
+        var imageChannels: Int
         var dataIdentity: String
-        var metadata: JSONValue
         var parameterCount: Int
     }
 
@@ -109,9 +86,12 @@ public struct Checkpoint: Equatable, Sendable {
         guard adamM.count == parameters.count, adamV.count == parameters.count else {
             throw ModelError(.mismatch, "checkpoint arrays differ in size: parameters \(parameters.count), m \(adamM.count), v \(adamV.count)")
         }
-        let header = Header(config: config, training: training, adam: adam, epoch: epoch, examplesSeen: examplesSeen,
-                            rngState: (0 ..< 4).map { Checkpoint.hex(rngState[$0]) },
-                            dataIdentity: dataIdentity, metadata: metadata, parameterCount: parameters.count)
+        let rngState = state.rng.state
+        let header = Header(config: config, settings: settings, threads: threads, adam: adam, epoch: state.epoch,
+                            examplesSeen: state.examplesSeen, rngState: (0 ..< 4).map { Hex.word64(rngState[$0]) },
+                            epochLossSum: state.lossSums.total, epochReconstructionSum: state.lossSums.reconstruction,
+                            epochKlSum: state.lossSums.kl, imageHeight: imageHeight, imageWidth: imageWidth,
+                            imageChannels: imageChannels, dataIdentity: dataIdentity, parameterCount: parameters.count)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json: [UInt8]
@@ -121,14 +101,14 @@ public struct Checkpoint: Equatable, Sendable {
         var out: [UInt8] = []
         out.reserveCapacity(16 + json.count + 12 * parameters.count + 4)
         out += Checkpoint.magic
-        Checkpoint.append(Checkpoint.formatVersion, to: &out)
-        Checkpoint.append(UInt32(json.count), to: &out)
+        LittleEndian.append(Checkpoint.formatVersion, to: &out)
+        LittleEndian.append(UInt32(json.count), to: &out)
         out += json
         for array in [parameters, adamM, adamV] {
-            for f in array { Checkpoint.append(f.bitPattern, to: &out) }
+            for f in array { LittleEndian.append(f.bitPattern, to: &out) }
         }
         let crc = out.withUnsafeBytes { Zlib.crc32($0) }
-        Checkpoint.append(crc, to: &out)
+        LittleEndian.append(crc, to: &out)
         return out
     }
 
@@ -156,8 +136,8 @@ public struct Checkpoint: Equatable, Sendable {
         }
         if n < 20 { throw DataError(.truncated, path, "truncated checkpoint: \(n) bytes, even an empty one has 20") }
         let version = readUInt32(bytes, 8)
-        if version != formatVersion {
-            throw DataError(.unsupported, path, "checkpoint format version \(version), expected \(formatVersion) (written by another version of vae-train)")
+        if version != formatVersion && version != 1 {
+            throw DataError(.unsupported, path, "checkpoint format version \(version), expected 1 or \(formatVersion) (written by another version of vae-train)")
         }
         let headerLength = Int(readUInt32(bytes, 12))
         if n < 16 + headerLength + 4 {
@@ -165,9 +145,11 @@ public struct Checkpoint: Equatable, Sendable {
         }
         let header: Header
         do {
-            header = try JSONDecoder().decode(Header.self, from: Data(bytes[16 ..< 16 + headerLength]))
+            let json = Data(bytes[16 ..< 16 + headerLength])
+            header = version == 1 ? try JSONDecoder().decode(HeaderV1.self, from: json).upgraded
+                : try JSONDecoder().decode(Header.self, from: json)
         } catch {
-            throw DataError(.corrupt, path, "checkpoint header is not valid: \(error)")
+            throw DataError(.corrupt, path, "checkpoint header (format version \(version)) is not valid: \(error)")
         }
         let p = header.parameterCount
         if p < 0 || p > n / 12 {
@@ -183,10 +165,25 @@ public struct Checkpoint: Equatable, Sendable {
         let stored = readUInt32(bytes, n - 4)
         let computed = bytes.withUnsafeBytes { Zlib.crc32(UnsafeRawBufferPointer(rebasing: $0[0 ..< n - 4])) }
         if stored != computed {
-            throw DataError(.checksumMismatch, path, "checkpoint checksum mismatch: stored \(hex32(stored)), computed \(hex32(computed)) (the file is damaged)")
+            throw DataError(.checksumMismatch, path, "checkpoint checksum mismatch: stored \(Hex.word32(stored)), computed \(Hex.word32(computed)) (the file is damaged)")
         }
-        do { try header.config.validate() } catch {
+        do { try header.config.validate(); try header.config.checkLimits() } catch {
             throw DataError(.corrupt, path, "checkpoint holds an \(error.detail)")
+        }
+        do { try header.settings.checkLimits() } catch {
+            throw DataError(.corrupt, path, "checkpoint holds \(error.detail)")
+        }
+        guard (0 ... Checkpoint.maxThreads).contains(header.threads) else {
+            throw DataError(.corrupt, path, "checkpoint holds invalid training settings: threads is \(header.threads), must be 0 to \(Checkpoint.maxThreads)")
+        }
+        let image = ImageShape(height: header.imageHeight, width: header.imageWidth, channels: header.imageChannels)
+        let unrecorded = version == 1 && header.imageHeight == 0 && header.imageWidth == 0
+        guard unrecorded || ((1 ... ImageShape.maxSide).contains(image.height) && (1 ... ImageShape.maxSide).contains(image.width)
+                             && (1 ... ImageShape.maxChannels).contains(image.channels) && image.pixels == header.config.inputSize) else {
+            throw DataError(.corrupt, path, "checkpoint image shape \(image.height) x \(image.width) x \(image.channels) does not describe the model's \(header.config.inputSize) inputs (sides 1 to \(ImageShape.maxSide), 1 to \(ImageShape.maxChannels) channels)")
+        }
+        guard header.epoch >= 0, header.examplesSeen >= 0 else {
+            throw DataError(.corrupt, path, "checkpoint position is epoch \(header.epoch), example \(header.examplesSeen): neither may be negative")
         }
         let needed = ParameterLayout(config: header.config).count
         if p != needed {
@@ -202,7 +199,7 @@ public struct Checkpoint: Equatable, Sendable {
             }
             words[i] = w
         }
-        if words == SIMD4<UInt64>(repeating: 0) {
+        guard let rng = SeededRandom(state: words) else {
             throw DataError(.corrupt, path, "checkpoint generator state is all zero")
         }
         var arrays: [[Float]] = []
@@ -213,50 +210,109 @@ public struct Checkpoint: Equatable, Sendable {
             offset += 4 * p
             arrays.append(a)
         }
-        return Checkpoint(config: header.config, training: header.training, adam: header.adam, epoch: header.epoch,
-                          examplesSeen: header.examplesSeen, rngState: words, dataIdentity: header.dataIdentity,
-                          metadata: header.metadata, parameters: arrays[0], adamM: arrays[1], adamV: arrays[2])
+        let state = TrainingState(
+            epoch: header.epoch, examplesSeen: header.examplesSeen, rng: rng,
+            lossSums: LossSums(total: header.epochLossSum, reconstruction: header.epochReconstructionSum, kl: header.epochKlSum))
+        return Checkpoint(config: header.config, settings: header.settings, threads: header.threads, adam: header.adam,
+                          state: state, image: ImageShape(height: header.imageHeight, width: header.imageWidth, channels: header.imageChannels),
+                          dataIdentity: header.dataIdentity, parameters: arrays[0], adamM: arrays[1], adamV: arrays[2])
     }
 
-    // MARK: Little-endian helpers
+    static func readUInt32(_ b: [UInt8], _ i: Int) -> UInt32 { LittleEndian.uint32(b, at: i) }
+}
 
-    static func append(_ v: UInt32, to out: inout [UInt8]) {
-        out.append(UInt8(v & 0xFF)); out.append(UInt8((v >> 8) & 0xFF))
-        out.append(UInt8((v >> 16) & 0xFF)); out.append(UInt8(v >> 24))
-    }
+// MARK: Version 1
 
-    static func readUInt32(_ b: [UInt8], _ i: Int) -> UInt32 {
-        UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
-    }
+extension Checkpoint {
+    /// The JSON header of a version 1 file: the settings in force then, and a free-form metadata
+    /// object in which vae-train kept the epoch's loss sums and the image height and width.
+    struct HeaderV1: Decodable {
+        struct Settings: Decodable {
+            var learningRate: Double
+            var beta: Float
+            var klWarmupEpochs: Int
+            var batchSize: Int
+            var mcSamples: Int
+            var binarize: Bool
+            var seed: UInt64
+            var epochs: Int
+            var threads: Int
+        }
 
-    static func hex(_ w: UInt64) -> String {
-        let s = String(w, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s
-    }
+        /// The keys vae-train wrote into the metadata object; anything else there is ignored.
+        struct Metadata: Decodable {
+            var lossSum = 0.0, reconstructionSum = 0.0, klSum = 0.0
+            var imageHeight = 0, imageWidth = 0
 
-    static func hex32(_ w: UInt32) -> String {
-        let s = String(w, radix: 16)
-        return "0x" + String(repeating: "0", count: 8 - s.count) + s
+            enum CodingKeys: String, CodingKey {
+                case lossSum = "epoch_loss_sum", reconstructionSum = "epoch_recon_sum", klSum = "epoch_kl_sum"
+                case imageHeight = "image_height", imageWidth = "image_width"
+            }
+
+            init() {}
+
+            init(from decoder: Decoder) throws {
+                // null, or an object without these keys (a checkpoint not written by vae-train).
+                guard let c = try? decoder.container(keyedBy: CodingKeys.self) else { return }
+                lossSum = try c.decodeIfPresent(Double.self, forKey: .lossSum) ?? 0
+                reconstructionSum = try c.decodeIfPresent(Double.self, forKey: .reconstructionSum) ?? 0
+                klSum = try c.decodeIfPresent(Double.self, forKey: .klSum) ?? 0
+                imageHeight = try c.decodeIfPresent(Int.self, forKey: .imageHeight) ?? 0
+                imageWidth = try c.decodeIfPresent(Int.self, forKey: .imageWidth) ?? 0
+            }
+        }
+
+        var config: ModelConfig
+        var training: Settings
+        var adam: Adam
+        var epoch: Int
+        var examplesSeen: Int
+        var rngState: [String]
+        var dataIdentity: String
+        var metadata: Metadata?
+        var parameterCount: Int
+
+        /// The same state as a version 2 header: the settings version 1 did not store take their
+        /// defaults, the model's from `config`; one image channel.
+        var upgraded: Header {
+            var s = TrainingSettings()
+            s.hiddenSizes = config.hiddenSizes
+            s.latentSize = config.latentSize
+            s.likelihood = config.likelihood
+            s.binarize = training.binarize ? .dynamic : .none
+            s.mcSamples = training.mcSamples
+            s.beta = Double(training.beta)
+            s.klWarmupEpochs = training.klWarmupEpochs
+            s.learningRate = training.learningRate
+            s.batchSize = training.batchSize
+            s.epochs = training.epochs
+            s.seed = training.seed
+            let m = metadata ?? Metadata()
+            return Header(config: config, settings: s, threads: training.threads, adam: adam, epoch: epoch,
+                          examplesSeen: examplesSeen, rngState: rngState, epochLossSum: m.lossSum,
+                          epochReconstructionSum: m.reconstructionSum, epochKlSum: m.klSum,
+                          imageHeight: m.imageHeight, imageWidth: m.imageWidth, imageChannels: 1,
+                          dataIdentity: dataIdentity, parameterCount: parameterCount)
+        }
     }
 }
 
 extension VAE {
-    /// The model's state as a checkpoint, with the trainer's position, generator and settings.
-    public func checkpoint(training: TrainingSettings, epoch: Int, examplesSeen: Int, rng: SeededRandom,
-                           dataIdentity: String, metadata: JSONValue = .null) -> Checkpoint {
-        Checkpoint(config: config, training: training, adam: optimizer, epoch: epoch, examplesSeen: examplesSeen,
-                   rngState: rng.state, dataIdentity: dataIdentity, metadata: metadata,
-                   parameters: Array(parameters), adamM: Array(adamM), adamV: Array(adamV))
+    /// The model's state as a checkpoint, with the run's settings, the loop's state, the image
+    /// shape and the identity of the data.
+    public func checkpoint(settings: TrainingSettings, threads: Int, state: TrainingState, image: ImageShape,
+                           dataIdentity: String) -> Checkpoint {
+        Checkpoint(config: config, settings: settings, threads: threads, adam: optimizer, state: state, image: image,
+                   dataIdentity: dataIdentity, parameters: Array(parameters), adamM: Array(adamM), adamV: Array(adamV))
     }
 
     /// A model in the state saved in `checkpoint`: parameters, Adam moments and step count, and
-    /// `training.mcSamples` samples per example. Gradients start at zero.
+    /// `settings.mcSamples` samples per example. Gradients start at zero.
     public convenience init(checkpoint c: Checkpoint, batchCapacity: Int? = nil) throws(ModelError) {
-        try self.init(config: c.config, seed: 0, batchCapacity: batchCapacity ?? max(c.training.batchSize, 1),
-                      mcSamples: max(c.training.mcSamples, 1), learningRate: c.adam.learningRate)
+        try self.init(config: c.config, seed: 0, batchCapacity: batchCapacity ?? max(c.settings.batchSize, 1),
+                      mcSamples: max(c.settings.mcSamples, 1), learningRate: c.adam.learningRate)
         try restore(from: c)
     }
-
     /// Overwrites parameters, Adam moments and Adam's state with those of `checkpoint`, which must
     /// be for the same model config; gradients are set to zero.
     public func restore(from c: Checkpoint) throws(ModelError) {
@@ -270,7 +326,7 @@ extension VAE {
         _ = parameters.update(from: c.parameters)
         _ = adamM.update(from: c.adamM)
         _ = adamV.update(from: c.adamV)
-        gradients.initialize(repeating: 0)
+        zeroGradients()
         optimizer = c.adam
     }
 }

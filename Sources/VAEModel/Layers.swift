@@ -3,10 +3,9 @@
 // transposes chosen so that nothing is ever copied or transposed by hand.
 //
 // R = rows (examples, or examples x samples), I = inputs of the layer, O = outputs of the layer.
-// Backward functions set the weight gradient (beta = 0 in sgemm: every weight is used once per
-// pass, so its gradient has exactly one contribution; this saves zeroing and re-reading the
-// gradient memory each step), add into bias gradients (zeroed by the caller before backward), and
-// set input gradients.
+// Backward functions add into the weight and bias gradients (beta = 1 in sgemm, so OpenBLAS makes
+// no clearing pass of its own) and set the input gradients. The gradients are cleared in one
+// place, `VAE.zeroGradients()`, at the start of every forward-backward pass.
 import COpenBLAS
 
 /// y (R, O) = x (R, I) · Wᵀ, W (O, I). The bias is added by the caller's fused pass.
@@ -20,8 +19,8 @@ func linearForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, 
 }
 
 /// dW (O, I) += dyᵀ (O, R) · x (R, I);  dx (R, I) = dy (R, O) · W (O, I) when `dx` is given.
-/// dW is added into (beta 1), so OpenBLAS makes no separate pass to clear it: the gradients are
-/// zero on entry because Adam clears them as it reads them.
+/// dW is added into (beta 1): it holds zero on entry, cleared by `VAE.zeroGradients()` at the
+/// start of the pass.
 /// The bias gradient is accumulated by the caller's fused pass over dy.
 @inline(__always)
 func linearBackward(_ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>,

@@ -85,7 +85,7 @@ public struct SafeTensors: Equatable, Sendable {
         withUnsafeBytes(of: &length) { out += $0 }
         out += json
         for t in tensors {
-            for v in t.values { Checkpoint.append(v.bitPattern, to: &out) }
+            for v in t.values { LittleEndian.append(v.bitPattern, to: &out) }
         }
         return out
     }
@@ -113,17 +113,15 @@ public struct SafeTensors: Equatable, Sendable {
             throw DataError(.truncated, path, "safetensors header length \(length) does not fit in the file's \(bytes.count) bytes")
         }
         let dataStart = 8 + Int(length)
-        let header: [String: JSONValue]
-        do {
-            header = try JSONDecoder().decode([String: JSONValue].self, from: Data(bytes[8..<dataStart]))
-        } catch {
+        // A foreign format's header, read as plain JSON objects and checked field by field.
+        guard let header = (try? JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart]))) as? [String: Any] else {
             throw DataError(.corrupt, path, "safetensors header is not a JSON object")
         }
         var metadata: [String: String] = [:]
         if let value = header["__metadata__"] {
-            guard case .object(let fields) = value else { throw DataError(.corrupt, path, "safetensors __metadata__ is not an object") }
+            guard let fields = value as? [String: Any] else { throw DataError(.corrupt, path, "safetensors __metadata__ is not an object") }
             for (key, field) in fields {
-                guard case .string(let s) = field else {
+                guard let s = field as? String else {
                     throw DataError(.corrupt, path, "safetensors __metadata__ value of \"\(key)\" is not a string")
                 }
                 metadata[key] = s
@@ -132,16 +130,18 @@ public struct SafeTensors: Equatable, Sendable {
         let dataSize = bytes.count - dataStart
         var placed: [(begin: Int, end: Int, name: String, shape: [Int])] = []
         for (name, value) in header where name != "__metadata__" {
-            guard case .object(let entry) = value, case .string(let dtype)? = entry["dtype"],
-                  case .array(let shapeValues)? = entry["shape"], case .array(let offsetValues)? = entry["data_offsets"]
+            guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
+                  let shapeValues = entry["shape"] as? [Any], let offsetValues = entry["data_offsets"] as? [Any]
             else {
                 throw DataError(.corrupt, path, "safetensors entry \"\(name)\" lacks a dtype, shape or data_offsets")
             }
             guard dtype == "F32" else {
                 throw DataError(.unsupported, path, "tensor \(name) has dtype \(dtype); this reader handles F32 only")
             }
-            func integer(_ v: JSONValue) -> Int? {
-                guard case .number(let x) = v, x >= 0, x <= 1e15, x == x.rounded() else { return nil }
+            func integer(_ v: Any) -> Int? {
+                guard let n = v as? NSNumber, type(of: v) != Bool.self, !["c", "B"].contains(String(cString: n.objCType)) else { return nil }
+                let x = n.doubleValue
+                guard x >= 0, x <= Double(1 << 50), x == x.rounded() else { return nil }
                 return Int(x)
             }
             let shape = shapeValues.compactMap(integer), offsets = offsetValues.compactMap(integer)
@@ -172,7 +172,7 @@ public struct SafeTensors: Equatable, Sendable {
         }
         let tensors = placed.map { p in
             NamedTensor(name: p.name, shape: p.shape, values: (0..<(p.end - p.begin) / 4).map { i in
-                Float(bitPattern: Checkpoint.readUInt32(bytes, dataStart + p.begin + 4 * i))
+                Float(bitPattern: LittleEndian.uint32(bytes, at: dataStart + p.begin + 4 * i))
             })
         }
         return SafeTensors(tensors: tensors, metadata: metadata)
@@ -187,8 +187,19 @@ extension SafeTensors {
     /// `config` (the model configuration as JSON, as in the checkpoint header), `image_height`,
     /// `image_width`, `image_channels`, `pixel_scaling`, `class_names` (a JSON array, `[]` for
     /// unlabelled data), `tool_version`, and `format` = `pt`.
+    /// Whether the model's tensors have names here: the MLP's. The convolutional architecture's
+    /// layers are not exported yet.
+    public static func supports(_ config: ModelConfig) -> Bool {
+        let layout = ParameterLayout(config: config)
+        return layout.convs.isEmpty && layout.output != nil
+    }
+
+    /// - Throws: `ModelError` for a model `supports` refuses.
     public init(checkpoint: Checkpoint, image: ImageShape, classNames: [String]?, toolVersion: String = PipelineVersion.current) throws {
         let layout = ParameterLayout(config: checkpoint.config)
+        guard Self.supports(checkpoint.config), let output = layout.output else {
+            throw ModelError(.invalidArgument, "safetensors export covers the MLP architecture only, not \(checkpoint.config.architecture)")
+        }
         let p = checkpoint.parameters
         var tensors: [NamedTensor] = []
         func add(_ name: String, _ v: LinearView) {
@@ -199,7 +210,7 @@ extension SafeTensors {
         for (i, v) in layout.encoder.enumerated() { add("encoder.hidden.\(i)", v) }
         add("encoder.head", layout.head)
         for (i, v) in layout.decoder.enumerated() { add("decoder.hidden.\(i)", v) }
-        add("decoder.out", layout.output)
+        add("decoder.out", output)
         if let o = layout.logVarianceOffset {
             tensors.append(NamedTensor(name: "decoder.log_sigma2", shape: [checkpoint.config.inputSize], values: Array(p[o ..< layout.count])))
         }

@@ -4,6 +4,7 @@
 // with no hidden cached values anywhere else (Box-Muller normals are produced in pairs into a
 // caller's buffer, never one at a time with a spare kept aside).
 import Foundation
+import VAEData
 
 /// A small, fast, reproducible pseudo-random generator: xoshiro256** seeded through SplitMix64.
 ///
@@ -16,7 +17,7 @@ import Foundation
 /// next():   result = rotl(s1 * 5, 7) * 9
 ///           t = s1 << 17; s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 45)
 /// ```
-public struct SeededRandom: Sendable, Equatable {
+public struct SeededRandom: RandomNumberGenerator, Sendable, Equatable {
     private var s0: UInt64
     private var s1: UInt64
     private var s2: UInt64
@@ -24,11 +25,11 @@ public struct SeededRandom: Sendable, Equatable {
 
     /// Seeds the four state words with four successive SplitMix64 outputs from `seed`.
     public init(seed: UInt64) {
-        var sm = seed
-        s0 = SeededRandom.splitMix64(&sm)
-        s1 = SeededRandom.splitMix64(&sm)
-        s2 = SeededRandom.splitMix64(&sm)
-        s3 = SeededRandom.splitMix64(&sm)
+        var sm = SplitMix64(seed: seed)
+        s0 = sm.next()
+        s1 = sm.next()
+        s2 = sm.next()
+        s3 = sm.next()
     }
 
     /// Restores a generator from a saved `state`. The all-zero state is a fixed point of
@@ -48,36 +49,19 @@ public struct SeededRandom: Sendable, Equatable {
         }
     }
 
-    /// One SplitMix64 step (Steele, Lea & Flood 2014): advances `x` by the golden gamma and
-    /// returns the mixed value.
-    @inlinable
-    public static func splitMix64(_ x: inout UInt64) -> UInt64 {
-        x &+= 0x9E37_79B9_7F4A_7C15
-        return mix64(x)
-    }
-
-    /// The SplitMix64 output function (a bijective 64-bit finalizer).
-    @inlinable
-    public static func mix64(_ value: UInt64) -> UInt64 {
-        var z = value
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
     /// An independent generator for one (seed, stream, epoch), e.g. the trainer's shuffle of epoch
     /// `epoch`: the three numbers are mixed through the SplitMix64 finalizer and the result seeds a
     /// fresh generator. Different streams or epochs give unrelated sequences; nothing depends on
     /// how many numbers other generators have drawn.
     ///
     /// ```
-    /// derivedSeed = mix64(mix64(mix64(seed + γ) ^ (stream + 2γ)) ^ (epoch + 3γ)),  γ = 0x9E3779B97F4A7C15
+    /// derivedSeed = mix(mix(mix(seed + γ) ^ (stream + 2γ)) ^ (epoch + 3γ)),  γ = 0x9E3779B97F4A7C15
     /// ```
     public static func derived(seed: UInt64, stream: UInt64, epoch: UInt64) -> SeededRandom {
-        let gamma: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var k = mix64(seed &+ gamma)
-        k = mix64(k ^ (stream &+ 2 &* gamma))
-        k = mix64(k ^ (epoch &+ 3 &* gamma))
+        let gamma = SplitMix64.gamma
+        var k = SplitMix64.mix(seed &+ gamma)
+        k = SplitMix64.mix(k ^ (stream &+ 2 &* gamma))
+        k = SplitMix64.mix(k ^ (epoch &+ 3 &* gamma))
         return SeededRandom(seed: k)
     }
 

@@ -1,13 +1,16 @@
-// The variational autoencoder of Kingma & Welling (2014): an MLP encoder q(z|x) = N(mu, sigma²),
-// the reparameterized sample z = mu + sigma · eps, an MLP decoder p(x|z), trained by Adam on the
-// negative ELBO summed over the batch. Forward and backward are written by hand over OpenBLAS;
+// The variational autoencoder of Kingma & Welling (2014): an encoder q(z|x) = N(mu, sigma²), the
+// reparameterized sample z = mu + sigma · eps, a decoder p(x|z), trained by Adam on the negative
+// ELBO summed over the batch. Encoder and decoder are an MLP or convolutional networks, as the
+// `ModelConfig` says; everything else (latent layer, likelihoods, Adam, the API) is shared. Forward and backward are written by hand over OpenBLAS;
 // all parameters, gradients and Adam moments live in one allocation, all activations in one
 // `Workspace`, so a training step allocates nothing. See docs/METHOD.md for the derivation.
 //
 // B = examples in the batch, L = Monte Carlo samples per example, D = input size,
-// Z = latent size, h_i = hidden widths, P = number of parameters.
+// Z = latent size, h_i = hidden widths, P = number of parameters; conv: Hi × Wi × Ci and
+// Ho × Wo × Co a convolution's input and output (channels last), k = kernel.
 import COpenBLAS
 import Foundation
+import VAEData
 
 /// The loss of a batch, per example (means over the batch), in nats.
 public struct LossParts: Equatable, Sendable {
@@ -49,7 +52,8 @@ public final class VAE {
     private let memory: UnsafeMutablePointer<Float>  // (4, P): parameters | gradients | m | v
     /// The parameters (P), in the layout of `layout`.
     public let parameters: UnsafeMutableBufferPointer<Float>
-    /// The gradients (P) of the last step; every step overwrites all of them.
+    /// The gradients (P) of the last step. `zeroGradients()` clears them at the start of every
+    /// forward-backward pass (`trainStep`, `computeGradients`), and backward adds into them.
     public let gradients: UnsafeMutableBufferPointer<Float>
     /// Adam's first moment (P).
     public let adamM: UnsafeMutableBufferPointer<Float>
@@ -77,7 +81,7 @@ public final class VAE {
         gradients = UnsafeMutableBufferPointer(start: memory + p, count: p)
         adamM = UnsafeMutableBufferPointer(start: memory + 2 * p, count: p)
         adamV = UnsafeMutableBufferPointer(start: memory + 3 * p, count: p)
-        ws = Workspace(config: config, batch: batchCapacity, samples: mcSamples)
+        ws = Workspace(layout: layout, config: config, batch: batchCapacity, samples: mcSamples)
         var rng = SeededRandom(seed: seed)
         layout.initialize(memory, rng: &rng)
     }
@@ -95,7 +99,7 @@ public final class VAE {
     /// Makes the workspace hold `batch` examples with `samples` samples each.
     private func reserve(batch: Int, samples: Int) {
         if batch > ws.batch || samples > ws.samples {
-            ws = Workspace(config: config, batch: max(batch, ws.batch), samples: max(samples, ws.samples))
+            ws = Workspace(layout: layout, config: config, batch: max(batch, ws.batch), samples: max(samples, ws.samples))
         }
     }
 
@@ -123,77 +127,151 @@ public final class VAE {
     }
 
     /// The loss and its gradient for given eps, without updating anything but `gradients` (which
-    /// are overwritten, all of them). For gradient checks and reference tests.
+    /// are cleared first, then set, all of them). For gradient checks and reference tests.
     /// - Parameters:
     ///   - eps: (L, count, Z) standard normals, sample-major: eps[(l·count + b)·Z + j].
     ///   - samples: L.
     @discardableResult
     public func computeGradients(batch x: UnsafePointer<Float>, count: Int, beta: Float,
                                  samples: Int, eps: UnsafePointer<Float>) -> LossParts {
-        gradients.initialize(repeating: 0)  // backward adds into them
-        if count <= 0 || samples <= 0 { return .zero }
+        if count <= 0 || samples <= 0 { zeroGradients(); return .zero }
         reserve(batch: count, samples: samples)
         ws.eps.update(from: eps, count: samples * count * config.latentSize)
         return forwardBackward(x, count: count, beta: beta, samples: samples)
     }
 
-    /// Forward and backward for eps already in the workspace; sets every gradient.
+    /// Sets every gradient to zero: the one place they are cleared, at the start of each
+    /// forward-backward pass (as llm.c's gpt2_zero_grad), so that backward may add into them.
+    public func zeroGradients() {
+        gradients.update(repeating: 0)
+    }
+
+    /// Forward and backward for eps already in the workspace: clears the gradients, then sets
+    /// every one of them (backward adds into the cleared memory).
     private func forwardBackward(_ x: UnsafePointer<Float>, count b: Int, beta: Float, samples l: Int) -> LossParts {
         let zs = config.latentSize, r = l * b
-        let p = P, g = G
-        // Weight gradients are added into by their one sgemm and are zero on entry (Adam cleared
-        // them, or computeGradients did); the vectors collected by sums are cleared here.
-        for v in layout.linears { (g + v.biasOffset).update(repeating: 0, count: v.outputs) }
-        if let o = layout.logVarianceOffset { (g + o).update(repeating: 0, count: config.inputSize) }
+        let g = G
+        zeroGradients()
 
         // Forward: encoder, latent, decoder, likelihood (which also gives the logits' gradient).
         encoderForward(x, rows: b)
         latentForward(z: ws.z, sigma: ws.sigma, kl: ws.kl, head: ws.head, eps: ws.eps,
                       examples: b, latent: zs, samples: l)
         decoderForward(ws.z, rows: r, into: ws.logits)
-        let dLogits = ws.logits
-        let out = layout.output
-        likelihoodPass(grad: dLogits, biasGrad: g + out.biasOffset, x: x, rows: r, examples: b, scale: 1 / Float(l))
-
-        // Backward through the decoder: output layer, then hidden layers from the top down.
-        var dy = UnsafeMutablePointer(dLogits)
-        var scratch = ws.gradA
-        for i in stride(from: layout.decoder.count, through: 0, by: -1) {
-            let v = i == layout.decoder.count ? out : layout.decoder[i]
-            let input = i == 0 ? ws.z : ws.decoder[i - 1]
-            let dx = i == 0 ? ws.dz : scratch
-            linearBackward(dx, g + v.weightOffset, dy, input, p + v.weightOffset,
-                           rows: r, inputs: v.inputs, outputs: v.outputs)
-            if i > 0 {
-                reluBiasBackward(dx, g + layout.decoder[i - 1].biasOffset, ws.decoder[i - 1],
-                                 rows: r, cols: layout.decoder[i - 1].outputs)
-                dy = dx
-                scratch = scratch == ws.gradA ? ws.gradB : ws.gradA
-            }
+        if let out = layout.output {
+            likelihoodPass(grad: ws.logits, biasGrad: g + out.biasOffset, x: x, rows: r, examples: b, scale: 1 / Float(l))
+        } else {
+            // The last transposed convolution's bias is per channel: sum the per-pixel sums by channel.
+            let last = layout.convDecoder.last!
+            ws.pixelGrad.update(repeating: 0, count: config.inputSize)
+            likelihoodPass(grad: ws.logits, biasGrad: ws.pixelGrad, x: x, rows: r, examples: b, scale: 1 / Float(l))
+            sumRows(ws.pixelGrad, rows: last.outHeight * last.outWidth, cols: last.outChannels, into: g + last.biasOffset)
         }
 
-        // Backward through the latent layer (reparameterization and KL) to the head.
+        // Backward through the decoder to dz, the latent layer to dHead, and the encoder.
+        var scratch = ws.gradA
+        func nextScratch() -> UnsafeMutablePointer<Float> {
+            defer { scratch = scratch == ws.gradA ? ws.gradB : ws.gradA }
+            return scratch
+        }
+        if let out = layout.output {
+            mlpBackward(ws.logits, input: ws.z, hidden: layout.decoder, activations: ws.decoder, last: out,
+                        dx: ws.dz, rows: r, scratch: nextScratch)
+        } else {
+            let dProjection = convDecoderBackward(ws.logits, rows: r, scratch: nextScratch)
+            mlpBackward(dProjection, input: ws.z, hidden: [], activations: [], last: layout.decoder[0],
+                        dx: ws.dz, rows: r, scratch: nextScratch)
+        }
         let h = layout.head
         latentBackward(dHead: ws.dHead, headBiasGrad: g + h.biasOffset, dz: ws.dz, head: ws.head,
                        sigma: ws.sigma, eps: ws.eps, examples: b, latent: zs, samples: l, beta: beta)
-
-        // Backward through the head and the encoder's hidden layers (no gradient for x).
-        dy = ws.dHead
-        let k = layout.encoder.count
-        for i in stride(from: k, through: 0, by: -1) {
-            let v = i == k ? h : layout.encoder[i]
-            let input = i == 0 ? x : UnsafePointer(ws.encoder[i - 1])
-            let dx: UnsafeMutablePointer<Float>? = i == 0 ? nil : scratch
-            linearBackward(dx, g + v.weightOffset, dy, input, p + v.weightOffset,
-                           rows: b, inputs: v.inputs, outputs: v.outputs)
-            if let dx {
-                reluBiasBackward(dx, g + layout.encoder[i - 1].biasOffset, ws.encoder[i - 1],
-                                 rows: b, cols: layout.encoder[i - 1].outputs)
-                dy = dx
-                scratch = scratch == ws.gradA ? ws.gradB : ws.gradA
-            }
+        if layout.convEncoder.isEmpty {
+            mlpBackward(ws.dHead, input: x, hidden: layout.encoder, activations: ws.encoder, last: h,
+                        dx: nil, rows: b, scratch: nextScratch)
+        } else {
+            let dFlat = nextScratch()
+            mlpBackward(ws.dHead, input: ws.encoder.last!, hidden: [], activations: [], last: h,
+                        dx: dFlat, rows: b, scratch: nextScratch)
+            convEncoderBackward(dFlat, rows: b, scratch: nextScratch)
         }
         return lossParts(examples: b, samples: l, beta: beta)
+    }
+
+    /// Backward through linear layers: `last` on top of the `hidden` layers (ReLU, outputs in
+    /// `activations`), from dy, the gradient of last's output, down to dx, the gradient of `input`
+    /// (nil: not needed). Adds into the weight gradients and the bias gradients of the hidden
+    /// layers (last's bias gradient is the caller's, summed where dy was made).
+    private func mlpBackward(_ dy: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, hidden: [LinearView],
+                             activations: [UnsafeMutablePointer<Float>], last: LinearView,
+                             dx: UnsafeMutablePointer<Float>?, rows: Int,
+                             scratch: () -> UnsafeMutablePointer<Float>) {
+        let p = P, g = G
+        var dy = dy
+        for i in stride(from: hidden.count, through: 0, by: -1) {
+            let v = i == hidden.count ? last : hidden[i]
+            let x = i == 0 ? input : UnsafePointer(activations[i - 1])
+            let d: UnsafeMutablePointer<Float>? = i == 0 ? dx : scratch()
+            linearBackward(d, g + v.weightOffset, dy, x, p + v.weightOffset,
+                           rows: rows, inputs: v.inputs, outputs: v.outputs)
+            if i > 0, let d {
+                reluBiasBackward(d, g + hidden[i - 1].biasOffset, activations[i - 1],
+                                 rows: rows, cols: hidden[i - 1].outputs)
+                dy = d
+            }
+        }
+    }
+
+    /// Backward through the transposed convolutions, from dLogits (R, D) down to the gradient of
+    /// the projection's output (R, h_k·w_k·c_k), ReLU mask and projection bias gradient applied.
+    ///
+    /// A transposed convolution is cols = x · Wᵀ (a linear layer of Ci inputs and k·k·Co outputs
+    /// per input pixel) followed by col2im; its backward is im2col of dy, then the linear backward.
+    private func convDecoderBackward(_ dLogits: UnsafeMutablePointer<Float>, rows r: Int,
+                                     scratch: () -> UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
+        let p = P, g = G
+        var dy = dLogits
+        for (j, v) in layout.convDecoder.enumerated().reversed() {
+            im2col(ws.cols, dy, images: r, v.patches)
+            let dx = scratch()
+            let x = ws.decoder[j]  // the input: the projection (j = 0) or transposed convolution j - 1
+            linearBackward(dx, g + v.weightOffset, ws.cols, x, p + v.weightOffset,
+                           rows: r * v.inHeight * v.inWidth, inputs: v.inChannels, outputs: v.patchSize)
+            if j > 0 {
+                reluBiasBackward(dx, g + layout.convDecoder[j - 1].biasOffset, x,
+                                 rows: r * v.inHeight * v.inWidth, cols: v.inChannels)
+            } else {
+                let proj = layout.decoder[0]
+                reluBiasBackward(dx, g + proj.biasOffset, x, rows: r, cols: proj.outputs)
+            }
+            dy = dx
+        }
+        return dy
+    }
+
+    /// Backward through the convolutions, from the gradient of the last one's ReLU output
+    /// (B, h_k·w_k·c_k) down to the first one's weights (no gradient for x).
+    ///
+    /// A convolution is im2col then y = cols · Wᵀ (a linear layer of k·k·Ci inputs and Co
+    /// outputs per output pixel); its backward is the linear backward to the patches' gradient,
+    /// then col2im, fused with the previous layer's ReLU mask and bias gradient.
+    private func convEncoderBackward(_ dTop: UnsafeMutablePointer<Float>, rows b: Int,
+                                     scratch: () -> UnsafeMutablePointer<Float>) {
+        let p = P, g = G
+        let k = layout.convEncoder.count
+        let last = layout.convEncoder[k - 1]
+        reluBiasBackward(dTop, g + last.biasOffset, ws.encoder[k - 1],
+                         rows: b * last.outHeight * last.outWidth, cols: last.outChannels)
+        var dy = dTop
+        for (i, v) in layout.convEncoder.enumerated().reversed() {
+            linearBackward(i == 0 ? nil : ws.cols, g + v.weightOffset, dy, ws.encoderCols[i], p + v.weightOffset,
+                           rows: b * v.outHeight * v.outWidth, inputs: v.patchSize, outputs: v.outChannels)
+            if i > 0 {
+                let dx = scratch()
+                col2im(dx, ws.cols, images: b, v.patches,
+                       epilogue: .reluBackward(output: ws.encoder[i - 1], biasGrad: g + layout.convEncoder[i - 1].biasOffset))
+                dy = dx
+            }
+        }
     }
 
     /// Sums the workspace's per-row log-likelihoods and per-example KL into per-example means.
@@ -208,14 +286,43 @@ public final class VAE {
 
     // MARK: - Forward pieces
 
-    /// x (B, D) -> ws.head (B, 2Z) = [mu | logvar], hidden activations kept in ws.encoder.
+    /// x (B, D) -> ws.head (B, 2Z) = [mu | logvar], hidden activations kept in ws.encoder (and
+    /// the convolutions' patches in ws.encoderCols).
     private func encoderForward(_ x: UnsafePointer<Float>, rows b: Int) {
-        mlpForward(x, hidden: layout.encoder, activations: ws.encoder, last: layout.head, into: ws.head, rows: b)
+        if layout.convEncoder.isEmpty {
+            mlpForward(x, hidden: layout.encoder, activations: ws.encoder, last: layout.head, into: ws.head, rows: b)
+            return
+        }
+        let p = P
+        var input = x
+        for (i, v) in layout.convEncoder.enumerated() {
+            im2col(ws.encoderCols[i], input, images: b, v.patches)
+            let rows = b * v.outHeight * v.outWidth
+            linearForward(ws.encoder[i], ws.encoderCols[i], p + v.weightOffset,
+                          rows: rows, inputs: v.patchSize, outputs: v.outChannels)
+            biasReLUForward(ws.encoder[i], p + v.biasOffset, rows: rows, cols: v.outChannels)
+            input = UnsafePointer(ws.encoder[i])
+        }
+        mlpForward(input, hidden: [], activations: [], last: layout.head, into: ws.head, rows: b)
     }
 
     /// z (R, Z) -> logits (R, D), hidden activations kept in ws.decoder. R <= ws.rows.
     private func decoderForward(_ z: UnsafePointer<Float>, rows r: Int, into logits: UnsafeMutablePointer<Float>) {
-        mlpForward(z, hidden: layout.decoder, activations: ws.decoder, last: layout.output, into: logits, rows: r)
+        if let output = layout.output {
+            mlpForward(z, hidden: layout.decoder, activations: ws.decoder, last: output, into: logits, rows: r)
+            return
+        }
+        let p = P
+        let proj = layout.decoder[0]
+        linearForward(ws.decoder[0], z, p + proj.weightOffset, rows: r, inputs: proj.inputs, outputs: proj.outputs)
+        biasReLUForward(ws.decoder[0], p + proj.biasOffset, rows: r, cols: proj.outputs)
+        for (j, v) in layout.convDecoder.enumerated() {
+            linearForward(ws.cols, ws.decoder[j], p + v.weightOffset,
+                          rows: r * v.inHeight * v.inWidth, inputs: v.inChannels, outputs: v.patchSize)
+            let isLast = j == layout.convDecoder.count - 1
+            col2im(isLast ? logits : ws.decoder[j + 1], ws.cols, images: r, v.patches,
+                   epilogue: .bias(p + v.biasOffset, relu: !isLast))
+        }
     }
 
     /// The hidden layers (linear, bias, ReLU; each output kept in `activations`), then the last
@@ -341,10 +448,13 @@ public final class VAE {
     /// log q(z|x) = -1/2 Σ_j (eps_j² + logvar_j + log 2π)
     /// bound = log (1/k Σ_i w_i) = max + log Σ_i exp(log w_i - max) - log k
     /// ```
-    /// - Parameters: x: (count, D); k: samples per example (k = 1 gives a one-sample ELBO).
+    /// - Parameters:
+    ///   - x: (count, D); k: samples per example (k = 1 gives a one-sample ELBO).
+    ///   - stop: polled between blocks of samples; once it is set the function returns early and
+    ///     its results are incomplete (the caller checks the flag and discards them).
     /// - Returns: (count) per-example bounds in nats.
     public func importanceWeightedBound(batch x: UnsafePointer<Float>, count: Int, samples k: Int,
-                                        rng: inout SeededRandom) -> [Double] {
+                                        rng: inout SeededRandom, stop: StopFlag? = nil) -> [Double] {
         var result = [Double](repeating: 0, count: max(count, 0))
         if count <= 0 || k <= 0 { return result }
         let zs = config.latentSize, d = config.inputSize
@@ -359,6 +469,7 @@ public final class VAE {
             for i in 0 ..< b { maxW[i] = -.infinity; sumW[i] = 0 }
             var done = 0
             while done < k {
+                if let stop, stop.isRequested { return result }
                 let s = min(k - done, ws.rows / b)  // samples in this block
                 rng.fillNormals(ws.eps, count: s * b * zs)
                 latentForward(z: ws.z, sigma: ws.sigma, kl: nil, head: ws.head, eps: ws.eps,

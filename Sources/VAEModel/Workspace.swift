@@ -1,8 +1,9 @@
 // Every activation and scratch buffer of one forward and backward pass, allocated once for a
 // maximum batch B and number of samples L, so that a training step allocates nothing.
 //
-// B = batch capacity, L = samples capacity, D = input size, Z = latent size, h_i = hidden widths,
-// W = the widest of the hidden layers and 2Z.
+// B = batch capacity, L = samples capacity, R = L·B decoder rows, D = input size, Z = latent size,
+// h_i = hidden widths (MLP); Ho × Wo × Co = a convolution's output (conv, channels last),
+// k = kernel; W = the largest activation per row (any layer, or 2Z).
 
 /// The activations and scratch memory of a VAE, one allocation carved into named buffers.
 final class Workspace {
@@ -15,13 +16,18 @@ final class Workspace {
     private let memory: UnsafeMutablePointer<Float>
     private let total: Int
 
-    let encoder: [UnsafeMutablePointer<Float>]  // (B, h_i) each, post-ReLU
+    let encoder: [UnsafeMutablePointer<Float>]      // MLP (B, h_i); conv (B, Ho, Wo, Co): post-ReLU
+    let encoderCols: [UnsafeMutablePointer<Float>]  // conv (B, Ho·Wo, k·k·Ci): each convolution's patches
     let head: UnsafeMutablePointer<Float>       // (B, 2Z) [mu | logvar]
     let sigma: UnsafeMutablePointer<Float>      // (B, Z) exp(logvar / 2)
     let kl: UnsafeMutablePointer<Float>         // (B)
     let eps: UnsafeMutablePointer<Float>        // (L·B, Z) standard normals, sample-major
     let z: UnsafeMutablePointer<Float>          // (L·B, Z)
-    let decoder: [UnsafeMutablePointer<Float>]  // (L·B, h) each, post-ReLU, latent side first
+    let decoder: [UnsafeMutablePointer<Float>]  // post-ReLU, latent side first: MLP (R, h); conv the
+                                                // projection (R, h_k·w_k·c_k), then (R, Ho, Wo, Co)
+                                                // of every transposed convolution but the last
+    let cols: UnsafeMutablePointer<Float>       // conv scratch: a transposed convolution's patches
+                                                // (R, Hi·Wi, k·k·Co), or a convolution's patch gradient
     let logits: UnsafeMutablePointer<Float>     // (L·B, D), overwritten by their gradient in backward
     let logLik: UnsafeMutablePointer<Float>     // (L·B) log p(x | z of the row)
     let gradA: UnsafeMutablePointer<Float>      // (L·B, W) scratch for hidden-layer gradients
@@ -30,16 +36,23 @@ final class Workspace {
     let dHead: UnsafeMutablePointer<Float>      // (B, 2Z)
     let logVariance: UnsafeMutablePointer<Float>  // (D) per-pixel log-variance (Gaussian)
     let precision: UnsafeMutablePointer<Float>  // (D) exp(-logVariance)
+    let pixelGrad: UnsafeMutablePointer<Float>  // (D) conv: the logits' gradient summed over rows,
+                                                // before it is summed by channel into the bias
 
-    init(config c: ModelConfig, batch: Int, samples: Int) {
+    init(layout: ParameterLayout, config c: ModelConfig, batch: Int, samples: Int) {
         self.batch = batch
         self.samples = samples
         let b = batch, r = batch * samples, d = c.inputSize, zs = c.latentSize
-        let w = max(c.hiddenSizes.max() ?? 0, 2 * zs)
-        var sizes: [Int] = c.hiddenSizes.map { b * $0 }              // encoder
+        let encoderWidths = layout.encoder.map(\.outputs) + layout.convEncoder.map(\.outputCount)
+        let decoderWidths = layout.decoder.map(\.outputs) + layout.convDecoder.dropLast().map(\.outputCount)
+        let w = (encoderWidths + decoderWidths + [2 * zs]).max()!
+        let encoderCols = layout.convEncoder.map { b * $0.patches.colsSize }
+        let scratch = (layout.convDecoder.map { r * $0.patches.colsSize }
+            + layout.convEncoder.dropFirst().map { b * $0.patches.colsSize }).max() ?? 0
+        var sizes: [Int] = encoderWidths.map { b * $0 } + encoderCols
         sizes += [b * 2 * zs, b * zs, b, r * zs, r * zs]              // head, sigma, kl, eps, z
-        sizes += c.hiddenSizes.reversed().map { r * $0 }              // decoder
-        sizes += [r * d, r, r * w, r * w, r * zs, b * 2 * zs, d, d]   // logits ... precision
+        sizes += decoderWidths.map { r * $0 } + [scratch]             // decoder, cols
+        sizes += [r * d, r, r * w, r * w, r * zs, b * 2 * zs, d, d, d] // logits ... pixelGrad
         total = sizes.reduce(0, +)
         memory = .allocate(capacity: total)
         memory.initialize(repeating: 0, count: total)
@@ -49,13 +62,16 @@ final class Workspace {
             views.append(memory + offset)
             offset += s
         }
-        let k = c.hiddenSizes.count
-        encoder = Array(views[0 ..< k])
-        head = views[k]; sigma = views[k + 1]; kl = views[k + 2]; eps = views[k + 3]; z = views[k + 4]
-        decoder = Array(views[k + 5 ..< 2 * k + 5])
-        let t = 2 * k + 5
-        logits = views[t]; logLik = views[t + 1]; gradA = views[t + 2]; gradB = views[t + 3]
-        dz = views[t + 4]; dHead = views[t + 5]; logVariance = views[t + 6]; precision = views[t + 7]
+        var next = views.makeIterator()
+        func take(_ n: Int) -> [UnsafeMutablePointer<Float>] { (0 ..< n).map { _ in next.next()! } }
+        encoder = take(encoderWidths.count)
+        self.encoderCols = take(encoderCols.count)
+        head = next.next()!; sigma = next.next()!; kl = next.next()!; eps = next.next()!; z = next.next()!
+        decoder = take(decoderWidths.count)
+        cols = next.next()!
+        logits = next.next()!; logLik = next.next()!; gradA = next.next()!; gradB = next.next()!
+        dz = next.next()!; dHead = next.next()!; logVariance = next.next()!; precision = next.next()!
+        pixelGrad = next.next()!
     }
 
     deinit { memory.deallocate() }

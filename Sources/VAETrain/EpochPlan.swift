@@ -1,5 +1,6 @@
 // The order in which one epoch visits the training examples, derived from (seed, epoch) alone so
-// that a resumed run visits them in exactly the order the interrupted one would have.
+// that a resumed run visits them in exactly the order the interrupted one would have, and the
+// place in that order where a run that had seen some of them resumes.
 //
 // The shard order is shuffled; consecutive shards of that order form windows of
 // `shuffleWindow` shards; the examples of each window are shuffled together. Every example is
@@ -23,6 +24,18 @@ struct EpochPlan {
         windowCounts = windows.map { $0.reduce(0) { $0 + shards[$1].records } }
         self.seed = seed
         self.epoch = epoch
+    }
+
+    /// Where the epoch continues after its first `examplesSeen` examples: the window, and the
+    /// index into that window's `exampleOrder` of the next example. Past the last example it is
+    /// (windows.count, 0): nothing is left.
+    func resumePoint(after examplesSeen: Int) -> (window: Int, offset: Int) {
+        var skip = examplesSeen
+        for (w, count) in windowCounts.enumerated() {
+            if skip < count { return (w, skip) }
+            skip -= count
+        }
+        return (windows.count, 0)
     }
 
     /// The order of the examples of window `w`: a permutation of 0..<count, indices into the

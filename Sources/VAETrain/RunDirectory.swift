@@ -1,7 +1,8 @@
 // The layout of a run directory and the small files in it:
 //
 //   config.json     every setting, the model, and the identity of the training data
-//   metrics.csv     one row per epoch
+//   metrics.csv     one row per finished epoch (written from the typed values, never read back)
+//   history.json    the same figures as JSON, read by a resumed run
 //   summary.json    the final figures
 //   model.ckpt      the final checkpoint
 //   checkpoints/    periodic and end-of-epoch checkpoints, step-NNNNNNNNN.ckpt, the newest few kept
@@ -19,63 +20,18 @@ public struct RunConfig: Codable, Equatable, Sendable {
         public var testCount: Int
         public var imageHeight: Int
         public var imageWidth: Int
+        public var imageChannels: Int
+
+        /// The images' shape.
+        public var shape: ImageShape { ImageShape(height: imageHeight, width: imageWidth, channels: imageChannels) }
     }
 
     public var tool: ToolInfo
     public var data: DataReference
-    public var options: TrainingOptions
+    public var settings: TrainingSettings
     public var model: ModelConfig
     /// OpenBLAS threads: results are bit-identical for the same count.
     public var threads: Int
-}
-
-/// One row of metrics.csv.
-public struct EpochMetrics: Equatable, Sendable {
-    public var epoch: Int
-    public var step: Int
-    public var train: LossParts
-    public var test: LossParts
-    public var seconds: Double
-    public var examplesPerSecond: Double
-
-    static let header = "epoch,step,train_loss,train_recon,train_kl,test_loss,test_recon,test_kl,seconds,examples_per_second"
-
-    var csvRow: String {
-        [String(epoch), String(step), format(train.total), format(train.reconstruction), format(train.kl),
-         format(test.negativeELBO), format(test.reconstruction), format(test.kl), format(seconds, 3),
-         format(examplesPerSecond, 1)].joined(separator: ",")
-    }
-}
-
-/// What summary.json holds.
-public struct RunSummary: Codable, Equatable, Sendable {
-    public var epochs: Int
-    public var steps: Int
-    public var trainLoss: Double
-    public var testNegElbo: Double
-    public var testRecon: Double
-    public var testKl: Double
-    /// Training time of each epoch (without the test evaluation); an epoch that was resumed counts
-    /// only the part after the resume.
-    public var epochSeconds: [Double]
-    public var medianEpochSeconds: Double
-    public var examplesPerSecond: Double
-    /// -(importance-weighted bound): an upper bound on -log p(x), in nats, when computed.
-    public var iwaeNll: Double?
-    public var iwaeK: Int?
-    public var iwaeN: Int?
-    /// Where the time went, over the whole run (this process only, for a resumed run).
-    public var phaseSeconds: PhaseTimes
-}
-
-/// Seconds spent in each phase of training, reported in summary.json.
-public struct PhaseTimes: Codable, Equatable, Sendable {
-    /// Waiting for shards and assembling batches.
-    public var data = 0.0
-    /// Forward, backward and the Adam update.
-    public var compute = 0.0
-    public var evaluation = 0.0
-    public var checkpoints = 0.0
 }
 
 public struct RunDirectory: Sendable {
@@ -85,13 +41,13 @@ public struct RunDirectory: Sendable {
 
     public var config: String { FileIO.join(path, "config.json") }
     public var metrics: String { FileIO.join(path, "metrics.csv") }
+    public var history: String { FileIO.join(path, "history.json") }
     public var summary: String { FileIO.join(path, "summary.json") }
     public var model: String { FileIO.join(path, "model.ckpt") }
     public var checkpoints: String { FileIO.join(path, "checkpoints") }
 
     public func checkpoint(step: Int) -> String {
-        let digits = String(step)
-        return FileIO.join(checkpoints, "step-\(String(repeating: "0", count: max(0, 9 - digits.count)))\(digits).ckpt")
+        FileIO.join(checkpoints, "step-\(zeroPadded(step, width: 9)).ckpt")
     }
 
     /// The checkpoints in checkpoints/, newest (highest step) first.
@@ -100,11 +56,14 @@ public struct RunDirectory: Sendable {
         return names.filter { $0.hasPrefix("step-") && $0.hasSuffix(".ckpt") }.sorted(by: >).map { FileIO.join(checkpoints, $0) }
     }
 
-    /// Removes checkpoint files a killed run left half-written under their temporary names.
+    /// Removes the files a killed run left half-written under their temporary names, at the top
+    /// of the run directory (model.ckpt, summary.json, metrics.csv, ...) and in checkpoints/.
     func removeTemporaries() {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []
-        for name in names where name.hasPrefix(".") && name.contains(".tmp-") {
-            try? FileManager.default.removeItem(atPath: FileIO.join(checkpoints, name))
+        for directory in [path, checkpoints] {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            for name in names where AtomicFile.isTemporaryName(name) {
+                try? FileManager.default.removeItem(atPath: FileIO.join(directory, name))
+            }
         }
     }
 
@@ -125,21 +84,17 @@ public struct RunDirectory: Sendable {
         return try JSONCoding.decode(RunConfig.self, from: try FileIO.read(config), path: config)
     }
 
-    /// The rows of metrics.csv for epochs before `epoch` (the rest are redone by a resumed run).
-    func readMetricsRows(before epoch: Int) -> [String] {
-        guard let bytes = try? FileIO.read(metrics) else { return [] }
-        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").dropFirst()
-            .filter { Int($0.prefix { $0 != "," }).map { $0 <= epoch } ?? false }.map(String.init)
+    /// The finished epochs recorded in history.json, up to and including epoch number `through`
+    /// (counted from 1; the later ones are redone by a resumed run).
+    func readHistory(through epoch: Int) throws -> [EpochMetrics] {
+        guard FileIO.exists(history) else { return [] }
+        let all = try JSONCoding.decode([EpochMetrics].self, from: try FileIO.read(history), path: history)
+        return all.filter { $0.epoch <= epoch }
     }
 
-    func writeMetrics(rows: [String]) throws {
-        try AtomicFile.write(([EpochMetrics.header] + rows).joined(separator: "\n") + "\n", to: metrics)
+    /// Writes metrics.csv and history.json for `epochs`.
+    func writeMetrics(_ epochs: [EpochMetrics]) throws {
+        try AtomicFile.write(try JSONCoding.encode(epochs), to: history)
+        try AtomicFile.write(EpochMetrics.csv(epochs), to: metrics)
     }
-}
-
-/// A number with `digits` decimals (printf's %f, which ignores the locale), or the shortest form
-/// that reads back to the same Double when `digits` is nil.
-func format(_ value: Double, _ digits: Int? = nil) -> String {
-    guard let digits else { return "\(value)" }
-    return String(format: "%.\(digits)f", value)
 }

@@ -1,8 +1,11 @@
-// The training loop: streams the shards of the train split in a shuffled order, steps the model,
-// evaluates the test split after each epoch, and writes checkpoints from which a run continues
-// exactly, whether it was stopped by a signal, killed, or ended by a NaN.
+// The training loop: streams the shards of the train split in each epoch's shuffled order
+// (`EpochPlan`), steps the model, evaluates the test split after each epoch (`Evaluation`),
+// records the epoch's figures (`EpochMetrics`, written by `RunDirectory`), and writes checkpoints
+// from which a run continues exactly, whether it was stopped by a signal, killed, or ended by a
+// NaN. A stop request is seen within one training step or one evaluation batch, at any phase:
+// the state is saved, and `--resume` finishes what was left, the final evaluation included.
 //
-// B = batch size, D = pixels per example.
+// B = batch size, D = inputs per example (H·W·C).
 import Foundation
 import VAEData
 import VAEModel
@@ -13,7 +16,7 @@ public struct TrainRequest: Sendable {
     public var data: String?
     public var runDirectory: String
     /// The settings of a new run; on resume nil, or settings that must equal the run's own.
-    public var options: TrainingOptions?
+    public var settings: TrainingSettings?
     public var resume = false
     /// Start a new run even if the directory holds one (its checkpoints are removed).
     public var force = false
@@ -22,47 +25,40 @@ public struct TrainRequest: Sendable {
     /// Stop (as SIGTERM would: checkpoint, then `TrainError.interrupted`) after this many steps
     /// in total. For tests of interruption and resume.
     public var stopAfterStep: Int?
+    /// Stop (as SIGINT would) on entering this phase. For tests of interruption and resume.
+    public var stopInPhase: TrainingPhase?
 
-    public init(data: String?, runDirectory: String, options: TrainingOptions?) {
+    public init(data: String?, runDirectory: String, settings: TrainingSettings?) {
         self.data = data
         self.runDirectory = runDirectory
-        self.options = options
+        self.settings = settings
     }
 }
 
+/// One run of training, from a new or resumed start to the final model.
 public final class Trainer {
     private let request: TrainRequest
     private let progress: ProgressReporter
     private let warn: (String) -> Void
-    private let stop: StopRequest
+    private let stop: StopFlag
     private let run: RunDirectory
 
-    private var dataset: ShardDataset!
-    private var config: RunConfig!
-    private var options: TrainingOptions { config.options }
-    private var model: VAE!
-    private var state = LoopState()
+    /// What a prepared run holds: set once by `newRun()` or `resumeRun()`.
+    private struct Run {
+        let dataset: ShardDataset
+        var config: RunConfig
+        let model: VAE
+        var settings: TrainingSettings { config.settings }
+        var inputSize: Int { config.model.inputSize }
+    }
+
     private var times = PhaseTimes()
     /// The newest checkpoint submitted (written once `writer` is drained).
     private var lastCheckpoint: String?
     private let writer = CheckpointWriter()
-    /// The next epoch's plan and stream, started early so its first shards decode during the
-    /// test evaluation instead of at the start of the epoch.
-    private var upcoming: (epoch: Int, plan: EpochPlan, stream: ShardStream)?
+    private var phase = TrainingPhase.training
 
-    /// Where the loop is: what a checkpoint must carry besides the model and Adam.
-    struct LoopState: Equatable {
-        var epoch = 0
-        /// Examples of this epoch already trained on.
-        var position = 0
-        var rng = SeededRandom(seed: 0)
-        /// Sums over this epoch's examples so far, for its mean train loss.
-        var lossSum = 0.0
-        var reconSum = 0.0
-        var klSum = 0.0
-    }
-
-    public init(_ request: TrainRequest, progress: ProgressReporter, warn: @escaping (String) -> Void, stop: StopRequest) {
+    public init(_ request: TrainRequest, progress: ProgressReporter, warn: @escaping (String) -> Void, stop: StopFlag) {
         self.request = request
         self.progress = progress
         self.warn = warn
@@ -72,51 +68,87 @@ public final class Trainer {
 
     /// Trains to the end and returns the summary; throws `TrainError` (or a data error) otherwise.
     public func train() throws -> RunSummary {
-        if request.resume { try prepareResume() } else { try prepareNewRun() }
-        VAE.setThreads(config.threads)
-        var metricsRows = run.readMetricsRows(before: state.epoch)
-        var epochSeconds = metricsRows.compactMap { Double($0.split(separator: ",")[8]) }
-        let trainCount = dataset.count(.train)
+        let (r, start) = request.resume ? try resumeRun() : try newRun()
+        var state = start
+        VAE.setThreads(r.config.threads)
+        do {
+            return try train(r, &state)
+        } catch let interruption as Interrupted {
+            throw try stopped(r, state, signal: interruption.signal)
+        }
+    }
 
-        while state.epoch < options.epochs {
+    /// The epochs left, the final evaluation and the final writes.
+    private func train(_ r: Run, _ state: inout TrainingState) throws -> RunSummary {
+        let settings = r.settings
+        let trainCount = r.dataset.count(.train)
+        let evaluation = Evaluation(dataset: r.dataset, settings: settings, inputSize: r.inputSize, stop: stop)
+        var history = try run.readHistory(through: state.epoch)
+        var upcoming: EpochStream?
+        while state.epoch < settings.epochs {
+            enter(.training)
+            let positionBefore = state.examplesSeen
             let epochStart = now()
-            let positionBefore = state.position
-            try trainEpoch(trainCount: trainCount)
+            let stream = upcoming?.epoch == state.epoch ? upcoming! : EpochStream(r.dataset, settings, epoch: state.epoch)
+            try trainEpoch(r, &state, stream)
             let seconds = now() - epochStart
-            if state.epoch + 1 < options.epochs {
-                upcoming = epochStream(state.epoch + 1)
-                upcoming!.stream.prefetch()
-            }
-            let test = try evaluateTest()
+            // The next epoch's first shards decode during the test evaluation.
+            upcoming = state.epoch + 1 < settings.epochs ? EpochStream(r.dataset, settings, epoch: state.epoch + 1) : nil
+            upcoming?.stream.prefetch()
+
+            enter(.testEvaluation)
+            let evaluationStart = now()
+            let test = try evaluation.testLoss(model: r.model, epoch: state.epoch)
+            times.evaluation += now() - evaluationStart
             let metrics = EpochMetrics(
-                epoch: state.epoch + 1, step: model.optimizer.step,
-                train: LossParts(total: state.lossSum / Double(trainCount), reconstruction: state.reconSum / Double(trainCount), kl: state.klSum / Double(trainCount)),
+                epoch: state.epoch + 1, step: r.model.optimizer.step, train: state.lossSums.mean(over: trainCount),
                 test: test, seconds: seconds,
                 examplesPerSecond: Double(trainCount - positionBefore) / max(seconds, 1e-9))
-            metricsRows.append(metrics.csvRow)
-            epochSeconds.append(seconds)
-            try run.writeMetrics(rows: metricsRows)
-            progress.epochDone(metrics, epochs: options.epochs)
-            state = LoopState(epoch: state.epoch + 1, position: 0, rng: state.rng)
-            try writeCheckpoint()
+            history.append(metrics)
+            try run.writeMetrics(history)
+            progress.epochDone(metrics, epochs: settings.epochs)
+            state = TrainingState(epoch: state.epoch + 1, rng: state.rng)
+            try writeCheckpoint(r, state)
         }
-        return try finish(epochSeconds: epochSeconds, metricsRows: metricsRows)
+
+        enter(.importanceWeightedBound)
+        let evaluationStart = now()
+        let iwae = try evaluation.importanceWeightedNLL(model: r.model)
+        times.evaluation += now() - evaluationStart
+
+        enter(.finalWrites)
+        try stop.check()
+        let summary = RunSummary(
+            history: history, steps: r.model.optimizer.step,
+            iwae: iwae.map { ($0, settings.iwaeSamples, settings.iwaeExamples) }, trainCount: trainCount,
+            phaseSeconds: times)
+        try writer.drain()
+        try AtomicFile.write(try JSONCoding.encode(summary), to: run.summary)
+        // The final model: the last checkpoint's bytes under the run's top level, and its weights
+        // as safetensors beside it.
+        let final = TrainingCheckpoint.capture(model: r.model, state: state, config: r.config)
+        try final.write(to: run.model)
+        if SafeTensors.supports(final.config) {
+            try SafeTensors(checkpoint: final, image: r.dataset.shape, classNames: r.dataset.manifest.labelNames)
+                .write(to: FileIO.join(run.path, "model.safetensors"))
+        }
+        return summary
     }
 
     // MARK: Starting
 
-    private func prepareNewRun() throws {
-        guard let options = request.options else { throw TrainError.invalidOption("a new run needs its settings") }
-        try options.validate()
+    private func newRun() throws -> (Run, TrainingState) {
+        guard let settings = request.settings else { throw TrainError.invalidOption("a new run needs its settings") }
+        try settings.validate()
         guard let data = request.data else { throw TrainError.invalidOption("a new run needs --data") }
-        dataset = try ShardDataset(directory: data)
-        try checkData(options: options)
+        let dataset = try ShardDataset(directory: data)
+        try checkData(dataset, settings)
         if run.holdsRun && !request.force {
             throw TrainError.runDirectory(path: run.path, problem: "already holds a run (checkpoints or config.json); use --resume to continue it or --force to start over")
         }
         let fm = FileManager.default
         if request.force {
-            for path in [run.checkpoints, run.model, run.config, run.metrics, run.summary] { try? fm.removeItem(atPath: path) }
+            for path in [run.checkpoints, run.model, run.config, run.metrics, run.history, run.summary] { try? fm.removeItem(atPath: path) }
         }
         do {
             try fm.createDirectory(atPath: run.checkpoints, withIntermediateDirectories: true)
@@ -124,41 +156,44 @@ public final class Trainer {
             throw TrainError.runDirectory(path: run.path, problem: "cannot create: \(error.localizedDescription)")
         }
         let shape = dataset.shape
-        config = RunConfig(
+        let config = RunConfig(
             tool: ToolInfo(name: "vae-train", version: PipelineVersion.current),
             data: .init(directory: data, identity: dataset.identity, trainCount: dataset.count(.train),
-                        testCount: dataset.count(.test), imageHeight: shape.height, imageWidth: shape.width),
-            options: options, model: options.modelConfig(inputSize: shape.pixels), threads: request.threads ?? 1)
+                        testCount: dataset.count(.test), imageHeight: shape.height, imageWidth: shape.width,
+                        imageChannels: shape.channels),
+            settings: settings, model: settings.modelConfig(shape: shape), threads: request.threads ?? 1)
         try AtomicFile.write(try JSONCoding.encode(config), to: run.config)
-        model = try VAE(config: config.model, seed: options.seed, batchCapacity: options.batchSize,
-                        mcSamples: options.mcSamples, learningRate: options.learningRate)
-        state = LoopState(rng: SeededRandom.derived(seed: options.seed, stream: Streams.training, epoch: 0))
-        try run.writeMetrics(rows: [])
+        let model = try VAE(config: config.model, seed: settings.seed, batchCapacity: settings.batchSize,
+                            mcSamples: settings.mcSamples, learningRate: settings.learningRate)
+        try run.writeMetrics([])
+        let state = TrainingState(rng: SeededRandom.derived(seed: settings.seed, stream: Streams.training, epoch: 0))
+        return (Run(dataset: dataset, config: config, model: model), state)
     }
 
-    private func prepareResume() throws {
-        config = try run.readConfig()
+    private func resumeRun() throws -> (Run, TrainingState) {
+        var config = try run.readConfig()
         if let threads = request.threads, threads != config.threads {
             warn("warning: resuming on \(threads) threads, started on \(config.threads): the results will not be bit-identical to a run on one thread count")
             config.threads = threads
         }
-        if let given = request.options, given != config.options {
+        if let given = request.settings, given != config.settings {
             throw TrainError.mismatch(path: run.config, problem: "the run was started with other settings than those given; resume takes its settings from config.json (give none)")
         }
-        dataset = try ShardDataset(directory: request.data ?? config.data.directory)
+        let dataset = try ShardDataset(directory: request.data ?? config.data.directory)
         guard dataset.identity == config.data.identity else {
             throw TrainError.mismatch(path: dataset.directory, problem: "these shards are not the data the run was started on (manifest SHA-256 \(dataset.identity.prefix(12))..., the run's \(config.data.identity.prefix(12))...)")
         }
-        try checkData(options: config.options)
+        try checkData(dataset, config.settings)
         run.removeTemporaries()
         for path in run.listCheckpoints() {
             do {
                 let checkpoint = try Checkpoint.read(from: path)
                 try TrainingCheckpoint.check(checkpoint, against: config, path: path)
-                (model, state) = try TrainingCheckpoint.restore(checkpoint)
+                let model = try VAE(checkpoint: checkpoint)
                 lastCheckpoint = path
-                progress.note("resuming from \(path): epoch \(state.epoch + 1), example \(state.position) of the epoch, step \(model.optimizer.step)")
-                return
+                let state = checkpoint.state
+                progress.note("resuming from \(path): epoch \(state.epoch + 1), example \(state.examplesSeen) of the epoch, step \(model.optimizer.step)")
+                return (Run(dataset: dataset, config: config, model: model), state)
             } catch let error as TrainError {
                 throw error
             } catch {
@@ -168,206 +203,140 @@ public final class Trainer {
         throw TrainError.runDirectory(path: run.checkpoints, problem: "no valid checkpoint to resume from")
     }
 
-    private func checkData(options: TrainingOptions) throws {
+    private func checkData(_ dataset: ShardDataset, _ settings: TrainingSettings) throws {
+        try settings.modelConfig(shape: dataset.shape).validate()
         guard dataset.count(.train) > 0 else {
             throw DataError(.emptyFile, dataset.directory, "the train split holds no examples")
         }
-        if options.iwaeExamples > dataset.count(.test) {
-            throw TrainError.invalidOption("--iwae-n \(options.iwaeExamples) is more than the \(dataset.count(.test)) test examples")
+        if settings.iwaeExamples > dataset.count(.test) {
+            throw TrainError.invalidOption("--iwae-n \(settings.iwaeExamples) is more than the \(dataset.count(.test)) test examples")
         }
     }
 
     // MARK: One epoch
 
-    private func trainEpoch(trainCount: Int) throws {
-        let d = config.model.inputSize
-        let b = options.batchSize
-        let (_, plan, stream) = upcoming?.epoch == state.epoch ? upcoming! : epochStream(state.epoch)
-        upcoming = nil
+    /// Trains on the examples of `state.epoch` not yet seen, from the resume point of its plan.
+    private func trainEpoch(_ r: Run, _ state: inout TrainingState, _ epoch: EpochStream) throws {
+        let d = r.inputSize
+        let b = r.settings.batchSize
+        let trainCount = r.dataset.count(.train)
+        let plan = epoch.plan, stream = epoch.stream
         let batch = UnsafeMutablePointer<Float>.allocate(capacity: b * d)  // (B, D)
         defer { batch.deallocate() }
-        let beta = options.beta(atEpoch: state.epoch)
+        let beta = r.settings.beta(atEpoch: state.epoch)
         var filled = 0
-        var skip = state.position
         let epochStart = now()
-        let startPosition = state.position
+        let startPosition = state.examplesSeen
         var mark = now()
 
-        for (w, window) in plan.windows.enumerated() {
-            if skip >= plan.windowCounts[w] {
-                skip -= plan.windowCounts[w]
-                window.forEach { _ in stream.skip() }
-                continue
-            }
+        let (firstWindow, firstOffset) = plan.resumePoint(after: state.examplesSeen)
+        for window in plan.windows.prefix(firstWindow) { window.forEach { _ in stream.skip() } }
+        for w in firstWindow ..< plan.windows.count {
             var blocks = [ShardBlock]()
-            for _ in window { blocks.append(try stream.next()!) }
+            for _ in plan.windows[w] { blocks.append(try stream.next()!) }
             let starts = blocks.reduce(into: [0]) { $0.append($0.last! + $1.count) }
             let order = plan.exampleOrder(window: w)
-            for example in order[skip...] {
+            for example in order[(w == firstWindow ? firstOffset : 0)...] {
                 var k = 0
                 while example >= starts[k + 1] { k += 1 }
                 let row = batch + filled * d
                 blocks[k].pixels.withUnsafeBufferPointer { pixels in
-                    Self.intensities(pixels.baseAddress! + (example - starts[k]) * d, into: row, count: d)
+                    Intensity.convert(pixels.baseAddress! + (example - starts[k]) * d, into: row, count: d)
                 }
                 filled += 1
                 if filled == b {
                     times.data += now() - mark
-                    try step(batch, count: b, beta: beta)
+                    try step(r, &state, batch, count: b, beta: beta)
                     mark = now()
                     filled = 0
                     progress.step(
-                        epoch: state.epoch, epochs: options.epochs, step: model.optimizer.step, done: state.position, total: trainCount,
-                        loss: state.lossSum / Double(max(1, state.position)),
-                        examplesPerSecond: Double(state.position - startPosition) / max(now() - epochStart, 1e-9), now: now())
-                    try checkpointIfDue()
+                        epoch: state.epoch, epochs: r.settings.epochs, step: r.model.optimizer.step, done: state.examplesSeen,
+                        total: trainCount, loss: state.lossSums.total / Double(max(1, state.examplesSeen)),
+                        examplesPerSecond: Double(state.examplesSeen - startPosition) / max(now() - epochStart, 1e-9), now: now())
+                    try checkpointIfDue(r, state)
                 }
             }
-            skip = 0
         }
         times.data += now() - mark
         if filled > 0 {  // the last, partial batch of the epoch
-            try step(batch, count: filled, beta: beta)
-            try checkpointIfDue()
+            try step(r, &state, batch, count: filled, beta: beta)
+            try checkpointIfDue(r, state)
         }
     }
 
-    /// The order of `epoch` and a stream of its shards in that order.
-    private func epochStream(_ epoch: Int) -> (epoch: Int, plan: EpochPlan, stream: ShardStream) {
-        let plan = EpochPlan(shards: dataset.shards(.train), window: options.shuffleWindow, seed: options.seed, epoch: epoch)
-        return (epoch, plan, dataset.stream(.train, order: plan.windows.flatMap { $0 }, lookahead: options.shuffleWindow))
-    }
-
-    private func step(_ batch: UnsafeMutablePointer<Float>, count: Int, beta: Float) throws {
+    private func step(_ r: Run, _ state: inout TrainingState, _ batch: UnsafeMutablePointer<Float>, count: Int, beta: Float) throws {
         let start = now()
-        if options.binarize == .dynamic {
-            VAE.binarize(batch, into: batch, count: count * config.model.inputSize, rng: &state.rng)
+        if r.settings.binarize == .dynamic {
+            VAE.binarize(batch, into: batch, count: count * r.inputSize, rng: &state.rng)
         }
-        let parts = model.trainStep(batch: batch, count: count, beta: beta, rng: &state.rng)
+        let parts = r.model.trainStep(batch: batch, count: count, beta: beta, rng: &state.rng)
         times.compute += now() - start
         guard parts.total.isFinite, parts.reconstruction.isFinite, parts.kl.isFinite else {
             try writer.drain()
-            throw TrainError.nonFinite(step: model.optimizer.step, checkpoint: lastCheckpoint)
+            throw TrainError.nonFinite(step: r.model.optimizer.step, checkpoint: lastCheckpoint)
         }
-        state.position += count
-        state.lossSum += parts.total * Double(count)
-        state.reconSum += parts.reconstruction * Double(count)
-        state.klSum += parts.kl * Double(count)
+        state.examplesSeen += count
+        state.lossSums.add(parts, count: count)
     }
 
-    private func checkpointIfDue() throws {
-        let step = model.optimizer.step
-        if options.checkpointEvery > 0 && step % options.checkpointEvery == 0 {
-            try writeCheckpoint()
+    private func enter(_ next: TrainingPhase) {
+        phase = next
+        if request.stopInPhase == next { stop.request(signal: SIGINT) }
+    }
+
+    /// A periodic checkpoint when one is due; a stop request (or `stopAfterStep`) ends the run here.
+    private func checkpointIfDue(_ r: Run, _ state: TrainingState) throws {
+        let step = r.model.optimizer.step
+        if r.settings.checkpointEvery > 0 && step % r.settings.checkpointEvery == 0 {
+            try writeCheckpoint(r, state)
         }
-        if stop.isRequested || step == request.stopAfterStep {
-            if lastCheckpoint != run.checkpoint(step: step) { try writeCheckpoint() }
-            try writer.drain()
-            throw TrainError.interrupted(step: step, checkpoint: lastCheckpoint!)
-        }
+        if step == request.stopAfterStep { stop.request(signal: SIGTERM) }
+        try stop.check()
+    }
+
+    /// Saves the state of the moment (unless the newest checkpoint already holds it), waits for
+    /// the writes, and returns the error that reports the stop.
+    private func stopped(_ r: Run, _ state: TrainingState, signal: Int32) throws -> TrainError {
+        let step = r.model.optimizer.step
+        if lastCheckpoint != run.checkpoint(step: step) { try writeCheckpoint(r, state) }
+        try writer.drain()
+        return .interrupted(step: step, phase: phase, checkpoint: lastCheckpoint!, runDirectory: run.path, signal: signal)
     }
 
     /// Hands a copy of the state now to the background writer; old checkpoints are pruned once
     /// the new one is on disk.
-    private func writeCheckpoint() throws {
+    private func writeCheckpoint(_ r: Run, _ state: TrainingState) throws {
         let start = now()
         // Never save an update that overflowed: the last checkpoint must be a good one.
-        guard model.parameters.allSatisfy({ $0.isFinite }) else {
+        guard r.model.parameters.allSatisfy({ $0.isFinite }) else {
             try writer.drain()
-            throw TrainError.nonFinite(step: model.optimizer.step, checkpoint: lastCheckpoint)
+            throw TrainError.nonFinite(step: r.model.optimizer.step, checkpoint: lastCheckpoint)
         }
-        let path = run.checkpoint(step: model.optimizer.step)
-        let run = run, keep = options.keepCheckpoints
-        try writer.submit(TrainingCheckpoint.capture(model: model, state: state, config: config), to: path) {
+        let path = run.checkpoint(step: r.model.optimizer.step)
+        let run = run, keep = r.settings.keepCheckpoints
+        try writer.submit(TrainingCheckpoint.capture(model: r.model, state: state, config: r.config), to: path) {
             run.prune(keep: keep)
         }
         lastCheckpoint = path
         times.checkpoints += now() - start
     }
 
-    // MARK: Evaluation and the end
-
-    /// The test split's loss with one sample per example (beta 1: the negative ELBO), from a
-    /// generator of its own so that evaluating never changes training.
-    private func evaluateTest() throws -> LossParts {
-        let start = now()
-        defer { times.evaluation += now() - start }
-        var rng = SeededRandom.derived(seed: options.seed, stream: Streams.evaluation, epoch: UInt64(state.epoch))
-        var rec = 0.0, kl = 0.0, count = 0
-        try forEachTestBatch(limit: nil) { batch, n in
-            let parts = model.evaluate(batch: batch, count: n, beta: 1, rng: &rng)
-            rec += parts.reconstruction * Double(n)
-            kl += parts.kl * Double(n)
-            count += n
-        }
-        guard count > 0 else { return LossParts(total: .nan, reconstruction: .nan, kl: .nan) }
-        return LossParts(total: (rec + kl) / Double(count), reconstruction: rec / Double(count), kl: kl / Double(count))
-    }
-
-    /// Calls `body` with the test split in manifest order, in batches of the training batch size.
-    private func forEachTestBatch(limit: Int?, _ body: (UnsafePointer<Float>, Int) throws -> Void) throws {
-        let d = config.model.inputSize
-        let b = options.batchSize
-        let batch = UnsafeMutablePointer<Float>.allocate(capacity: b * d)
-        defer { batch.deallocate() }
-        var remaining = limit ?? dataset.count(.test)
-        let stream = dataset.stream(.test)
-        while remaining > 0, let block = try stream.next() {
-            var offset = 0
-            while offset < block.count && remaining > 0 {
-                let n = min(b, block.count - offset, remaining)
-                block.pixels.withUnsafeBufferPointer { pixels in
-                    Self.intensities(pixels.baseAddress! + offset * d, into: batch, count: n * d)
-                }
-                try body(batch, n)
-                offset += n
-                remaining -= n
-            }
-        }
-    }
-
-    private func finish(epochSeconds: [Double], metricsRows: [String]) throws -> RunSummary {
-        var iwae: Double?
-        if options.iwaeSamples > 0 {
-            var rng = SeededRandom.derived(seed: options.seed, stream: Streams.iwae, epoch: 0)
-            var sum = 0.0
-            let bounds = UnsafeMutablePointer<Double>.allocate(capacity: options.batchSize)
-            defer { bounds.deallocate() }
-            try forEachTestBatch(limit: options.iwaeExamples) { batch, n in
-                let values = model.importanceWeightedBound(batch: batch, count: n, samples: options.iwaeSamples, rng: &rng)
-                sum += values.reduce(0, +)
-            }
-            iwae = -sum / Double(options.iwaeExamples)
-        }
-        let last = metricsRows.last?.split(separator: ",").map { Double($0) ?? .nan } ?? []
-        let sorted = epochSeconds.sorted()
-        let median = sorted.isEmpty ? 0 : (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
-        let summary = RunSummary(
-            epochs: options.epochs, steps: model.optimizer.step, trainLoss: last.count > 2 ? last[2] : .nan,
-            testNegElbo: last.count > 5 ? last[5] : .nan, testRecon: last.count > 6 ? last[6] : .nan,
-            testKl: last.count > 7 ? last[7] : .nan, epochSeconds: epochSeconds, medianEpochSeconds: median,
-            examplesPerSecond: median > 0 ? Double(dataset.count(.train)) / median : 0,
-            iwaeNll: iwae, iwaeK: iwae == nil ? nil : options.iwaeSamples, iwaeN: iwae == nil ? nil : options.iwaeExamples,
-            phaseSeconds: times)
-        try writer.drain()
-        try AtomicFile.write(try JSONCoding.encode(summary), to: run.summary)
-        // The final model: the last checkpoint's bytes under the run's top level, and its weights
-        // as safetensors beside it.
-        let final = TrainingCheckpoint.capture(model: model, state: state, config: config)
-        try final.write(to: run.model)
-        try SafeTensors(checkpoint: final, image: dataset.shape, classNames: dataset.manifest.labelNames)
-            .write(to: FileIO.join(run.path, "model.safetensors"))
-        return summary
-    }
-
-    /// Pixels as [0, 1] intensities, x / 255 (a loop the compiler vectorizes).
-    private static func intensities(_ pixels: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { out[i] = Float(pixels[i]) / 255 }
-    }
-
     private func now() -> Double {
         var t = timespec()
         clock_gettime(CLOCK_MONOTONIC, &t)
         return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+}
+
+/// One epoch's plan and a stream of its shards in that order.
+struct EpochStream {
+    let epoch: Int
+    let plan: EpochPlan
+    let stream: ShardStream
+
+    init(_ dataset: ShardDataset, _ settings: TrainingSettings, epoch: Int) {
+        self.epoch = epoch
+        plan = EpochPlan(shards: dataset.shards(.train), window: settings.shuffleWindow, seed: settings.seed, epoch: epoch)
+        stream = dataset.stream(.train, order: plan.windows.flatMap { $0 }, lookahead: settings.shuffleWindow)
     }
 }

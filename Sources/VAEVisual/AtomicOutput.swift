@@ -1,7 +1,8 @@
-// A file written as a stream and still atomic: bytes go through a buffer into a hidden temporary
-// file beside the destination, which is flushed and renamed into place by `commit()`; until
-// then the destination is untouched, and `abandon()` (or a failure) removes the temporary file.
-// The path `-` means standard output instead (no temporary file, nothing to rename).
+// A file written as a stream and still atomic: bytes go through a buffer into VAEData's
+// `AtomicFileWriter` (a hidden temporary file beside the destination, flushed and renamed into
+// place by `commit()`); until then the destination is untouched, and `abandon()` (or a failure)
+// removes the temporary file. The path `-` means standard output instead (no temporary file,
+// nothing to rename).
 import Foundation
 import VAEData
 
@@ -15,11 +16,10 @@ public final class AtomicOutput {
     /// The destination, or `-` for standard output.
     public let path: String
     /// The temporary file (nil for standard output).
-    public let temporaryPath: String?
-    private var fd: Int32
+    public var temporaryPath: String? { file?.temporaryPath }
+    private let file: AtomicFileWriter?
     private var buffer: [UInt8] = []
     private let capacity: Int
-    private var finished = false
 
     /// Opens the temporary file `.NAME.tmp-PID` beside `path` (or standard output for `-`).
     /// - Parameter bufferSize: bytes gathered before each write to the file.
@@ -28,22 +28,15 @@ public final class AtomicOutput {
         capacity = max(1, bufferSize)
         buffer.reserveCapacity(capacity)
         if path == "-" {
-            fd = STDOUT_FILENO
-            temporaryPath = nil
+            file = nil
             return
         }
-        let url = URL(fileURLWithPath: path)
-        let parent = url.deletingLastPathComponent().path
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
         guard FileIO.isDirectory(parent) else {
             throw DataError(.missingFile, path, "the output's directory \(parent) does not exist")
         }
         if FileIO.isDirectory(path) { throw DataError(.io, path, "is a directory, expected a file name") }
-        let temporary = FileIO.join(parent, ".\(url.lastPathComponent).tmp-\(getpid())")
-        fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw DataError(.io, path, "cannot create \(temporary): \(String(cString: strerror(errno)))")
-        }
-        temporaryPath = temporary
+        file = try AtomicFileWriter(path: path)
     }
 
     deinit { abandon() }
@@ -71,35 +64,19 @@ public final class AtomicOutput {
     /// Flushes, fsyncs and renames the temporary file into place (for standard output: flushes).
     public func commit() throws {
         try flush()
-        finished = true
-        guard let temporary = temporaryPath else { return }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw DataError(.io, path, "fsync failed: \(reason)")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw DataError(.io, path, "cannot rename into place: \(reason)")
-        }
-        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let dir = open(parent, O_RDONLY)
-        if dir >= 0 { fsync(dir); close(dir) }
+        try file?.commit()
     }
 
-    /// Closes and removes the temporary file; the destination is left as it was. Idempotent.
+    /// Removes the temporary file; the destination is left as it was. Idempotent.
     public func abandon() {
-        guard !finished else { return }
-        finished = true
-        if let temporary = temporaryPath {
-            close(fd)
-            unlink(temporary)
-        }
+        file?.abandon()
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        try FileIO.writeAll(fd, bytes, path: path)
+        if let file {
+            try file.write(bytes)
+        } else {
+            try FileIO.writeAll(STDOUT_FILENO, bytes, path: path)
+        }
     }
 }

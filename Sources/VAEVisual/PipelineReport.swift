@@ -102,7 +102,7 @@ public struct PipelineReport {
         let run = RunDirectory(FileIO.join(latest, "train"))
         guard FileIO.exists(run.config) else { return page.paragraph("(no train artifact yet)") }
         let config = try JSONCoding.decode(RunConfig.self, from: try FileIO.read(run.config), path: run.config)
-        let options = try RunRecord.flatten(config.options)
+        let options = try RunRecord.flatten(config.settings)
         page.table(header: ["setting", "value"], rows: options.keys.sorted().map { [$0, options[$0]!] } + [["threads", String(config.threads)]])
         if FileIO.exists(run.summary) {
             let s = try JSONCoding.decode(RunSummary.self, from: try FileIO.read(run.summary), path: run.summary)

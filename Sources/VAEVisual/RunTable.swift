@@ -54,10 +54,10 @@ public struct RunRecord: Codable, Equatable, Sendable {
         do {
             if FileIO.exists(run.config) {
                 let config = try JSONCoding.decode(RunConfig.self, from: try FileIO.read(run.config), path: run.config)
-                options = try Self.flatten(config.options)
+                options = try Self.flatten(config.settings)
                 options["threads"] = String(config.threads)
                 options["data"] = String(config.data.identity.prefix(10))
-                epochsPlanned = config.options.epochs
+                epochsPlanned = config.settings.epochs
             } else if !partial {
                 throw DataError(.missingFile, run.config, "no such file")
             }
@@ -82,21 +82,25 @@ public struct RunRecord: Codable, Equatable, Sendable {
 
     /// The options as config.json names them, each value as one short string: numbers in their
     /// shortest form, lists joined by commas, the likelihood as `bernoulli` or `gaussianFixed(sigma=0.1)`.
-    static func flatten(_ options: TrainingOptions) throws -> [String: String] {
-        let value = try JSONDecoder().decode(JSONValue.self, from: Data(try JSONCoding.encode(options)))
-        guard case .object(let fields) = value else { return [:] }
-        func text(_ v: JSONValue) -> String {
+    static func flatten(_ settings: TrainingSettings) throws -> [String: String] {
+        // The settings as config.json spells them, each value made one short text.
+        let encoded = try JSONSerialization.jsonObject(with: Data(try JSONCoding.encode(settings)))
+        guard let fields = encoded as? [String: Any] else { return [:] }
+        func text(_ v: Any) -> String {
+            if let b = v as? Bool, type(of: v) == Bool.self { return String(b) }
             switch v {
-            case .null: return "null"
-            case .bool(let b): return String(b)
-            case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
-            case .string(let s): return s
-            case .array(let a): return a.map(text).joined(separator: ",")
-            case .object(let o):
+            case let s as String: return s
+            case let n as NSNumber:
+                if ["c", "B"].contains(String(cString: n.objCType)) { return n.boolValue ? "true" : "false" }
+                let d = n.doubleValue
+                return d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
+            case let a as [Any]: return a.map(text).joined(separator: ",")
+            case let o as [String: Any]:
                 return o.keys.sorted().map { key in
-                    guard case .object(let inner) = o[key]!, !inner.isEmpty else { return key }
+                    guard let inner = o[key] as? [String: Any], !inner.isEmpty else { return key }
                     return key + "(" + inner.keys.sorted().map { "\($0)=\(text(inner[$0]!))" }.joined(separator: ",") + ")"
                 }.joined(separator: ",")
+            default: return "null"
             }
         }
         return fields.mapValues(text)

@@ -47,5 +47,5 @@ public struct Examples: Equatable, Sendable {
 
     /// The pixels as model inputs in [0, 1] (see `Intensity`).
     /// - Returns: (N, P).
-    public var intensities: [Float] { pixels.map { Intensity.table[Int($0)] } }
+    public var intensities: [Float] { pixels.map(Intensity.of) }
 }

@@ -1,8 +1,8 @@
 // A trained model as the visual tools use it: read from a vae-train checkpoint, with the image
 // shape its tiles are drawn at. A checkpoint stores the input size D but not necessarily the
-// height and width, so the shape comes from, in order: the data's manifest (when --data is
-// given), the checkpoint's metadata keys "image_height" and "image_width", or a square
-// √D × √D when D is a perfect square.
+// height and width (version 1 files may not), so the shape comes from, in order: the data's
+// manifest (when --data is given), the checkpoint's image fields, or a square √D × √D when D is
+// a perfect square.
 import VAEData
 import VAEModel
 
@@ -11,7 +11,7 @@ public struct TrainedModel {
     /// The checkpoint file it was read from.
     public let path: String
     public let model: VAE
-    /// The image shape recorded in the checkpoint's metadata, if any.
+    /// The image shape recorded in the checkpoint, if any.
     public let recordedShape: ImageShape?
 
     /// Reads the checkpoint at `path` (every failure is one line naming the file: missing, not a
@@ -21,27 +21,13 @@ public struct TrainedModel {
         let checkpoint = try Checkpoint.read(from: path)
         self.path = path
         model = try VAE(checkpoint: checkpoint, batchCapacity: batchCapacity)
-        recordedShape = try Self.shape(in: checkpoint.metadata, path: path)
-    }
-
-    /// The shape recorded under "image_height" and "image_width" in the metadata object, if both
-    /// are there. - Throws: `DataError` when they are there but not positive integers.
-    static func shape(in metadata: JSONValue, path: String) throws -> ImageShape? {
-        guard case .object(let fields) = metadata,
-              let heightValue = fields["image_height"], let widthValue = fields["image_width"]
-        else { return nil }
-        guard case .number(let h) = heightValue, case .number(let w) = widthValue,
-              h >= 1, w >= 1, h <= 1e6, w <= 1e6, h == h.rounded(), w == w.rounded()
-        else {
-            throw DataError(.corrupt, path, "checkpoint metadata image_height/image_width are not positive integers")
-        }
-        return ImageShape(height: Int(h), width: Int(w))
+        recordedShape = checkpoint.imageShape
     }
 
     /// The height and width of the model's images (see the file comment for where they come from).
     /// - Parameter data: the artifact given with --data, whose images must have D pixels.
     /// - Throws: `VisualError` when the data does not fit the model, or when nothing gives the
-    ///   shape (D not a square, no metadata, no data).
+    ///   shape (D not a square, no shape recorded, no data).
     public func imageShape(data: ShardDataset?) throws(VisualError) -> ImageShape {
         let d = model.config.inputSize
         if let data {

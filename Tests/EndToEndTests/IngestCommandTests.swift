@@ -80,8 +80,9 @@ final class IngestCommandTests: XCTestCase {
             let out = dir + "/out-" + name
             let result = try runTool(tool, ["idx"] + arguments + ["--out", out])
             XCTAssertNotEqual(result.status, 0, name)
-            let lines = result.stderr.split(separator: "\n")
-            XCTAssertEqual(lines.count, 1, "\(name): \(result.stderr)")
+            // Exactly one line: one newline, at the end (split(separator:) would skip empty lines).
+            XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, "\(name): \(result.stderr)")
+            XCTAssertTrue(result.stderr.hasSuffix("\n") && result.stderr.hasPrefix("vae-ingest: "), "\(name): \(result.stderr)")
             XCTAssertTrue(result.stderr.contains(name == "missing" ? "nope" : name), "\(name): \(result.stderr)")
             XCTAssertFalse(FileIO.exists(out), name)
         }

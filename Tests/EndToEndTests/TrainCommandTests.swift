@@ -48,20 +48,83 @@ final class TrainCommandTests: XCTestCase {
         }
     }
 
-    func testSIGTERMWritesACheckpointAndExits() throws {
+    func testSIGTERMWritesACheckpointAndExits143() throws {
         let dir = try makeScratchDirectory(self)
         let data = try makeData(dir)
         let run = dir + "/run"
         let (process, _, err) = try launch(train, ["--data", data, "--out", run] + settings)
         waitForCheckpoint(run, step: 100, then: 0)
-        kill(process.processIdentifier, SIGTERM)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertNotEqual(process.terminationStatus, 0)
+        let stderr = interrupt(process, stderr: err, with: [SIGTERM])
         XCTAssertEqual(process.terminationReason, .exit, "it exits by itself rather than dying of the signal")
-        XCTAssertTrue(stderr.contains("interrupted at step"), stderr)
-        let newest = try XCTUnwrap(stderr.split(separator: " ").first { $0.hasSuffix(".ckpt") })
+        XCTAssertEqual(process.terminationStatus, 143, stderr)
+        XCTAssertTrue(stderr.contains("interrupted during training at step"), stderr)
+        XCTAssertTrue(stderr.contains("Continue with: vae-train --resume \(run)"), stderr)
+        let newest = try XCTUnwrap(stderr.split(separator: " ").first { $0.hasSuffix(".ckpt.") }).dropLast()
         XCTAssertTrue(FileIO.exists(String(newest)), "the checkpoint named exists: \(newest)")
+    }
+
+    /// Waits until metrics.csv holds `epochs` rows (the training is over), then `delay` seconds.
+    private func waitForEpochs(_ run: String, _ epochs: Int, then delay: Double) {
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            let text = (try? String(contentsOfFile: run + "/metrics.csv", encoding: .utf8)) ?? ""
+            if text.split(separator: "\n").count > epochs { break }
+            usleep(2000)
+        }
+        usleep(useconds_t(delay * 1_000_000))
+    }
+
+    func testCtrlCDuringTheImportanceWeightedBoundStopsAtOnceAndResumesToTheSameResult() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        // Two epochs, then a bound that takes several seconds.
+        let iwae = ["--data", data, "--hidden", "24", "--latent", "3", "--epochs", "2", "--batch-size", "8", "--threads", "1",
+                    "--seed", "4", "--quiet", "--iwae-k", "300", "--iwae-n", "50"]
+        let whole = try runTool(train, iwae + ["--out", dir + "/whole"])
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+
+        let run = dir + "/run"
+        let (process, _, err) = try launch(train, iwae + ["--out", run])
+        waitForEpochs(run, 2, then: 0.3)
+        XCTAssertTrue(process.isRunning, "still computing the bound when interrupted")
+        let start = Date()
+        let stderr = interrupt(process, stderr: err, with: [SIGINT])
+        let seconds = Date().timeIntervalSince(start)
+        XCTAssertLessThan(seconds, 2, "stopped within about a second")
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 130, stderr)
+        XCTAssertTrue(stderr.contains("interrupted during the importance-weighted bound"), stderr)
+        XCTAssertTrue(stderr.contains("Continue with: vae-train --resume \(run)"), stderr)
+        XCTAssertFalse(FileIO.exists(run + "/summary.json"))
+        XCTAssertFalse(FileIO.exists(run + "/model.ckpt"))
+        XCTAssertFalse(directoryListing(run).contains { $0.contains(".tmp-") })
+
+        let resumed = try runTool(train, ["--resume", run, "--quiet"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(try FileIO.read(run + "/model.ckpt"), try FileIO.read(dir + "/whole/model.ckpt"))
+        func bound(_ run: String) throws -> Double {
+            let object = try JSONSerialization.jsonObject(with: Data(try FileIO.read(run + "/summary.json"))) as? [String: Any]
+            return try XCTUnwrap(object?["iwae_nll"] as? Double)
+        }
+        XCTAssertEqual(try bound(run), try bound(dir + "/whole"))
+    }
+
+    func testASecondCtrlCExitsAtOnceLeavingNoTemporaryFile() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        let run = dir + "/run"
+        let (process, _, err) = try launch(train, ["--data", data, "--out", run] + settings)
+        waitForCheckpoint(run, step: 50, then: 0)
+        let stderr = interrupt(process, stderr: err, with: [SIGINT, SIGINT], gap: 0.001)
+        XCTAssertEqual(process.terminationStatus, 130, stderr)
+        XCTAssertTrue(stderr.contains("SIGINT received: stopping"), stderr)
+        XCTAssertTrue(stderr.contains("received again: exiting at once") || stderr.contains("Continue with"), stderr)
+        for directory in [run, run + "/checkpoints"] {
+            XCTAssertFalse(directoryListing(directory).contains { $0.contains(".tmp-") }, "\(directoryListing(directory))")
+        }
+        // Whatever the second signal cut short, the run resumes.
+        let resumed = try runTool(train, ["--resume", run, "--quiet"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
     }
 
     func testBadInputsGiveOneLine() throws {
@@ -78,6 +141,11 @@ final class TrainCommandTests: XCTestCase {
             let result = try runTool(train, arguments)
             XCTAssertNotEqual(result.status, 0, "\(arguments)")
             XCTAssertTrue(result.stderr.contains(named), "\(arguments): \(result.stderr)")
+            if named.hasPrefix("--") {  // an option: ArgumentParser's "Error:" line, then the usage
+                XCTAssertTrue(result.stderr.hasPrefix("Error: "), "\(arguments): \(result.stderr)")
+            } else {  // a file: exactly one line
+                XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, "\(arguments): \(result.stderr)")
+            }
         }
         // A checkpoint that is not a checkpoint: resume says so and touches nothing.
         let run = dir + "/run"

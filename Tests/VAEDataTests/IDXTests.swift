@@ -59,9 +59,12 @@ final class IDXTests: XCTestCase {
         assertDataError(.sizeMismatch, path: short, contains: ["10 x 28 x 28", "7840", "100", "short by 7740"]) {
             _ = try IDX.readImages(short)
         }
-        // A 16-byte file claiming 2^96 bytes: refused from the header alone.
+        // A 16-byte file claiming 2^96 bytes: refused from the header alone, its sides over the limit.
         let absurd = try writeFixture(IDXFixtures.bytes(dimensions: [.max, .max, .max], data: []), in: dir, at: "absurd")
-        assertDataError(.sizeMismatch, path: absurd) { _ = try IDX.readImages(absurd) }
+        assertDataError(.tooLarge, path: absurd, contains: ["16384"]) { _ = try IDX.readImages(absurd) }
+        // Sides within the limit, a count of 2^32 - 1: the data is short.
+        let many = try writeFixture(IDXFixtures.bytes(dimensions: [.max, 16384, 16384], data: []), in: dir, at: "many")
+        assertDataError(.sizeMismatch, path: many) { _ = try IDX.readImages(many) }
         let huge = try writeFixture(IDXFixtures.bytes(dimensions: [60000, 28, 28], data: [1, 2, 3]), in: dir, at: "huge")
         assertDataError(.sizeMismatch, path: huge, contains: ["47040000"]) { _ = try IDX.readImages(huge) }
     }

@@ -20,6 +20,18 @@ final class SHA256Tests: XCTestCase {
         XCTAssertEqual(SHA256.hexString(hasher.finalize()), SHA256.hex(bytes))
     }
 
+    /// A copy of a hasher goes on independently of the original (the value semantics of the API,
+    /// which libcrypto's one mutable context must not break).
+    func testACopyHashesIndependently() {
+        var first = SHA256()
+        first.update(Array("ab".utf8))
+        var second = first
+        first.update(Array("c".utf8))
+        second.update(Array("d".utf8))
+        XCTAssertEqual(SHA256.hexString(first.finalize()), SHA256.hex(Array("abc".utf8)))
+        XCTAssertEqual(SHA256.hexString(second.finalize()), SHA256.hex(Array("abd".utf8)))
+    }
+
     func testMillionA() {
         XCTAssertEqual(
             SHA256.hex([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)),

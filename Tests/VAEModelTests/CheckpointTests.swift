@@ -7,9 +7,23 @@ import VAEModel
 
 final class CheckpointTests: XCTestCase {
     let config = ModelConfig(inputSize: 24, hiddenSizes: [10, 6], latentSize: 3, likelihood: .gaussianLearned)
-    let settings = TrainingSettings(learningRate: 3e-3, beta: 0.9, klWarmupEpochs: 2, batchSize: 8, mcSamples: 2,
-                                    binarize: true, seed: 0xFEDC_BA98_7654_3210, epochs: 7, threads: 1)
-    let metadata = JSONValue.object(["run": .string("test/1"), "git": .null, "lrs": .array([.number(0.001), .bool(true)])])
+    let settings: TrainingSettings = {
+        var s = TrainingSettings()
+        s.hiddenSizes = [10, 6]
+        s.latentSize = 3
+        s.likelihood = .gaussianLearned
+        s.learningRate = 3e-3
+        s.beta = 0.9
+        s.klWarmupEpochs = 2
+        s.batchSize = 8
+        s.mcSamples = 2
+        s.seed = 0xFEDC_BA98_7654_3210
+        s.epochs = 7
+        s.iwaeSamples = 5
+        s.iwaeExamples = 3
+        return s
+    }()
+    let image = ImageShape(height: 2, width: 4, channels: 3)
     lazy var data = TestData.patterns(count: 64, size: 24, seed: 9)
 
     /// `steps` steps from the start of `data` with batches of 8, continuing from `step0`.
@@ -26,8 +40,9 @@ final class CheckpointTests: XCTestCase {
         let model = try VAE(config: config, seed: 4, batchCapacity: 8, mcSamples: 2, learningRate: 3e-3)
         var rng = SeededRandom(seed: 5)
         run(model, &rng, steps: 0 ..< 3)
-        return model.checkpoint(training: settings, epoch: 1, examplesSeen: 24, rng: rng,
-                                dataIdentity: "sha256:abc", metadata: metadata)
+        let state = TrainingState(epoch: 1, examplesSeen: 24, rng: rng,
+                                  lossSums: LossSums(total: 1234.5678, reconstruction: 1200.25, kl: 0.1 + 0.2))
+        return model.checkpoint(settings: settings, threads: 1, state: state, image: image, dataIdentity: "sha256:abc")
     }
 
     func testRoundTrip() throws {
@@ -37,7 +52,9 @@ final class CheckpointTests: XCTestCase {
         try c.write(to: path)
         let back = try Checkpoint.read(from: path)
         XCTAssertEqual(back, c)
-        XCTAssertEqual(back.training.seed, 0xFEDC_BA98_7654_3210)
+        XCTAssertEqual(back.settings.seed, 0xFEDC_BA98_7654_3210)
+        XCTAssertEqual(back.state.lossSums.kl, 0.1 + 0.2, "sums travel exactly")
+        XCTAssertEqual(back.imageShape, image)
         XCTAssertEqual(back.adam.step, 3)
         XCTAssertEqual(back.parameters.count, ParameterLayout(config: config).count)
         XCTAssertEqual(back.parameters.map(\.bitPattern), c.parameters.map(\.bitPattern))
@@ -52,8 +69,8 @@ final class CheckpointTests: XCTestCase {
         let a = try FileIO.read(dir + "/a.ckpt"), b = try FileIO.read(dir + "/b.ckpt")
         XCTAssertEqual(a, b)
         XCTAssertEqual(Array(a.prefix(8)), Array("VAECKPT".utf8) + [0])
-        // The byte layout: version 1, then the header length, then a JSON header.
-        XCTAssertEqual(Array(a[8 ..< 12]), [1, 0, 0, 0])
+        // The byte layout: version 2, then the header length, then a JSON header.
+        XCTAssertEqual(Array(a[8 ..< 12]), [2, 0, 0, 0])
         let headerLength = Int(a[12]) | Int(a[13]) << 8 | Int(a[14]) << 16 | Int(a[15]) << 24
         XCTAssertEqual(a.count, 16 + headerLength + 12 * c1.parameters.count + 4)
         XCTAssertEqual(a[16], UInt8(ascii: "{"))
@@ -86,8 +103,8 @@ final class CheckpointTests: XCTestCase {
         try assertReadFails(Array(good.dropLast(1)), .truncated, containing: "truncated")
         try assertReadFails(good + [0], .sizeMismatch, containing: "more than")
         var version = good
-        version[8] = 2
-        try assertReadFails(version, .unsupported, containing: "version 2, expected 1")
+        version[8] = 3
+        try assertReadFails(version, .unsupported, containing: "version 3, expected 1 or 2")
         var flipped = good
         flipped[good.count - 100] ^= 0x10  // inside Adam's v
         try assertReadFails(flipped, .checksumMismatch, containing: "checksum mismatch")
@@ -133,6 +150,26 @@ final class CheckpointTests: XCTestCase {
     }
 
     func testResumingGivesTheSameBytesAsAnUninterruptedRun() throws {
+        try assertResumesExactly(config)
+    }
+
+    func testResumingAConvModelGivesTheSameBytesAsAnUninterruptedRun() throws {
+        // The 24 inputs of the test data as an RGB 4x2 image, one convolution.
+        try assertResumesExactly(.conv(height: 4, width: 2, channels: 3, convChannels: [5], latentSize: 3,
+                                       likelihood: .gaussianLearned))
+    }
+
+    func testConvConfigRoundTripsAndOldConfigsLoadAsMLP() throws {
+        let conv = ModelConfig.conv(height: 28, width: 28, channels: 1, convChannels: [32, 64])
+        XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: JSONEncoder().encode(conv)), conv)
+        let old = #"{"inputSize":784,"hiddenSizes":[400],"latentSize":20,"likelihood":{"bernoulli":{}}}"#
+        let decoded = try JSONDecoder().decode(ModelConfig.self, from: Data(old.utf8))
+        XCTAssertEqual(decoded, ModelConfig(inputSize: 784, hiddenSizes: [400], latentSize: 20))
+        XCTAssertEqual(decoded.architecture, .mlp)
+        XCTAssertEqual(decoded.imageChannels, 1)
+    }
+
+    func assertResumesExactly(_ config: ModelConfig, file: StaticString = #filePath, line: UInt = #line) throws {
         let dir = try makeScratchDirectory(self)
         // Uninterrupted: 11 steps.
         let a = try VAE(config: config, seed: 4, batchCapacity: 8, mcSamples: 2, learningRate: 3e-3)
@@ -142,19 +179,20 @@ final class CheckpointTests: XCTestCase {
         let b = try VAE(config: config, seed: 4, batchCapacity: 8, mcSamples: 2, learningRate: 3e-3)
         var rngB = SeededRandom(seed: 5)
         run(b, &rngB, steps: 0 ..< 4)
-        try b.checkpoint(training: settings, epoch: 0, examplesSeen: 32, rng: rngB, dataIdentity: "d").write(to: dir + "/k.ckpt")
+        try b.checkpoint(settings: settings, threads: 1, state: TrainingState(examplesSeen: 32, rng: rngB), image: image,
+                         dataIdentity: "d").write(to: dir + "/k.ckpt")
         let saved = try Checkpoint.read(from: dir + "/k.ckpt")
         let c = try VAE(checkpoint: saved)
-        var rngC = try XCTUnwrap(SeededRandom(state: saved.rngState))
-        XCTAssertEqual(c.mcSamples, 2)
+        var rngC = saved.state.rng
+        XCTAssertEqual(c.mcSamples, 2, file: file, line: line)
         run(c, &rngC, steps: 4 ..< 11)
-        XCTAssertEqual(c.parameterBytes, a.parameterBytes)
-        XCTAssertEqual(Array(c.adamM).map(\.bitPattern), Array(a.adamM).map(\.bitPattern))
-        XCTAssertEqual(Array(c.adamV).map(\.bitPattern), Array(a.adamV).map(\.bitPattern))
-        XCTAssertEqual(c.optimizer, a.optimizer)
-        XCTAssertEqual(rngC, rngA)
+        XCTAssertEqual(c.parameterBytes, a.parameterBytes, file: file, line: line)
+        XCTAssertEqual(Array(c.adamM).map(\.bitPattern), Array(a.adamM).map(\.bitPattern), file: file, line: line)
+        XCTAssertEqual(Array(c.adamV).map(\.bitPattern), Array(a.adamV).map(\.bitPattern), file: file, line: line)
+        XCTAssertEqual(c.optimizer, a.optimizer, file: file, line: line)
+        XCTAssertEqual(rngC, rngA, file: file, line: line)
         // And the interruption itself changed nothing: without resuming, b continues the same way.
         run(b, &rngB, steps: 4 ..< 11)
-        XCTAssertEqual(b.parameterBytes, a.parameterBytes)
+        XCTAssertEqual(b.parameterBytes, a.parameterBytes, file: file, line: line)
     }
 }

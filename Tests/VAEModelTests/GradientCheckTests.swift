@@ -5,7 +5,8 @@
 import XCTest
 @testable import VAEModel
 
-final class GradientCheckTests: XCTestCase {
+/// The gradient check, shared by the MLP and conv tests.
+enum GradientCheck {
     static let rtol = 1e-3
     static let atol = 1e-5
 
@@ -18,11 +19,12 @@ final class GradientCheckTests: XCTestCase {
     }
 
     /// Runs the check for one configuration. `corrupt` may alter the analytic gradient first (to
-    /// show the check fails); `gradientBeta` lets the analytic gradient use another beta.
-    func check(_ config: ModelConfig, samples l: Int, count b: Int = 4, beta: Float = 0.7,
-               gradientBeta: Float? = nil, seed: UInt64 = 3,
-               corrupt: ((inout [Float], ParameterLayout) -> Void)? = nil,
-               file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+    /// show the check fails); `gradientBeta` lets the analytic gradient use another beta; `only`
+    /// restricts the finite differences to the named tensors.
+    static func check(_ config: ModelConfig, samples l: Int, count b: Int = 4, beta: Float = 0.7,
+                      gradientBeta: Float? = nil, seed: UInt64 = 3, only: Set<String>? = nil,
+                      corrupt: ((inout [Float], ParameterLayout) -> Void)? = nil,
+                      file: StaticString = #filePath, line: UInt = #line) throws -> Result {
         let model = try VAE(config: config, seed: seed, batchCapacity: 2, mcSamples: 1)
         let d = config.inputSize, zs = config.latentSize
         let x = TestData.uniform(b * d, seed: seed + 100)
@@ -51,7 +53,7 @@ final class GradientCheckTests: XCTestCase {
 
         let h = 1e-5
         var result = Result(worst: [])
-        for (name, range) in model.layout.tensors {
+        for (name, range) in model.layout.tensors where only?.contains(name) ?? true {
             var worst = (name: name, ratio: 0.0, numeric: 0.0, analytic: 0.0)
             var largest = 0.0
             for i in range {
@@ -64,7 +66,7 @@ final class GradientCheckTests: XCTestCase {
                 let numeric = (plus - minus) / (2 * h)
                 let a = Double(analytic[i])
                 largest = max(largest, abs(numeric))
-                let ratio = abs(numeric - a) / (Self.atol + Self.rtol * max(abs(numeric), abs(a)))
+                let ratio = abs(numeric - a) / (atol + rtol * max(abs(numeric), abs(a)))
                 if ratio > worst.ratio { worst = (name, ratio, numeric, a) }
             }
             result.worst.append(worst)
@@ -73,13 +75,38 @@ final class GradientCheckTests: XCTestCase {
         return result
     }
 
-    func assertPasses(_ config: ModelConfig, samples l: Int, file: StaticString = #filePath, line: UInt = #line) throws {
-        let r = try check(config, samples: l, file: file, line: line)
+    static func assertPasses(_ config: ModelConfig, samples l: Int, count b: Int = 4,
+                             file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try check(config, samples: l, count: b, file: file, line: line)
         XCTAssertEqual(r.worst.count, ParameterLayout(config: config).tensors.count, file: file, line: line)
         for w in r.worst {
             XCTAssertGreaterThan(r.largest[w.name]!, 1e-3, "\(w.name): gradient is all zero, the check proves nothing", file: file, line: line)
             XCTAssertLessThan(w.ratio, 1, "\(w.name): numeric \(w.numeric) analytic \(w.analytic)", file: file, line: line)
         }
+    }
+
+    /// Asserts that a 1% error in each tensor in turn fails the check of that tensor.
+    static func assertCatchesOnePercentError(_ config: ModelConfig, samples l: Int,
+                                             file: StaticString = #filePath, line: UInt = #line) throws {
+        for tensor in ParameterLayout(config: config).tensors.map(\.name) {
+            let r = try check(config, samples: l, only: [tensor]) { g, layout in
+                let range = layout.tensors.first { $0.name == tensor }!.range
+                for i in range { g[i] *= 1.01 }
+            }
+            XCTAssertGreaterThan(r.worst.first { $0.name == tensor }!.ratio, 1,
+                                 "a 1% error in \(tensor) must fail the check", file: file, line: line)
+        }
+    }
+}
+
+final class GradientCheckTests: XCTestCase {
+    func assertPasses(_ config: ModelConfig, samples l: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        try GradientCheck.assertPasses(config, samples: l, file: file, line: line)
+    }
+
+    func check(_ config: ModelConfig, samples l: Int, gradientBeta: Float? = nil,
+               corrupt: ((inout [Float], ParameterLayout) -> Void)? = nil) throws -> GradientCheck.Result {
+        try GradientCheck.check(config, samples: l, gradientBeta: gradientBeta, corrupt: corrupt)
     }
 
     func testBernoulliOneHiddenOneSample() throws {
@@ -139,15 +166,7 @@ final class GradientCheckTests: XCTestCase {
     }
 
     func testCheckCatchesOnePercentError() throws {
-        let config = ModelConfig(inputSize: 6, hiddenSizes: [5], latentSize: 3)
-        for tensor in ParameterLayout(config: config).tensors.map(\.name) {
-            let r = try check(config, samples: 1) { g, layout in
-                let range = layout.tensors.first { $0.name == tensor }!.range
-                for i in range { g[i] *= 1.01 }
-            }
-            let ratio = r.worst.first { $0.name == tensor }!.ratio
-            XCTAssertGreaterThan(ratio, 1, "a 1% error in \(tensor) must fail the check")
-        }
+        try GradientCheck.assertCatchesOnePercentError(ModelConfig(inputSize: 6, hiddenSizes: [5], latentSize: 3), samples: 1)
     }
 
     func testCheckCatchesWrongSign() throws {

@@ -29,18 +29,14 @@ final class ImportanceWeightingTests: XCTestCase {
                     for i in 0 ..< n {
                         let xi = Array(x[(start + i) * 30 ..< (start + i + 1) * 30]).map(Double.init)
                         let e = Array(eps[(l * n + i) * zs ..< (l * n + i + 1) * zs]).map(Double.init)
-                        var h = xi
-                        for v in model.layout.encoder { h = ReferenceVAE.relu(ReferenceVAE.linear(p, v, h)) }
-                        let head = ReferenceVAE.linear(p, model.layout.head, h)
+                        let head = ReferenceVAE.head(model.layout, p, x: xi)
                         var z = [Double](repeating: 0, count: zs), logPz = 0.0, logQz = 0.0
                         for j in 0 ..< zs {
                             z[j] = head[j] + exp(0.5 * head[zs + j]) * e[j]
                             logPz += -0.5 * (z[j] * z[j] + log(2 * .pi))
                             logQz += -0.5 * (e[j] * e[j] + head[zs + j] + log(2 * .pi))
                         }
-                        var g = z
-                        for v in model.layout.decoder { g = ReferenceVAE.relu(ReferenceVAE.linear(p, v, g)) }
-                        let a = ReferenceVAE.linear(p, model.layout.output, g)
+                        let a = ReferenceVAE.logits(model.layout, p, z: z)
                         let ll = ReferenceVAE.logLikelihood(config, model.layout, p, logits: a, x: xi)
                         logW[i].append(ll + logPz - logQz)
                     }
@@ -82,7 +78,7 @@ final class ImportanceWeightingTests: XCTestCase {
     func testStableForVeryNegativeLogWeights() throws {
         // Saturated logits make log p(x|z) hundreds of nats below zero: exp would underflow.
         let model = try VAE(config: config, seed: 3, batchCapacity: 4)
-        let o = model.layout.output
+        let o = model.layout.output!
         for i in 0 ..< o.outputs { model.parameters[o.biasOffset + i] = 80 }
         var x = [Float](repeating: 0, count: 30)
         var rng = SeededRandom(seed: 1)

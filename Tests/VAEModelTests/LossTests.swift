@@ -33,7 +33,7 @@ final class LossTests: XCTestCase {
         let config = ModelConfig(inputSize: 1, hiddenSizes: [], latentSize: 1)
         let model = try VAE(config: config, seed: 1, batchCapacity: 1)
         // Output layer weight 0 and bias = logit, so the logit does not depend on z.
-        let o = model.layout.output
+        let o = model.layout.output!
         model.parameters[o.weightOffset] = 0
         model.parameters[o.biasOffset] = logit
         var input = [x]

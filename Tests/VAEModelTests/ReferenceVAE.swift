@@ -1,7 +1,8 @@
 // An independent, deliberately plain Double-precision VAE loss for the tests: naive loops over the
-// same flat parameters (read through the model's named views), no BLAS, no fused passes, libm's
-// exp and log. Gradient checks differentiate it by central differences; forward tests compare
-// its loss with the model's.
+// same flat parameters (read through the model's named views), no BLAS, no fused passes, no
+// im2col, libm's exp and log. Convolutions are direct nested loops straight from their definition
+// (the transposed one scatters each input pixel, where the model gathers). Gradient checks
+// differentiate it by central differences; forward tests compare its loss with the model's.
 import Foundation
 import VAEModel
 
@@ -18,6 +19,77 @@ enum ReferenceVAE {
     }
 
     static func relu(_ x: [Double]) -> [Double] { x.map { max($0, 0) } }
+
+    /// A convolution of one channels-last image x (Hi, Wi, Ci), weight (Co, k, k, Ci), by its
+    /// definition: y[oy, ox, co] = b[co] + Σ_{ky, kx, ci} w[co, ky, kx, ci] x[oy·s - p + ky, ox·s - p + kx, ci].
+    static func conv(_ p: [Double], _ v: ConvView, _ x: [Double]) -> [Double] {
+        let k = v.kernel, ci = v.inChannels, co = v.outChannels
+        var y = [Double](repeating: 0, count: v.outputCount)
+        for o in 0 ..< co {
+            for oy in 0 ..< v.outHeight {
+                for ox in 0 ..< v.outWidth {
+                    var s = p[v.biasOffset + o]
+                    for ky in 0 ..< k {
+                        for kx in 0 ..< k {
+                            let iy = oy * v.stride - v.padding + ky, ix = ox * v.stride - v.padding + kx
+                            if iy < 0 || iy >= v.inHeight || ix < 0 || ix >= v.inWidth { continue }
+                            for c in 0 ..< ci {
+                                s += p[v.weightOffset + ((o * k + ky) * k + kx) * ci + c] * x[(iy * v.inWidth + ix) * ci + c]
+                            }
+                        }
+                    }
+                    y[(oy * v.outWidth + ox) * co + o] = s
+                }
+            }
+        }
+        return y
+    }
+
+    /// A transposed convolution of one channels-last image x (Hi, Wi, Ci), weight (k, k, Co, Ci),
+    /// by its definition: every input pixel scatters x[iy, ix, ci] · w[ky, kx, co, ci] onto
+    /// y[iy·s - p + ky, ix·s - p + kx, co]; then the bias.
+    static func convTranspose(_ p: [Double], _ v: ConvView, _ x: [Double]) -> [Double] {
+        let k = v.kernel, ci = v.inChannels, co = v.outChannels
+        var y = [Double](repeating: 0, count: v.outputCount)
+        for iy in 0 ..< v.inHeight {
+            for ix in 0 ..< v.inWidth {
+                for c in 0 ..< ci {
+                    for ky in 0 ..< k {
+                        for kx in 0 ..< k {
+                            let oy = iy * v.stride - v.padding + ky, ox = ix * v.stride - v.padding + kx
+                            if oy < 0 || oy >= v.outHeight || ox < 0 || ox >= v.outWidth { continue }
+                            for o in 0 ..< co {
+                                y[(oy * v.outWidth + ox) * co + o] +=
+                                    p[v.weightOffset + ((ky * k + kx) * co + o) * ci + c] * x[(iy * v.inWidth + ix) * ci + c]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for i in 0 ..< y.count { y[i] += p[v.biasOffset + i % co] }
+        return y
+    }
+
+    /// The encoder's head [mu | logvar] (2Z) for one example x (D).
+    static func head(_ layout: ParameterLayout, _ p: [Double], x: [Double]) -> [Double] {
+        var h = x
+        for v in layout.encoder { h = relu(linear(p, v, h)) }
+        for v in layout.convEncoder { h = relu(conv(p, v, h)) }
+        return linear(p, layout.head, h)
+    }
+
+    /// The decoder's logits (D) for one latent vector z (Z).
+    static func logits(_ layout: ParameterLayout, _ p: [Double], z: [Double]) -> [Double] {
+        var g = z
+        for v in layout.decoder { g = relu(linear(p, v, g)) }
+        if let output = layout.output { return linear(p, output, g) }
+        for (j, v) in layout.convDecoder.enumerated() {
+            g = convTranspose(p, v, g)
+            if j < layout.convDecoder.count - 1 { g = relu(g) }
+        }
+        return g
+    }
 
     /// log p(x|a) for one example.
     static func logLikelihood(_ config: ModelConfig, _ layout: ParameterLayout, _ p: [Double],
@@ -54,17 +126,13 @@ enum ReferenceVAE {
         var parts = Parts()
         for i in 0 ..< b {
             let xi = Array(x[i * d ..< (i + 1) * d])
-            var h = xi
-            for v in layout.encoder { h = relu(linear(p, v, h)) }
-            let head = linear(p, layout.head, h)
+            let head = head(layout, p, x: xi)
             let mu = Array(head[0 ..< zs]), lv = Array(head[zs ..< 2 * zs])
             for j in 0 ..< zs { parts.kl += -0.5 * (1 + lv[j] - mu[j] * mu[j] - exp(lv[j])) }
             for s in 0 ..< l {
                 var z = [Double](repeating: 0, count: zs)
                 for j in 0 ..< zs { z[j] = mu[j] + exp(0.5 * lv[j]) * eps[(s * b + i) * zs + j] }
-                var g = z
-                for v in layout.decoder { g = relu(linear(p, v, g)) }
-                let a = linear(p, layout.output, g)
+                let a = logits(layout, p, z: z)
                 parts.reconstruction -= logLikelihood(config, layout, p, logits: a, x: xi) / Double(l)
             }
         }

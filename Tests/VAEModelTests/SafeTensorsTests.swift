@@ -12,8 +12,8 @@ final class SafeTensorsTests: XCTestCase {
         let model = try VAE(config: config, seed: 3)
         // Distinct values everywhere, so a tensor read from the wrong offset cannot match.
         for i in 0..<model.layout.count { model.parameters[i] = Float(i) * 0.001 - 1 }
-        return model.checkpoint(training: TrainingSettings(), epoch: 2, examplesSeen: 0, rng: SeededRandom(seed: 1),
-                                dataIdentity: "x", metadata: .null)
+        return model.checkpoint(settings: TrainingSettings(), threads: 1, state: TrainingState(rng: SeededRandom(seed: 1)),
+                                image: ImageShape(height: 1, width: config.inputSize), dataIdentity: "x")
     }
 
     func testEveryTensorMatchesTheCheckpoint() throws {
@@ -59,8 +59,9 @@ final class SafeTensorsTests: XCTestCase {
         try expect("decoder.hidden.0.bias", [5], layout.decoder[0].biasOffset)
         try expect("decoder.hidden.1.weight", [7, 5], layout.decoder[1].weightOffset)
         try expect("decoder.hidden.1.bias", [7], layout.decoder[1].biasOffset)
-        try expect("decoder.out.weight", [12, 7], layout.output.weightOffset)
-        try expect("decoder.out.bias", [12], layout.output.biasOffset)
+        let output = try XCTUnwrap(layout.output)
+        try expect("decoder.out.weight", [12, 7], output.weightOffset)
+        try expect("decoder.out.bias", [12], output.biasOffset)
         try expect("decoder.log_sigma2", [12], try XCTUnwrap(layout.logVarianceOffset))
         XCTAssertEqual(header.count, 14)  // 13 tensors and the metadata
 
@@ -85,6 +86,17 @@ final class SafeTensorsTests: XCTestCase {
         let file = try SafeTensors(checkpoint: c, image: ImageShape(height: 2, width: 2), classNames: nil)
         XCTAssertEqual(file.tensors.map(\.name), ["encoder.head.weight", "encoder.head.bias", "decoder.out.weight", "decoder.out.bias"])
         XCTAssertEqual(file.metadata["class_names"], "[]")
+    }
+
+    func testConvolutionalModelsAreNotExportedYet() throws {
+        let conv = ModelConfig(inputSize: 144, hiddenSizes: [], latentSize: 2, architecture: .conv(channels: [4]),
+                               imageHeight: 12, imageWidth: 12)
+        XCTAssertFalse(SafeTensors.supports(conv))
+        XCTAssertTrue(SafeTensors.supports(ModelConfig(inputSize: 144, hiddenSizes: [8], latentSize: 2)))
+        let model = try VAE(config: conv, seed: 1)
+        let c = model.checkpoint(settings: TrainingSettings(), threads: 1, state: TrainingState(rng: SeededRandom(seed: 1)),
+                                 image: ImageShape(height: 12, width: 12), dataIdentity: "x")
+        XCTAssertThrowsError(try SafeTensors(checkpoint: c, image: ImageShape(height: 12, width: 12), classNames: nil))
     }
 
     func testDamagedFilesAreRefused() throws {

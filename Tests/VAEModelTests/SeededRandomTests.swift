@@ -91,4 +91,13 @@ final class SeededRandomTests: XCTestCase {
         XCTAssertEqual(first, b.next())
         XCTAssertEqual(Set([first, c.next(), d.next(), e.next()]).count, 4)
     }
+
+    func testIsARandomNumberGeneratorForTheStandardAPIs() {
+        var a = SeededRandom(seed: 11), b = SeededRandom(seed: 11)
+        let x = Int.random(in: 0 ..< 1000, using: &a)
+        XCTAssertEqual(x, Int.random(in: 0 ..< 1000, using: &b))
+        var generic: some RandomNumberGenerator = SeededRandom(seed: 11)
+        var direct = SeededRandom(seed: 11)
+        XCTAssertEqual(generic.next(), direct.next(), "the protocol's next() is xoshiro's")
+    }
 }

@@ -123,14 +123,6 @@ final class TrainingTests: XCTestCase {
         XCTAssertNotEqual(a, b, "each call draws anew")
     }
 
-    func testBenchmarkEntryPointRuns() throws {
-        let config = ModelConfig(inputSize: 24, hiddenSizes: [8], latentSize: 2)
-        let seconds = try ModelBenchmark.run(steps: 3, warmup: 1, config: config, batch: 8, threads: 1)
-        XCTAssertGreaterThan(seconds, 0)
-        XCTAssertLessThan(seconds, 10)
-        XCTAssertThrowsError(try ModelBenchmark.run(steps: 1, config: ModelConfig(latentSize: 0)))
-    }
-
     func testConfigValidation() {
         XCTAssertThrowsError(try ModelConfig(inputSize: 0).validate())
         XCTAssertThrowsError(try ModelConfig(latentSize: 0).validate())

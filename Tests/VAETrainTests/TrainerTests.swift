@@ -15,8 +15,8 @@ final class TrainerTests: XCTestCase {
         return out
     }
 
-    private func smallOptions(epochs: Int = 2) -> TrainingOptions {
-        var o = TrainingOptions()
+    private func smallOptions(epochs: Int = 2) -> TrainingSettings {
+        var o = TrainingSettings()
         o.hiddenSizes = [16]
         o.latentSize = 3
         o.batchSize = 16
@@ -27,15 +27,16 @@ final class TrainerTests: XCTestCase {
         return o
     }
 
-    private func train(_ data: String?, _ run: String, _ options: TrainingOptions?, resume: Bool = false, force: Bool = false,
-                       stopAfter: Int? = nil, warnings: WarningLog? = nil) throws -> RunSummary {
-        var request = TrainRequest(data: data, runDirectory: run, options: options)
+    private func train(_ data: String?, _ run: String, _ options: TrainingSettings?, resume: Bool = false, force: Bool = false,
+                       stopAfter: Int? = nil, stopIn phase: TrainingPhase? = nil, warnings: WarningLog? = nil) throws -> RunSummary {
+        var request = TrainRequest(data: data, runDirectory: run, settings: options)
         request.resume = resume
         request.force = force
         request.threads = 1
         request.stopAfterStep = stopAfter
+        request.stopInPhase = phase
         let log = warnings ?? WarningLog()
-        return try Trainer(request, progress: ProgressReporter(style: .quiet) { _ in }, warn: { log.lines.append($0) }, stop: StopRequest()).train()
+        return try Trainer(request, progress: ProgressReporter(style: .quiet) { _ in }, warn: { log.lines.append($0) }, stop: StopFlag()).train()
     }
 
     final class WarningLog { var lines = [String]() }
@@ -56,8 +57,8 @@ final class TrainerTests: XCTestCase {
         }
         XCTAssertEqual(RunDirectory(dir + "/run").listCheckpoints().count, 3, "the newest three are kept")
         let model = try Checkpoint.read(from: dir + "/run/model.ckpt")
-        XCTAssertEqual(model.epoch, 4)
-        XCTAssertEqual(model.examplesSeen, 0)
+        XCTAssertEqual(model.state.epoch, 4)
+        XCTAssertEqual(model.state.examplesSeen, 0)
         XCTAssertEqual(model.config.inputSize, 144)
     }
 
@@ -85,16 +86,83 @@ final class TrainerTests: XCTestCase {
         // Stop mid-epoch (step 23 is inside epoch 2, between periodic checkpoints), then twice more.
         for (stop, resume) in [(23, false), (31, true), (57, true)] {
             XCTAssertThrowsError(try train(resume ? nil : data, dir + "/parts", resume ? nil : options, resume: resume, stopAfter: stop)) {
-                XCTAssertEqual($0 as? TrainError, .interrupted(step: stop, checkpoint: RunDirectory(dir + "/parts").checkpoint(step: stop)))
+                XCTAssertEqual($0 as? TrainError, .interrupted(step: stop, phase: .training, checkpoint: RunDirectory(dir + "/parts").checkpoint(step: stop),
+                                                               runDirectory: dir + "/parts", signal: SIGTERM))
             }
         }
         _ = try train(nil, dir + "/parts", nil, resume: true)
         XCTAssertEqual(try FileIO.read(dir + "/whole/model.ckpt"), try FileIO.read(dir + "/parts/model.ckpt"))
-        func metrics(_ run: String) throws -> [[Substring]] {
-            try String(contentsOfFile: dir + "/" + run + "/metrics.csv", encoding: .utf8).split(separator: "\n")
-                .map { Array($0.split(separator: ",")[0...7]) }
+        XCTAssertEqual(try losses(dir + "/whole"), try losses(dir + "/parts"), "the same losses per epoch")
+    }
+
+    /// The header and the loss columns of metrics.csv (the columns that do not measure time).
+    private func losses(_ run: String) throws -> [[Substring]] {
+        try String(contentsOfFile: run + "/metrics.csv", encoding: .utf8).split(separator: "\n")
+            .map { Array($0.split(separator: ",")[0...7]) }
+    }
+
+    /// summary.json without the fields that measure time.
+    private func figures(_ path: String) throws -> [String: String] {
+        let object = try JSONSerialization.jsonObject(with: Data(try FileIO.read(path))) as! [String: Any]
+        return object.filter { !["epoch_seconds", "median_epoch_seconds", "examples_per_second", "phase_seconds"].contains($0.key) }
+            .mapValues { "\($0)" }
+    }
+
+    func testStoppedInEveryPhaseAndResumedEndsIdenticalToAnUninterruptedRun() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        var options = smallOptions(epochs: 2)
+        options.iwaeSamples = 8
+        options.iwaeExamples = 30
+        options.checkpointEvery = 0
+        _ = try train(data, dir + "/whole", options)
+        let parts = dir + "/parts"
+        for (i, phase) in [TrainingPhase.testEvaluation, .testEvaluation, .importanceWeightedBound, .finalWrites].enumerated() {
+            XCTAssertThrowsError(try train(i == 0 ? data : nil, parts, i == 0 ? options : nil, resume: i > 0, stopIn: phase)) {
+                guard case .interrupted(let step, let stoppedIn, let checkpoint, let run, let signal)? = $0 as? TrainError else {
+                    return XCTFail("\($0)")
+                }
+                XCTAssertEqual(stoppedIn, phase)
+                XCTAssertEqual(signal, SIGINT)
+                XCTAssertEqual(run, parts)
+                XCTAssertEqual(checkpoint, RunDirectory(parts).checkpoint(step: step))
+                XCTAssertTrue(FileIO.exists(checkpoint), "the state is saved before the error")
+                XCTAssertTrue("\($0)".contains("Continue with: vae-train --resume \(parts)"), "\($0)")
+            }
+            XCTAssertFalse(FileIO.exists(parts + "/summary.json"), "stopped in \(phase): no summary yet")
+            XCTAssertFalse(FileIO.exists(parts + "/model.ckpt"))
         }
-        XCTAssertEqual(try metrics("whole"), try metrics("parts"), "the same losses per epoch")
+        _ = try train(nil, parts, nil, resume: true)
+        XCTAssertEqual(try FileIO.read(parts + "/model.ckpt"), try FileIO.read(dir + "/whole/model.ckpt"))
+        XCTAssertEqual(try figures(parts + "/summary.json"), try figures(dir + "/whole/summary.json"))
+        XCTAssertNotNil(try figures(parts + "/summary.json")["iwae_nll"])
+        XCTAssertEqual(try losses(parts), try losses(dir + "/whole"))
+    }
+
+    func testResumeNeverReadsMetricsCSVBack() throws {
+        // A damaged metrics.csv (a short row, as a killed editor or a full disk leaves it) is
+        // rewritten from the typed figures, not parsed.
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        _ = try train(data, dir + "/whole", smallOptions(epochs: 3))
+        XCTAssertThrowsError(try train(data, dir + "/run", smallOptions(epochs: 3), stopAfter: 45))
+        try AtomicFile.write("epoch,step\n1,19\n2\n", to: dir + "/run/metrics.csv")
+        let summary = try train(nil, dir + "/run", nil, resume: true)
+        XCTAssertEqual(summary.epochSeconds.count, 3)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/run/metrics.csv", encoding: .utf8).split(separator: "\n").count, 4)
+        XCTAssertEqual(try FileIO.read(dir + "/run/model.ckpt"), try FileIO.read(dir + "/whole/model.ckpt"))
+    }
+
+    func testResumeRemovesTemporaryFilesAtTheTopOfTheRunDirectory() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        XCTAssertThrowsError(try train(data, dir + "/run", smallOptions(), stopAfter: 6))
+        let leftovers = [dir + "/run/.model.ckpt.tmp-99999", dir + "/run/.summary.json.tmp-99999",
+                         dir + "/run/.metrics.csv.tmp-12", dir + "/run/checkpoints/.step-000000007.ckpt.tmp-99999"]
+        for path in leftovers { try AtomicFile.write(Array("half a file".utf8), to: path) }
+        _ = try train(nil, dir + "/run", nil, resume: true)
+        for path in leftovers { XCTAssertFalse(FileIO.exists(path), "\(path) is removed on resume") }
+        XCTAssertEqual(directoryListing(dir + "/run"), ["checkpoints", "config.json", "history.json", "metrics.csv", "model.ckpt", "summary.json"])
     }
 
     func testResumeSkipsACorruptNewestCheckpointWithAWarning() throws {
@@ -149,7 +217,7 @@ final class TrainerTests: XCTestCase {
     }
 
     func testKLWarmupRampsBeta() {
-        var o = TrainingOptions()
+        var o = TrainingSettings()
         o.beta = 2
         o.klWarmupEpochs = 4
         XCTAssertEqual((0..<6).map { o.beta(atEpoch: $0) }, [0.5, 1, 1.5, 2, 2, 2])
@@ -219,7 +287,7 @@ final class TrainerTests: XCTestCase {
     }
 
     func testOptionsOutOfRange() {
-        let cases: [(inout TrainingOptions) -> Void] = [
+        let cases: [(inout TrainingSettings) -> Void] = [
             { $0.batchSize = 0 }, { $0.latentSize = 0 }, { $0.hiddenSizes = [16, 0] }, { $0.epochs = 0 },
             { $0.learningRate = -1 }, { $0.mcSamples = 0 }, { $0.iwaeSamples = 5 },
             { $0.likelihood = .gaussianFixed(sigma: 0) }, { $0.binarize = .dynamic; $0.likelihood = .gaussianLearned },

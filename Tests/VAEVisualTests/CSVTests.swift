@@ -1,3 +1,4 @@
+import VAEModel
 import VAEVisual
 import XCTest
 
@@ -9,7 +10,7 @@ final class CSVTests: XCTestCase {
     }
 
     func testFloatsReadBackExactly() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SeededRandom(seed: 20_240_611)  // seeded: a failure repeats
         var values: [Float] = [0, -0.0, 1, -1, 0.1, 1e-5, 1e10, 16_777_216, .leastNonzeroMagnitude,
                                .leastNormalMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
                                Float.leastNormalMagnitude.nextDown, 3.4028235e38, 1.1754944e-38]

@@ -13,12 +13,12 @@ final class CommandLineTests: XCTestCase {
     }
 
     /// A scratch directory with `shards/` (40 train, 12 test, 4x4) and `model.ckpt` (16-12-3, trained).
-    private func makeFixture(_ metadata: JSONValue = .null) throws -> String {
+    private func makeFixture(image: ImageShape = ImageShape(height: 4, width: 4)) throws -> String {
         let dir = try makeScratchDirectory(self)
         _ = try Fixtures.artifact(in: dir)
         let model = try Fixtures.trainedModel(steps: 300)
-        try model.checkpoint(training: TrainingSettings(), epoch: 1, examplesSeen: 0, rng: SeededRandom(seed: 1),
-                             dataIdentity: "test", metadata: metadata).write(to: dir + "/model.ckpt")
+        try model.checkpoint(settings: TrainingSettings(), threads: 1, state: TrainingState(epoch: 1, rng: SeededRandom(seed: 1)),
+                             image: image, dataIdentity: "test").write(to: dir + "/model.ckpt")
         return dir
     }
 
@@ -43,8 +43,8 @@ final class CommandLineTests: XCTestCase {
     func testEmbedRefusesAModelOfAnotherSize() throws {
         let dir = try makeFixture()
         let other = try VAE(config: ModelConfig(inputSize: 25, hiddenSizes: [4], latentSize: 2), seed: 1)
-        try other.checkpoint(training: TrainingSettings(), epoch: 0, examplesSeen: 0, rng: SeededRandom(seed: 1),
-                             dataIdentity: "", metadata: .null).write(to: dir + "/other.ckpt")
+        try other.checkpoint(settings: TrainingSettings(), threads: 1, state: TrainingState(rng: SeededRandom(seed: 1)),
+                             image: ImageShape(height: 5, width: 5), dataIdentity: "").write(to: dir + "/other.ckpt")
         let result = try run("vae-embed", ["--checkpoint", dir + "/other.ckpt", "--data", dir + "/shards", "--out", dir + "/l.csv"])
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.stderr, "vae-embed: the checkpoint \(dir)/other.ckpt takes inputs of 25 pixels, but the images of \(dir)/shards are 4x4 = 16 pixels\n")
@@ -54,14 +54,14 @@ final class CommandLineTests: XCTestCase {
     func testBadCheckpointsAreOneLineErrorsAndWriteNothing() throws {
         let dir = try makeFixture()
         var bytes = try FileIO.read(dir + "/model.ckpt")
-        bytes[8] = 2  // format version 2
-        try AtomicFile.write(bytes, to: dir + "/v2.ckpt")
-        bytes[8] = 1
+        bytes[8] = 3  // format version 3
+        try AtomicFile.write(bytes, to: dir + "/v3.ckpt")
+        bytes[8] = 2
         bytes[bytes.count / 2] ^= 0xFF
         try AtomicFile.write(bytes, to: dir + "/damaged.ckpt")
         try AtomicFile.write(Array(bytes[0..<100]), to: dir + "/short.ckpt")
         let cases: [(String, String)] = [
-            ("missing.ckpt", "no such file"), ("v2.ckpt", "checkpoint format version 2, expected 1"),
+            ("missing.ckpt", "no such file"), ("v3.ckpt", "checkpoint format version 3, expected 1 or 2"),
             ("damaged.ckpt", "checksum mismatch"), ("short.ckpt", "truncated"),
         ]
         for (file, message) in cases {
@@ -75,7 +75,7 @@ final class CommandLineTests: XCTestCase {
                 XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, result.stderr)
             }
         }
-        XCTAssertEqual(directoryListing(dir), ["damaged.ckpt", "model.ckpt", "shards", "short.ckpt", "v2.ckpt"])
+        XCTAssertEqual(directoryListing(dir), ["damaged.ckpt", "model.ckpt", "shards", "short.ckpt", "v3.ckpt"])
     }
 
     func testEverySheetIsWritten() throws {
@@ -135,9 +135,9 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(directoryListing(dir), ["model.ckpt", "shards"])
     }
 
-    func testTheImageShapeComesFromTheMetadataOrTheData() throws {
+    func testTheImageShapeComesFromTheCheckpointOrTheData() throws {
         // 16 inputs recorded as 2 x 8: a manifold tile is 8 wide and 2 high.
-        let dir = try makeFixture(.object(["image_height": .number(2), "image_width": .number(8)]))
+        let dir = try makeFixture(image: ImageShape(height: 2, width: 8))
         let result = try run("vae-generate", ["manifold", "--checkpoint", dir + "/model.ckpt", "--steps", "3", "--pad", "0",
                                               "--out", dir + "/m.png"])
         XCTAssertEqual(result.status, 0, result.stderr)

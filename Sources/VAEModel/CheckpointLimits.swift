@@ -1,0 +1,58 @@
+// The limits a checkpoint's header is checked against before the model it describes is laid out
+// or allocated: a header with a recomputed checksum can still claim a hidden layer of 2^40 units or
+// 2^40 samples per example. Within these limits every offset of `ParameterLayout` fits easily in an
+// Int (the largest product is 2^30 x 2^16); a count past them is bad input, reported as an error
+// naming the field. docs/FORMATS.md ("Limits") lists them.
+import VAEData
+
+extension ModelConfig {
+    /// Largest D, the pixels of one example (ImageShape's largest image).
+    public static let maxInputSize = ImageShape.maxSide * ImageShape.maxSide * ImageShape.maxChannels
+    /// Largest hidden width and largest latent size.
+    public static let maxWidth = 1 << 16
+    /// Most hidden layers.
+    public static let maxHiddenLayers = 64
+
+    /// Throws a `ModelError` naming the first size over its limit (`validate()` checks the lower
+    /// bounds).
+    public func checkLimits() throws(ModelError) {
+        if inputSize > Self.maxInputSize {
+            throw ModelError(.invalidConfig, "invalid model: input size is \(inputSize), over the limit of \(Self.maxInputSize)")
+        }
+        if latentSize > Self.maxWidth {
+            throw ModelError(.invalidConfig, "invalid model: latent size is \(latentSize), over the limit of \(Self.maxWidth)")
+        }
+        if hiddenSizes.count > Self.maxHiddenLayers {
+            throw ModelError(.invalidConfig, "invalid model: \(hiddenSizes.count) hidden layers, over the limit of \(Self.maxHiddenLayers)")
+        }
+        for (i, h) in hiddenSizes.enumerated() where h > Self.maxWidth {
+            throw ModelError(.invalidConfig, "invalid model: hidden layer \(i + 1) has width \(h), over the limit of \(Self.maxWidth)")
+        }
+    }
+}
+
+extension TrainingSettings {
+    /// Largest batch (examples per step): the model's workspace is sized by it.
+    public static let maxBatchSize = 1 << 20
+    /// Most samples of z per example: the workspace is sized by it too.
+    public static let maxMCSamples = 1 << 12
+
+    /// Throws a `ModelError` naming the first setting outside its range.
+    public func checkLimits() throws(ModelError) {
+        let ranges: [(String, Int, ClosedRange<Int>)] = [
+            ("batch size", batchSize, 1...Self.maxBatchSize), ("samples per example", mcSamples, 1...Self.maxMCSamples),
+            ("epochs", epochs, 0...Int(Int32.max)), ("KL warm-up epochs", klWarmupEpochs, 0...Int(Int32.max)),
+            ("checkpoint interval", checkpointEvery, 0...Int(Int32.max)), ("checkpoints kept", keepCheckpoints, 0...Int(Int32.max)),
+            ("shuffle window", shuffleWindow, 1...Int(Int32.max)),
+            ("importance samples", iwaeSamples, 0...Int(Int32.max)), ("importance-weighted examples", iwaeExamples, 0...Int(Int32.max)),
+        ]
+        for (name, value, range) in ranges where !range.contains(value) {
+            throw ModelError(.invalidArgument, "invalid training settings: \(name) is \(value), must be \(range.lowerBound) to \(range.upperBound)")
+        }
+    }
+}
+
+extension Checkpoint {
+    /// Most OpenBLAS threads a checkpoint may record.
+    public static let maxThreads = 4096
+}

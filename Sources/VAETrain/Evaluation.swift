@@ -1,0 +1,72 @@
+// The test split's figures: the negative ELBO after each epoch, and at the end of the run the
+// importance-weighted bound on -log p(x). Each has a generator of its own, derived from the seed,
+// so evaluating never changes training, and an evaluation that was interrupted gives the same
+// figure when it is run again. Both poll the stop flag between batches (the bound also between
+// blocks of samples), so a stop request ends them within a fraction of a second.
+//
+// B = batch size, D = inputs per example.
+import VAEData
+import VAEModel
+
+struct Evaluation {
+    let dataset: ShardDataset
+    let settings: TrainingSettings
+    /// D.
+    let inputSize: Int
+    let stop: StopFlag
+
+    /// The test split's loss with one sample per example (beta 1: the negative ELBO) after
+    /// epoch `epoch` (0-based). Throws `Interrupted` on a stop request.
+    func testLoss(model: VAE, epoch: Int) throws -> LossParts {
+        var rng = SeededRandom.derived(seed: settings.seed, stream: Streams.evaluation, epoch: UInt64(epoch))
+        var rec = 0.0, kl = 0.0, count = 0
+        try forEachTestBatch(limit: nil) { batch, n in
+            let parts = model.evaluate(batch: batch, count: n, beta: 1, rng: &rng)
+            rec += parts.reconstruction * Double(n)
+            kl += parts.kl * Double(n)
+            count += n
+        }
+        guard count > 0 else { return LossParts(total: .nan, reconstruction: .nan, kl: .nan) }
+        return LossParts(total: (rec + kl) / Double(count), reconstruction: rec / Double(count), kl: kl / Double(count))
+    }
+
+    /// -(the importance-weighted bound) with K = `iwaeSamples` on the first N = `iwaeExamples`
+    /// test examples, averaged over them; nil when the settings ask for none. Throws
+    /// `Interrupted` on a stop request.
+    func importanceWeightedNLL(model: VAE) throws -> Double? {
+        guard settings.iwaeSamples > 0 else { return nil }
+        var rng = SeededRandom.derived(seed: settings.seed, stream: Streams.iwae, epoch: 0)
+        var sum = 0.0
+        try forEachTestBatch(limit: settings.iwaeExamples) { batch, n in
+            let bounds = model.importanceWeightedBound(batch: batch, count: n, samples: settings.iwaeSamples,
+                                                       rng: &rng, stop: stop)
+            try stop.check()  // the bounds of an interrupted batch are incomplete
+            sum += bounds.reduce(0, +)
+        }
+        return -sum / Double(settings.iwaeExamples)
+    }
+
+    /// Calls `body` with the test split in manifest order, in batches of the training batch size,
+    /// checking the stop flag before each.
+    private func forEachTestBatch(limit: Int?, _ body: (UnsafePointer<Float>, Int) throws -> Void) throws {
+        let d = inputSize
+        let b = settings.batchSize
+        let batch = UnsafeMutablePointer<Float>.allocate(capacity: b * d)  // (B, D)
+        defer { batch.deallocate() }
+        var remaining = limit ?? dataset.count(.test)
+        let stream = dataset.stream(.test)
+        while remaining > 0, let block = try stream.next() {
+            var offset = 0
+            while offset < block.count && remaining > 0 {
+                try stop.check()
+                let n = min(b, block.count - offset, remaining)
+                block.pixels.withUnsafeBufferPointer { pixels in
+                    Intensity.convert(pixels.baseAddress! + offset * d, into: batch, count: n * d)
+                }
+                try body(batch, n)
+                offset += n
+                remaining -= n
+            }
+        }
+    }
+}

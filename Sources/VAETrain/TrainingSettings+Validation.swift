@@ -1,0 +1,90 @@
+// What the trainer derives from the run's settings (VAEModel's `TrainingSettings`, the one
+// settings type: config.json and every checkpoint hold it), the checks it makes before any work
+// starts, and the errors that stop a run.
+import VAEData
+import VAEModel
+
+extension TrainingSettings {
+    /// The model these settings describe for images of `shape` (H·W·C inputs).
+    public func modelConfig(shape: ImageShape) -> ModelConfig {
+        if case .conv(let channels) = architecture {
+            return .conv(height: shape.height, width: shape.width, channels: shape.channels, convChannels: channels,
+                         latentSize: latentSize, likelihood: likelihood)
+        }
+        return ModelConfig(inputSize: shape.pixels, hiddenSizes: hiddenSizes, latentSize: latentSize, likelihood: likelihood,
+                           imageHeight: shape.height, imageWidth: shape.width, imageChannels: shape.channels)
+    }
+
+    /// The KL weight for `epoch` (0-based): beta · min(1, (epoch + 1) / warm-up epochs).
+    public func beta(atEpoch epoch: Int) -> Float {
+        guard klWarmupEpochs > 0 else { return Float(beta) }
+        return Float(beta * min(1, Double(epoch + 1) / Double(klWarmupEpochs)))
+    }
+
+    /// Throws a `TrainError` naming the first setting out of range.
+    public func validate() throws {
+        func require(_ ok: Bool, _ message: String) throws {
+            if !ok { throw TrainError.invalidOption(message) }
+        }
+        try require(!hiddenSizes.contains { $0 <= 0 }, "--hidden widths must be positive, got \(hiddenSizes)")
+        let channels = architecture?.convChannels ?? []
+        try require(!channels.contains { $0 <= 0 }, "--channels must be positive, got \(channels)")
+        try require(latentSize > 0, "--latent must be at least 1, got \(latentSize)")
+        try require(mcSamples > 0, "--mc-samples must be at least 1, got \(mcSamples)")
+        try require(beta >= 0 && beta.isFinite, "--beta must be a non-negative number, got \(beta)")
+        try require(klWarmupEpochs >= 0, "--kl-warmup must be 0 or more epochs, got \(klWarmupEpochs)")
+        try require(learningRate > 0 && learningRate.isFinite, "--lr must be positive, got \(learningRate)")
+        try require(batchSize > 0, "--batch-size must be at least 1, got \(batchSize)")
+        try require(epochs > 0, "--epochs must be at least 1, got \(epochs)")
+        try require(checkpointEvery >= 0, "--checkpoint-every must be 0 or more steps, got \(checkpointEvery)")
+        try require(keepCheckpoints > 0, "--keep-checkpoints must be at least 1, got \(keepCheckpoints)")
+        try require(shuffleWindow > 0, "--shuffle-window must be at least 1 shard, got \(shuffleWindow)")
+        try require(iwaeSamples >= 0 && iwaeExamples >= 0, "--iwae-k and --iwae-n must not be negative")
+        try require((iwaeSamples == 0) == (iwaeExamples == 0), "--iwae-k and --iwae-n go together")
+        if case .gaussianFixed(let sigma) = likelihood {
+            try require(sigma > 0 && sigma.isFinite, "--sigma must be positive, got \(sigma)")
+        }
+        if binarize == .dynamic {
+            try require(likelihood == .bernoulli, "--binarize dynamic goes with the Bernoulli likelihood")
+        }
+    }
+}
+
+/// What the run was doing when it was stopped.
+public enum TrainingPhase: String, Sendable {
+    case training = "training"
+    case testEvaluation = "the test evaluation"
+    case importanceWeightedBound = "the importance-weighted bound"
+    case finalWrites = "the final writes"
+}
+
+/// Why training could not run or stopped.
+public enum TrainError: Error, CustomStringConvertible, Equatable, InterruptionError {
+    case invalidOption(String)
+    case runDirectory(path: String, problem: String)
+    case mismatch(path: String, problem: String)
+    case nonFinite(step: Int, checkpoint: String?)
+    /// Stopped by SIGINT or SIGTERM (`signal`) during `phase`; the run's state is in `checkpoint`.
+    case interrupted(step: Int, phase: TrainingPhase, checkpoint: String, runDirectory: String, signal: Int32)
+
+    public var description: String {
+        switch self {
+        case .invalidOption(let message): message
+        case .runDirectory(let path, let problem): "\(path): \(problem)"
+        case .mismatch(let path, let problem): "\(path): \(problem)"
+        case .nonFinite(let step, let checkpoint):
+            "the loss became NaN or infinite at step \(step); stopped. "
+                + (checkpoint.map { "The last good checkpoint is \($0)" } ?? "No checkpoint had been written yet")
+                + " (try a lower --lr)"
+        case .interrupted(let step, let phase, let checkpoint, let run, _):
+            "interrupted during \(phase.rawValue) at step \(step); checkpoint written to \(checkpoint). "
+                + "Continue with: vae-train --resume \(run)"
+        }
+    }
+
+    /// The signal of an interruption (nil for every other error).
+    public var interruptingSignal: Int32? {
+        if case .interrupted(_, _, _, _, let signal) = self { return signal }
+        return nil
+    }
+}

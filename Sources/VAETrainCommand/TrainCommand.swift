@@ -1,0 +1,198 @@
+// The vae-train command: its options, the checks made before any work starts, and the run. A
+// library so that tests parse command lines in process; the executable only calls `main()`.
+import ArgumentParser
+import CommandSupport
+import Foundation
+import VAEData
+import VAEModel
+import VAETrain
+
+/// The decoder's likelihood as the user names it (`--sigma` chooses between the two Gaussians).
+public enum LikelihoodChoice: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case bernoulli
+    case gaussian
+}
+
+extension Binarization: ExpressibleByArgument {}
+
+/// The encoder and decoder family as the user names it (`--channels` sizes the convolutions).
+public enum ArchitectureChoice: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case mlp
+    case conv
+}
+
+/// Layer sizes, input side first: hidden widths "400" or "512,256", or convolution channels "32,64".
+public struct HiddenSizes: ExpressibleByArgument, Equatable, Sendable {
+    public var widths: [Int]
+
+    public init?(argument: String) {
+        let widths = argument.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !widths.isEmpty, widths.allSatisfy({ $0 != nil }) else { return nil }
+        self.widths = widths.map { $0! }
+    }
+
+    public static var defaultCompletionKind: CompletionKind { .default }
+}
+
+public struct TrainCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "vae-train",
+        abstract: "Train a variational autoencoder (Kingma & Welling) on shards written by vae-ingest.",
+        discussion: "A new run: vae-train --data SHARDS --out RUN_DIR [options]. Continue a stopped or killed run: vae-train --resume RUN_DIR. Ctrl-C (or SIGTERM) at any moment saves a checkpoint and exits with status 130 (143); a second Ctrl-C exits at once.",
+        version: PipelineVersion.current)
+
+    @Option(help: "The shard artifact to train on (vae-ingest's output).")
+    var data: String?
+
+    @Option(help: "The run directory to write.")
+    var out: String?
+
+    @Option(help: ArgumentHelp("Continue the run in this directory from its newest valid checkpoint.", valueName: "run-dir"))
+    var resume: String?
+
+    @Flag(help: "Start a new run even if --out already holds one (its checkpoints are deleted).")
+    var force = false
+
+    @Option(help: "Hidden layer widths, input side first, e.g. 400 or 512,256 (default 400).")
+    var hidden: HiddenSizes?
+
+    @Option(help: "The encoder and decoder: mlp (hidden layers) or conv (convolutions of kernel 4, stride 2) (default mlp).")
+    var arch: ArchitectureChoice?
+
+    @Option(help: "With --arch conv: each convolution's output channels, input side first (default 32,64).")
+    var channels: HiddenSizes?
+
+    @Option(help: "Latent dimensions (default 20).")
+    var latent: Int?
+
+    @Option(help: "The decoder's likelihood (default bernoulli).")
+    var likelihood: LikelihoodChoice?
+
+    @Option(help: "A fixed standard deviation for the gaussian likelihood (default: a learned per-pixel variance).")
+    var sigma: Float?
+
+    @Option(help: "dynamic: a fresh Bernoulli sample of each image whenever it is seen (default none).")
+    var binarize: Binarization?
+
+    @Option(help: "Monte Carlo samples of z per example, L (default 1).")
+    var mcSamples: Int?
+
+    @Option(help: "Weight of the KL term (default 1).")
+    var beta: Double?
+
+    @Option(help: ArgumentHelp("Ramp beta up from 0 over this many epochs (default 0: no warm-up).", valueName: "epochs"))
+    var klWarmup: Int?
+
+    @Option(help: "Adam's learning rate (default 0.001).")
+    var lr: Double?
+
+    @Option(help: "Examples per step (default 128).")
+    var batchSize: Int?
+
+    @Option(help: "Passes over the training data (default 10).")
+    var epochs: Int?
+
+    @Option(help: "Seed of every random draw: initialization, shuffling, eps, binarization (default 1).")
+    var seed: UInt64?
+
+    @Option(help: "Write a checkpoint every this many steps, besides each epoch's end; 0 for epoch ends only (default 200).")
+    var checkpointEvery: Int?
+
+    @Option(help: "Checkpoints kept in RUN_DIR/checkpoints (default 3).")
+    var keepCheckpoints: Int?
+
+    @Option(help: "Shards whose examples are shuffled together (default 4).")
+    var shuffleWindow: Int?
+
+    @Option(name: .customLong("iwae-k"), help: "At the end, the importance-weighted bound with K samples per example (needs --iwae-n).")
+    var iwaeK: Int?
+
+    @Option(name: .customLong("iwae-n"), help: "How many test examples (the first N) the importance-weighted bound covers (needs --iwae-k).")
+    var iwaeN: Int?
+
+    @Option(help: "Threads for the matrix products; results are bit-identical for the same count (default: all cores).")
+    var threads: Int?
+
+    @Option(help: .hidden)
+    var stopAfterStep: Int?
+
+    @Flag(help: "No progress bar or per-epoch lines.")
+    var quiet = false
+
+    public init() {}
+
+    /// The settings given on the command line over the defaults; nil when none was given.
+    public func givenSettings() -> TrainingSettings? {
+        var s = TrainingSettings()
+        var any = false
+        func set<T>(_ value: T?, _ apply: (T) -> Void) {
+            if let value { apply(value); any = true }
+        }
+        set(hidden) { s.hiddenSizes = $0.widths }
+        set(arch) { s.architecture = $0 == .conv ? .conv(channels: channels?.widths ?? [32, 64]) : .mlp }
+        set(latent) { s.latentSize = $0 }
+        set(likelihood) { choice in
+            switch choice {
+            case .bernoulli: s.likelihood = .bernoulli
+            case .gaussian: s.likelihood = sigma.map { .gaussianFixed(sigma: $0) } ?? .gaussianLearned
+            }
+        }
+        set(binarize) { s.binarize = $0 }
+        set(mcSamples) { s.mcSamples = $0 }
+        set(beta) { s.beta = $0 }
+        set(klWarmup) { s.klWarmupEpochs = $0 }
+        set(lr) { s.learningRate = $0 }
+        set(batchSize) { s.batchSize = $0 }
+        set(epochs) { s.epochs = $0 }
+        set(seed) { s.seed = $0 }
+        set(checkpointEvery) { s.checkpointEvery = $0 }
+        set(keepCheckpoints) { s.keepCheckpoints = $0 }
+        set(shuffleWindow) { s.shuffleWindow = $0 }
+        set(iwaeK) { s.iwaeSamples = $0 }
+        set(iwaeN) { s.iwaeExamples = $0 }
+        return any ? s : nil
+    }
+
+    public func validate() throws {
+        if resume == nil {
+            guard data != nil else { throw ValidationError("give --data SHARDS (or --resume RUN_DIR)") }
+            guard out != nil else { throw ValidationError("give --out RUN_DIR (or --resume RUN_DIR)") }
+        } else {
+            if out != nil { throw ValidationError("--resume names the run directory; leave out --out") }
+            if force { throw ValidationError("--resume and --force do not go together") }
+            if givenSettings() != nil || sigma != nil {
+                throw ValidationError("--resume takes the run's settings from its config.json; give no training options")
+            }
+        }
+        if sigma != nil && likelihood != .gaussian { throw ValidationError("--sigma goes with --likelihood gaussian") }
+        if channels != nil && arch != .conv { throw ValidationError("--channels goes with --arch conv") }
+        if hidden != nil && arch == .conv { throw ValidationError("--hidden goes with --arch mlp") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        do {
+            try (givenSettings() ?? TrainingSettings()).validate()
+        } catch let error as TrainError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    public func run() throws {
+        try reportingErrors("vae-train") {
+            var request = TrainRequest(data: data, runDirectory: resume ?? out!, settings: resume == nil ? givenSettings() ?? TrainingSettings() : nil)
+            request.resume = resume != nil
+            request.force = force
+            request.threads = threads ?? (resume == nil ? ProcessInfo.processInfo.activeProcessorCount : nil)
+            request.stopAfterStep = stopAfterStep
+            let stop = StopFlag()
+            StopSignals.install(tool: "vae-train", first: .requestStop(stop))
+            let progress = ProgressReporter(style: ProgressReporter.styleForStandardError(quiet: quiet)) {
+                FileHandle.standardError.write(Data($0.utf8))
+            }
+            let summary = try Trainer(request, progress: progress, warn: printError, stop: stop).train()
+            if !quiet {
+                printOut("test negative ELBO \(summary.testNegElbo) nats (recon \(summary.testRecon), KL \(summary.testKl))"
+                    + (summary.iwaeNll.map { ", IWAE -log p(x) <= \($0)" } ?? "")
+                    + "; median epoch \(summary.medianEpochSeconds) s; model \(request.runDirectory)/model.ckpt")
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+// zlib's lengths are 32 bits, so buffers over 4 GiB go to it in pieces. A test cannot afford 4 GiB,
+// so the same loops run here with pieces of a few bytes: the results must be those of one piece.
+import TestSupport
+import XCTest
+@testable import VAEData
+
+final class ZlibTests: XCTestCase {
+    private let data = patternRuns(count: 50_000)
+
+    /// Bytes with runs, so deflate has something to find.
+    private static func patternRuns(count: Int) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: ($0 / 7) &* 37 ^ ($0 % 3)) }
+    }
+
+    func testCompressingInSmallPiecesGivesTheSameStream() throws {
+        let whole = try data.withUnsafeBytes { try Zlib.compress($0, level: 6) }
+        for chunk in [1, 7, 4096] {
+            let pieces = try data.withUnsafeBytes { try Zlib.compress($0, level: 6, strategy: .default, chunk: chunk) }
+            XCTAssertEqual(pieces, whole, "chunk \(chunk)")
+        }
+    }
+
+    func testDecompressingInSmallPiecesGivesTheData() throws {
+        let compressed = try data.withUnsafeBytes { try Zlib.compress($0, level: 6) }
+        for chunk in [1, 7, 4096, Zlib.maxChunk] {
+            let out = try compressed.withUnsafeBytes { try Zlib.decompress($0, expectedSize: data.count, path: "z", chunk: chunk) }
+            XCTAssertEqual(out, data, "chunk \(chunk)")
+        }
+    }
+
+    func testDecompressingInSmallPiecesStillCatchesEveryLie() throws {
+        let compressed = try data.withUnsafeBytes { try Zlib.compress($0, level: 6) }
+        for chunk in [1, 5, Zlib.maxChunk] {
+            func decode(_ bytes: [UInt8], expecting size: Int) throws {
+                _ = try bytes.withUnsafeBytes { try Zlib.decompress($0, expectedSize: size, path: "z", chunk: chunk) }
+            }
+            assertDataError(.corrupt, path: "z", contains: ["more than the expected 49999"]) { try decode(compressed, expecting: 49_999) }
+            assertDataError(.corrupt, path: "z", contains: ["holds 50000 bytes, expected 50001"]) { try decode(compressed, expecting: 50_001) }
+            assertDataError(.truncated, path: "z") { try decode(Array(compressed.dropLast(9)), expecting: data.count) }
+            assertDataError(.corrupt, path: "z", contains: ["after the compressed data"]) { try decode(compressed + [0], expecting: data.count) }
+        }
+    }
+
+    func testAnEmptyStreamRoundTrips() throws {
+        let compressed = try [UInt8]().withUnsafeBytes { try Zlib.compress($0, level: 6) }
+        let out = try compressed.withUnsafeBytes { try Zlib.decompress($0, expectedSize: 0, path: "z") }
+        XCTAssertEqual(out, [])
+    }
+}

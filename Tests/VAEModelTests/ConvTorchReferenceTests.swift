@@ -1,0 +1,68 @@
+// The reference test of the convolutional VAE: the same small model (the modules of
+// shared/reference/vae_conv_torch.py on RGB 8x12 images), batch and eps through PyTorch (fixture
+// generated once by the script in ConvTorchReferenceFixture.swift) and through this library; the
+// loss, every gradient and the parameters after two Adam steps are compared element by element,
+// the largest difference reported. Also: the reference model's own tensor sizes.
+import XCTest
+import VAEModel
+
+final class ConvTorchReferenceTests: XCTestCase {
+    typealias F = ConvTorchReferenceFixture
+
+    func makeModel() throws -> VAE {
+        let config = ModelConfig.conv(height: F.height, width: F.width, channels: F.channels,
+                                      convChannels: F.convChannels, latentSize: F.latent)
+        let model = try VAE(config: config, seed: 0, batchCapacity: F.batch)
+        XCTAssertEqual(model.layout.count, F.parameters.count)
+        _ = model.parameters.update(from: F.parameters)
+        return model
+    }
+
+    /// The largest |a - b| / (atol + rtol·|b|) and where it occurs.
+    func worst(_ a: [Float], _ b: [Float], rtol: Float, atol: Float) -> (ratio: Float, index: Int, difference: Float) {
+        var w: (ratio: Float, index: Int, difference: Float) = (0, -1, 0)
+        for i in 0 ..< b.count {
+            let r = abs(a[i] - b[i]) / (atol + rtol * abs(b[i]))
+            if r > w.ratio { w = (r, i, abs(a[i] - b[i])) }
+        }
+        return w
+    }
+
+    func testLossAndEveryGradientMatchPyTorch() throws {
+        let model = try makeModel()
+        let parts = model.computeGradients(batch: F.x, count: F.batch, beta: 1, samples: 1, eps: F.eps)
+        XCTAssertEqual(parts.reconstruction * Double(F.batch), F.bce, accuracy: 1e-5 * F.bce)
+        XCTAssertEqual(parts.kl * Double(F.batch), F.kld, accuracy: 1e-5 * F.kld + 1e-6)
+        let g = Array(model.gradients)
+        XCTAssertEqual(model.layout.tensors.count, 12)
+        for (name, range) in model.layout.tensors {
+            // atol: the output bias gradient sums B·H·W = 384 terms per channel in Float.
+            let w = worst(Array(g[range]), Array(F.gradients[range]), rtol: 3e-5, atol: 1e-6)
+            XCTAssertLessThan(w.ratio, 1, "\(name): largest difference \(w.difference) at \(w.index)")
+            XCTAssertGreaterThan(F.gradients[range].map(abs).max()!, 1e-3, "\(name): the gradient is not vacuous")
+        }
+    }
+
+    func testTwoAdamStepsMatchPyTorch() throws {
+        let model = try makeModel()
+        for _ in 0 ..< 2 {
+            model.computeGradients(batch: F.x, count: F.batch, beta: 1, samples: 1, eps: F.eps)
+            model.optimizer.update(parameters: model.parameters.baseAddress!, gradients: model.gradients.baseAddress!,
+                                   m: model.adamM.baseAddress!, v: model.adamV.baseAddress!, count: model.layout.count)
+        }
+        let w = worst(Array(model.parameters), F.parametersAfterTwoAdamSteps, rtol: 0, atol: 2e-7)
+        XCTAssertLessThan(w.ratio, 1, "largest difference \(w.difference) at \(w.index)")
+        var moved = 0
+        for i in 0 ..< F.parameters.count where abs(model.parameters[i] - F.parameters[i]) > 1e-3 { moved += 1 }
+        XCTAssertGreaterThan(moved, F.parameters.count / 2)
+    }
+
+    func testReferenceArchitectureHasPyTorchsTensorSizes() throws {
+        // 1 x 28 x 28, channels 32, 64, Z = 20: the model of vae_conv_torch.py, tensor for tensor.
+        let layout = ParameterLayout(config: .conv(height: 28, width: 28, channels: 1, convChannels: [32, 64], latentSize: 20))
+        XCTAssertEqual(layout.tensors.map(\.range.count), F.referenceTensorSizes)
+        XCTAssertEqual(layout.convEncoder.map { [$0.outHeight, $0.outWidth, $0.outChannels] }, [[14, 14, 32], [7, 7, 64]])
+        XCTAssertEqual(layout.convDecoder.map { [$0.outHeight, $0.outWidth, $0.outChannels] }, [[14, 14, 32], [28, 28, 1]])
+        XCTAssertEqual(layout.head.inputs, 3136)
+    }
+}

@@ -1,0 +1,89 @@
+// vae-train's command line parsed in process, as swift-argument-parser's own tests do: the values
+// users type become typed settings, and every refusal is pinned to its message.
+import ArgumentParser
+import VAEModel
+import VAETrain
+import VAETrainCommand
+import XCTest
+
+final class TrainCommandParsingTests: XCTestCase {
+    private let new = ["--data", "shards", "--out", "run"]
+
+    private func parse(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> TrainCommand {
+        try XCTUnwrap(try TrainCommand.parseAsRoot(arguments) as? TrainCommand, file: file, line: line)
+    }
+
+    /// The message swift-argument-parser prints for `arguments` (before the usage).
+    private func error(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) -> String {
+        do {
+            _ = try TrainCommand.parseAsRoot(arguments)
+            XCTFail("\(arguments) parsed", file: file, line: line)
+            return ""
+        } catch {
+            return TrainCommand.message(for: error)
+        }
+    }
+
+    func testTypedValuesBecomeSettings() throws {
+        let command = try parse(new + ["--likelihood", "gaussian", "--sigma", "0.25", "--hidden", "512, 256", "--latent", "8",
+                                       "--epochs", "3", "--seed", "18446744073709551615", "--iwae-k", "10", "--iwae-n", "5"])
+        let settings = try XCTUnwrap(command.givenSettings())
+        XCTAssertEqual(settings.likelihood, .gaussianFixed(sigma: 0.25))
+        XCTAssertEqual(settings.hiddenSizes, [512, 256])
+        XCTAssertEqual(settings.latentSize, 8)
+        XCTAssertEqual(settings.epochs, 3)
+        XCTAssertEqual(settings.seed, UInt64.max)
+        XCTAssertEqual([settings.iwaeSamples, settings.iwaeExamples], [10, 5])
+        XCTAssertEqual(settings.batchSize, TrainingSettings().batchSize, "what was not given keeps its default")
+
+        XCTAssertEqual(try parse(new + ["--likelihood", "gaussian"]).givenSettings()?.likelihood, .gaussianLearned)
+        XCTAssertEqual(try parse(new + ["--binarize", "dynamic"]).givenSettings()?.binarize, .dynamic)
+        XCTAssertNil(try parse(new).givenSettings(), "no settings given")
+        XCTAssertNil(try parse(["--resume", "run"]).givenSettings())
+    }
+
+    func testValuesOutsideAnEnumAreRefusedWithTheChoices() {
+        XCTAssertEqual(error(new + ["--likelihood", "poisson"]),
+                       "The value 'poisson' is invalid for '--likelihood <likelihood>'. Please provide one of 'bernoulli' and 'gaussian'.")
+        XCTAssertEqual(error(new + ["--binarize", "sometimes"]),
+                       "The value 'sometimes' is invalid for '--binarize <binarize>'. Please provide one of 'none' and 'dynamic'.")
+        XCTAssertEqual(error(new + ["--hidden", "32,x"]), "The value '32,x' is invalid for '--hidden <hidden>'")
+        XCTAssertEqual(error(new + ["--hidden", "32,"]), "The value '32,' is invalid for '--hidden <hidden>'")
+    }
+
+    func testTheHelpListsTheChoices() {
+        let help = TrainCommand.helpMessage(columns: 200)
+        XCTAssertTrue(help.contains("--likelihood <likelihood>"), help)
+        XCTAssertTrue(help.contains("(values: bernoulli, gaussian)"), help)
+        XCTAssertTrue(help.contains("(values: none, dynamic)"), help)
+    }
+
+    func testAnErrorIsTheErrorLineThenTheUsage() {
+        do {
+            _ = try TrainCommand.parseAsRoot(new + ["--likelihood", "poisson"])
+            XCTFail("parsed")
+        } catch {
+            let lines = TrainCommand.fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false)
+            XCTAssertEqual(lines.first, "Error: The value 'poisson' is invalid for '--likelihood <likelihood>'. Please provide one of 'bernoulli' and 'gaussian'.")
+            XCTAssertTrue(lines.dropFirst().contains { $0.hasPrefix("Usage: vae-train") }, "\(lines)")
+            XCTAssertEqual(TrainCommand.exitCode(for: error), .validationFailure)
+        }
+    }
+
+    func testCombinationsAreCheckedBeforeAnyWork() {
+        XCTAssertEqual(error(["--out", "run"]), "give --data SHARDS (or --resume RUN_DIR)")
+        XCTAssertEqual(error(["--data", "shards"]), "give --out RUN_DIR (or --resume RUN_DIR)")
+        XCTAssertEqual(error(["--resume", "run", "--out", "x"]), "--resume names the run directory; leave out --out")
+        XCTAssertEqual(error(["--resume", "run", "--epochs", "3"]),
+                       "--resume takes the run's settings from its config.json; give no training options")
+        XCTAssertEqual(error(["--resume", "run", "--likelihood", "gaussian"]),
+                       "--resume takes the run's settings from its config.json; give no training options")
+        XCTAssertEqual(error(new + ["--sigma", "0.1"]), "--sigma goes with --likelihood gaussian")
+        XCTAssertEqual(error(new + ["--likelihood", "gaussian", "--sigma", "0"]), "--sigma must be positive, got 0.0")
+        XCTAssertEqual(error(new + ["--batch-size", "0"]), "--batch-size must be at least 1, got 0")
+        XCTAssertEqual(error(new + ["--iwae-k", "5"]), "--iwae-k and --iwae-n go together")
+        XCTAssertEqual(error(new + ["--binarize", "dynamic", "--likelihood", "gaussian"]),
+                       "--binarize dynamic goes with the Bernoulli likelihood")
+        XCTAssertEqual(error(new + ["--threads", "0"]), "--threads must be at least 1")
+    }
+}
