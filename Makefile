@@ -15,7 +15,7 @@ $(error unknown PIPELINE '$(PIPELINE)': see 'make help')
 endif
 include pipelines/$(PIPELINE).mk
 
-DEB_PACKAGES := libpng-dev zlib1g-dev libopenblas-dev libssl-dev dataset-fashion-mnist pkg-config time jq
+DEB_PACKAGES := libpng-dev zlib1g-dev libopenblas-dev libssl-dev libcairo2-dev fonts-dejavu-core dataset-fashion-mnist pkg-config time jq
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
 BIN := .build/release
@@ -28,7 +28,7 @@ ART := $(ARTIFACTS)/$(PIPELINE)
 INGEST_ID := $(call hash,ingest $(VERSION) $(INGEST_ARGS) $(INGEST_OPTS))
 TRAIN_ID := $(call hash,train $(VERSION) $(INGEST_ID) $(TRAIN_OPTS) threads=$(THREADS))
 EMBED_ID := $(call hash,embed $(VERSION) $(TRAIN_ID) $(EMBED_OPTS))
-GENERATE_ID := $(call hash,generate $(VERSION) $(TRAIN_ID) $(GENERATE_OPTS) $(MANIFOLD))
+GENERATE_ID := $(call hash,generate $(VERSION) $(TRAIN_ID) $(EMBED_ID) $(GENERATE_OPTS) $(MANIFOLD))
 INGEST := $(ART)/ingest-$(INGEST_ID)
 TRAIN := $(ART)/train-$(TRAIN_ID)
 EMBED := $(ART)/embed-$(EMBED_ID)
@@ -39,7 +39,7 @@ STAGE := TOOL_VERSION=$(VERSION) pipelines/stage.sh
 # The goals that write a pipeline's artifacts run in a sub-make holding artifacts/PIPELINE/.lock
 # (pipelines/locked.sh): a second run of the same pipeline waits for the first, or with NOWAIT=1
 # exits at once naming the process that holds the lock.
-LOCKED_GOALS := all ingest train embed generate clean-artifacts
+LOCKED_GOALS := all ingest train embed generate report clean-artifacts
 GOALS := $(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))
 ifneq ($(if $(PIPELINE_LOCKED),,$(filter $(LOCKED_GOALS),$(GOALS))),)
 .PHONY: $(GOALS)
@@ -50,7 +50,7 @@ $(wordlist 2,$(words $(GOALS)),$(GOALS)):
 else
 
 .PHONY: all deps build test test-unit test-pipeline bench-ingest bench-train bench-train-conv bench-embed help clean \
-	clean-artifacts ingest train embed generate fuzz
+	clean-artifacts ingest train embed generate fuzz runs report
 
 all: generate embed
 	@echo
@@ -59,6 +59,7 @@ all: generate embed
 	@echo "  model:     $(ART)/latest/train/model.ckpt"
 	@echo "  latents:   $(ART)/latest/latents.csv"
 	@for f in $(SHEETS); do echo "  sheet:     $(ART)/latest/$$f.png"; done
+	@for f in $(PLOTS); do echo "  plot:      $(ART)/latest/$$f.png"; done
 
 # ---- the machine ------------------------------------------------------------------------------
 
@@ -93,12 +94,26 @@ $(EMBED)/provenance.json: $(TRAIN)/provenance.json | build
 		$(BIN)/vae-embed --checkpoint $(TRAIN)/model.ckpt --data $(INGEST) --out @OUT@/latents.csv $(EMBED_OPTS)
 	ln -sfn embed/latents.csv $(ART)/latest/latents.csv
 
-$(GENERATE)/provenance.json: $(TRAIN)/provenance.json | build
+# The scatter plot reads the embed stage's latents.csv, so generate runs after embed.
+$(GENERATE)/provenance.json: $(TRAIN)/provenance.json $(EMBED)/provenance.json | build
 	$(STAGE) generate $(GENERATE) $(TRAIN) $(TRAIN)/model.ckpt "$(GENERATE_OPTS) $(MANIFOLD)" -- \
-		pipelines/generate-sheets.sh $(BIN)/vae-generate $(TRAIN)/model.ckpt $(INGEST) @OUT@ "$(MANIFOLD)" $(GENERATE_OPTS)
-	for f in $(SHEETS); do ln -sfn generate/$$f.png $(ART)/latest/$$f.png; done
+		pipelines/generate-sheets.sh $(BIN)/vae-generate $(TRAIN)/model.ckpt $(INGEST) @OUT@ "$(MANIFOLD)" \
+		$(EMBED)/latents.csv $(GENERATE_OPTS)
+	for f in $(SHEETS) $(PLOTS); do ln -sfn generate/$$f.png $(ART)/latest/$$f.png; done
 
 SHEETS := samples reconstructions traversal interpolation $(if $(filter yes,$(MANIFOLD)),manifold)
+PLOTS := curves scatter
+
+# ---- looking at the results -------------------------------------------------------------------
+
+FORMAT ?= table
+# The pipeline's training runs: make runs [PIPELINE=NAME] [FORMAT=table|csv|md|json] [SORT=column] [ALL=1]
+runs: build
+	@$(BIN)/vae-generate runs --artifacts $(ART) --format $(FORMAT) $(if $(SORT),--sort $(SORT)) $(if $(ALL),--all)
+
+# One static page of the pipeline's latest results: artifacts/PIPELINE/latest/report.html.
+report: all
+	$(BIN)/vae-generate report --artifacts $(ART)
 
 # ---- tests and benchmarks ---------------------------------------------------------------------
 
@@ -146,6 +161,8 @@ help:
 	@echo "make fuzz [FUZZ_SECONDS=N]  every fuzz target under libFuzzer, N seconds each (default 60)"
 	@echo "make ingest|train|embed|generate [PIPELINE=NAME]   run up to one stage"
 	@echo "make bench-ingest|bench-train|bench-train-conv|bench-embed   benchmarks on Fashion-MNIST"
+	@echo "make runs [FORMAT=table|csv|md|json] [SORT=column] [ALL=1]   the pipeline's training runs"
+	@echo "make report                 run the pipeline, then write artifacts/PIPELINE/latest/report.html"
 	@echo "make clean                  remove the build"
 	@echo "make clean-artifacts PIPELINE=NAME                 remove one pipeline's artifacts"
 	@echo

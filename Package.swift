@@ -24,6 +24,7 @@ let package = Package(
         // libpng behind small C functions that hold its setjmp (include/vae_png.h).
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
 
         // MARK: Libraries
         // Files, checksums, compression, IDX and PNG input, shards and their manifest.
@@ -32,8 +33,8 @@ let package = Package(
         .target(name: "VAEModel", dependencies: ["COpenBLAS", "VAEData"]),
         // The training loop over streamed shards, run directories, metrics.
         .target(name: "VAETrain", dependencies: ["VAEData", "VAEModel"]),
-        // Latent codes as CSV and PNG sample sheets.
-        .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel"]),
+        // Latent codes as CSV, PNG sample sheets, plots drawn with Cairo, the runs table and report.
+        .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel", "VAETrain", "CCairo", "COpenBLAS"]),
 
         // Structure-aware fuzz targets: files that look valid but lie, for every reader.
         .target(name: "VAEFuzz", dependencies: ["VAEData", "VAEModel"]),

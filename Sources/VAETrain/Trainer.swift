@@ -124,8 +124,14 @@ public final class Trainer {
             phaseSeconds: times)
         try writer.drain()
         try AtomicFile.write(try JSONCoding.encode(summary), to: run.summary)
-        // The final model: the last checkpoint's bytes under the run's top level.
-        try TrainingCheckpoint.capture(model: r.model, state: state, config: r.config).write(to: run.model)
+        // The final model: the last checkpoint's bytes under the run's top level, and its weights
+        // as safetensors beside it.
+        let final = TrainingCheckpoint.capture(model: r.model, state: state, config: r.config)
+        try final.write(to: run.model)
+        if SafeTensors.supports(final.config) {
+            try SafeTensors(checkpoint: final, image: r.dataset.shape, classNames: r.dataset.manifest.labelNames)
+                .write(to: FileIO.join(run.path, "model.safetensors"))
+        }
         return summary
     }
 
