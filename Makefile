@@ -15,7 +15,7 @@ $(error unknown PIPELINE '$(PIPELINE)': see 'make help')
 endif
 include pipelines/$(PIPELINE).mk
 
-DEB_PACKAGES := libpng-dev zlib1g-dev libopenblas-dev dataset-fashion-mnist pkg-config time
+DEB_PACKAGES := libpng-dev libturbojpeg0-dev zlib1g-dev libopenblas-dev dataset-fashion-mnist pkg-config time
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
 BIN := .build/release

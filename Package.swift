@@ -20,11 +20,12 @@ let package = Package(
         // MARK: C modules
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // MARK: Libraries
-        // Files, checksums, compression, IDX and PNG input, shards and their manifest.
-        .target(name: "VAEData", dependencies: ["CZlib", "CPNG"]),
+        // Files, checksums, compression, IDX, PNG and JPEG input, shards and their manifest.
+        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CTurboJPEG"]),
         // The model: layers, loss, gradients, Adam, the random generator, checkpoints.
         .target(name: "VAEModel", dependencies: ["COpenBLAS", "VAEData"]),
         // The training loop over streamed shards, run directories, metrics.
