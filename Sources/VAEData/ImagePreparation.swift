@@ -12,9 +12,11 @@ public struct ImagePreparation: Equatable, Sendable {
     /// Allow JPEG decoding at 1/2, 1/4 or 1/8 when the image will be shrunk at least that much.
     public var reducedDecoding: Bool
 
+    /// `background` also becomes `resize`'s background: one color for transparency and padding.
     public init(color: ColorMode = .gray, resize: ResizeRule? = nil, background: RGBColor = .black, reducedDecoding: Bool = true) {
         self.color = color
         self.resize = resize
+        self.resize?.background = background
         self.background = background
         self.reducedDecoding = reducedDecoding
     }

@@ -29,6 +29,25 @@ public struct ResizeRule: Codable, Equatable, Sendable {
     }
 }
 
+/// A target size, written `WxH` on the command line (`64x64`, `32x48`: width first).
+public struct ImageSize: Equatable, Sendable, CustomStringConvertible {
+    public var width: Int
+    public var height: Int
+
+    /// Each side 1 to 4096.
+    public static let sides = 1...4096
+
+    public init?(_ text: String) {
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]),
+              Self.sides.contains(width), Self.sides.contains(height) else { return nil }
+        self.width = width
+        self.height = height
+    }
+
+    public var description: String { "\(width)x\(height)" }
+}
+
 public enum Resampler {
     /// The source rectangle used and the target rectangle it is resampled into.
     public struct Placement: Equatable, Sendable {

@@ -45,7 +45,7 @@ public final class ShardDataset: Sendable {
 
     private static func check(_ manifest: Manifest, path: String) throws {
         let shape = manifest.image
-        guard shape.height > 0, shape.width > 0, shape.channels == 1 else {
+        guard shape.height > 0, shape.width > 0, shape.channels == 1 || shape.channels == 3 else {
             throw DataError(.corrupt, path, "bad image shape \(shape.width)x\(shape.height)x\(shape.channels)")
         }
         for split in Split.allCases {

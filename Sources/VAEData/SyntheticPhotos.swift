@@ -46,11 +46,3 @@ public enum SyntheticPhotos {
         if let error = failures.first { throw error }
     }
 }
-
-/// The first error of a parallel loop.
-final class FirstError: @unchecked Sendable {
-    private var error: Error?
-    private let lock = NSLock()
-    func record(_ error: Error) { lock.withLock { if self.error == nil { self.error = error } } }
-    var first: Error? { lock.withLock { error } }
-}
