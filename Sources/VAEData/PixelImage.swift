@@ -32,7 +32,7 @@ public enum ColorMode: String, Codable, Sendable, CaseIterable {
 }
 
 /// An 8-bit sRGB color, written `R,G,B` on the command line (`0,0,0` is black).
-public struct RGBColor: Codable, Equatable, Sendable, CustomStringConvertible {
+public struct RGBColor: Codable, Equatable, Sendable, CustomStringConvertible, ExpressibleByIntegerLiteral {
     public var red: UInt8
     public var green: UInt8
     public var blue: UInt8
@@ -44,6 +44,9 @@ public struct RGBColor: Codable, Equatable, Sendable, CustomStringConvertible {
     }
 
     public static let black = RGBColor(red: 0, green: 0, blue: 0)
+
+    /// A gray level `V`, meaning `V,V,V`.
+    public init(gray: UInt8) { self.init(red: gray, green: gray, blue: gray) }
 
     /// Parses `R,G,B` (three integers 0-255) or a single gray level `V` (meaning `V,V,V`).
     public init?(_ text: String) {
@@ -58,6 +61,9 @@ public struct RGBColor: Codable, Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(red),\(green),\(blue)" }
+
+    /// A literal gray level: `128` is `128,128,128`.
+    public init(integerLiteral value: UInt8) { self.init(gray: value) }
 
     /// The samples of this color in `mode`: [luma] or [R, G, B].
     public func samples(_ mode: ColorMode) -> [UInt8] {

@@ -19,6 +19,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
         public var testCount: Int
         public var imageHeight: Int
         public var imageWidth: Int
+        /// 1 gray, 3 RGB; absent in runs made before color (then 1).
+        public var imageChannels: Int? = nil
     }
 
     public var tool: ToolInfo

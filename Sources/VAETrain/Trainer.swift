@@ -127,7 +127,7 @@ public final class Trainer {
         config = RunConfig(
             tool: ToolInfo(name: "vae-train", version: PipelineVersion.current),
             data: .init(directory: data, identity: dataset.identity, trainCount: dataset.count(.train),
-                        testCount: dataset.count(.test), imageHeight: shape.height, imageWidth: shape.width),
+                        testCount: dataset.count(.test), imageHeight: shape.height, imageWidth: shape.width, imageChannels: shape.channels),
             options: options, model: options.modelConfig(inputSize: shape.pixels), threads: request.threads ?? 1)
         try AtomicFile.write(try JSONCoding.encode(config), to: run.config)
         model = try VAE(config: config.model, seed: options.seed, batchCapacity: options.batchSize,

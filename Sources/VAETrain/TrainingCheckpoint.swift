@@ -14,6 +14,7 @@ enum TrainingCheckpoint {
             "epoch_kl_sum": .number(state.klSum),
             "image_height": .number(Double(config.data.imageHeight)),
             "image_width": .number(Double(config.data.imageWidth)),
+            "image_channels": .number(Double(config.data.imageChannels ?? 1)),
         ])
         return model.checkpoint(
             training: settings(o, threads: config.threads), epoch: state.epoch, examplesSeen: state.position,

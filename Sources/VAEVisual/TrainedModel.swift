@@ -1,8 +1,8 @@
 // A trained model as the visual tools use it: read from a vae-train checkpoint, with the image
 // shape its tiles are drawn at. A checkpoint stores the input size D but not necessarily the
 // height and width, so the shape comes from, in order: the data's manifest (when --data is
-// given), the checkpoint's metadata keys "image_height" and "image_width", or a square
-// √D × √D when D is a perfect square.
+// given), the checkpoint's metadata keys "image_height", "image_width" and "image_channels"
+// (absent: 1), or a square √D × √D gray image when D is a perfect square.
 import VAEData
 import VAEModel
 
@@ -35,7 +35,14 @@ public struct TrainedModel {
         else {
             throw DataError(.corrupt, path, "checkpoint metadata image_height/image_width are not positive integers")
         }
-        return ImageShape(height: Int(h), width: Int(w))
+        var channels = 1
+        if let value = fields["image_channels"] {
+            guard case .number(let c) = value, c == 1 || c == 3 else {
+                throw DataError(.corrupt, path, "checkpoint metadata image_channels is not 1 or 3")
+            }
+            channels = Int(c)
+        }
+        return ImageShape(height: Int(h), width: Int(w), channels: channels)
     }
 
     /// The height and width of the model's images (see the file comment for where they come from).

@@ -41,10 +41,6 @@ struct OutputOptions: ParsableArguments {
         IngestParameters(shardSize: shardSize, level: level, strategy: strategy, testFraction: testFraction)
     }
 
-    func write(_ input: IngestInput, testFraction: Double? = nil) throws {
-        report(try ArtifactWriter.write(input, parameters: parameters(testFraction: testFraction), to: out, force: force))
-    }
-
     /// The one line printed on success (nothing with --quiet).
     func report(_ manifest: Manifest) {
         if !quiet {
@@ -85,7 +81,7 @@ struct IDXCommand: ParsableCommand {
         try reportingErrors("vae-ingest") {
             let paths = IngestSources.IDXPaths(
                 images: images, labels: labels, testImages: testImages, testLabels: testLabels, classes: classes)
-            try output.write(try IngestSources.idx(paths))
+            output.report(try IngestSources.ingestIDX(paths, parameters: output.parameters(), to: output.out, force: output.force))
         }
     }
 }
@@ -177,6 +173,9 @@ struct Synthetic: ParsableCommand {
     @Option(help: "Seed of the drawing.")
     var seed: UInt64 = 1
 
+    @Option(help: "gray (1 channel) or rgb (3: each shape in a color).")
+    var color: ColorMode = .gray
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -186,7 +185,8 @@ struct Synthetic: ParsableCommand {
 
     func run() throws {
         try reportingErrors("vae-ingest") {
-            try output.write(SyntheticShapes.input(train: train, test: test, size: size, seed: seed))
+            output.report(try SyntheticShapes.ingest(train: train, test: test, size: size, seed: seed, color: color,
+                                                     parameters: output.parameters(), to: output.out, force: output.force))
         }
     }
 }
