@@ -35,7 +35,7 @@ EMBED := $(ART)/embed-$(EMBED_ID)
 GENERATE := $(ART)/generate-$(GENERATE_ID)
 STAGE := TOOL_VERSION=$(VERSION) pipelines/stage.sh
 
-.PHONY: all deps build test test-unit test-pipeline bench-ingest bench-train bench-embed help clean clean-artifacts \
+.PHONY: all deps build test test-unit test-pipeline test-pipeline-rgb bench-ingest bench-photos bench-train bench-embed help clean clean-artifacts \
 	ingest train embed generate
 
 all: generate embed
@@ -92,13 +92,23 @@ test: deps
 	swift build --build-tests
 	swift test --skip-build 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
 	$(MAKE) --no-print-directory test-pipeline
+	$(MAKE) --no-print-directory test-pipeline-rgb
 
 # The smoke pipeline end to end through this Makefile (tests/pipeline.sh says what it checks).
 test-pipeline: build
 	bash Tests/pipeline.sh
 
+# The color smoke pipeline end to end: RGB shards, an RGB model, RGB sheets (PNG color type 2).
+test-pipeline-rgb: build
+	bash Tests/pipeline-rgb.sh
+
 bench-ingest: build
 	bash pipelines/bench.sh ingest $(BIN)
+	bash pipelines/bench-photos.sh million $(BIN)
+
+# 10,000 generated 640x480 JPEGs (cached under artifacts/) to 64x64 RGB shards.
+bench-photos: build
+	bash pipelines/bench-photos.sh photos $(BIN)
 
 bench-train: build
 	bash pipelines/bench.sh train $(BIN)
@@ -113,6 +123,7 @@ help:
 	@echo "make test                   build and run every test, the smoke pipeline included"
 	@echo "make ingest|train|embed|generate [PIPELINE=NAME]   run up to one stage"
 	@echo "make bench-ingest|bench-train|bench-embed          benchmarks on Fashion-MNIST"
+	@echo "make bench-photos           10,000 generated JPEGs to 64x64 RGB shards"
 	@echo "make clean                  remove the build"
 	@echo "make clean-artifacts PIPELINE=NAME                 remove one pipeline's artifacts"
 	@echo

@@ -39,9 +39,12 @@ public final class ArtifactStream: @unchecked Sendable {
     private let slots: DispatchSemaphore
     private let group = DispatchGroup()
     private let failure = FirstError()
+    private let times: PhaseTimes
 
     /// Creates the temporary directory beside `out` (see `AtomicDirectory`).
-    public init(out: String, force: Bool, parameters: IngestParameters) throws {
+    /// - Parameter times: where compression time goes, if anywhere.
+    public init(out: String, force: Bool, parameters: IngestParameters, times: PhaseTimes? = nil) throws {
+        self.times = times ?? .ignored
         guard parameters.shardSize > 0 else {
             throw DataError(.invalidArgument, out, "shard size must be at least 1, got \(parameters.shardSize)")
         }
@@ -105,12 +108,14 @@ public final class ArtifactStream: @unchecked Sendable {
             writer.recordsInOpenShard = 0
         }
         slots.wait()
-        shard.queue.async(group: group) { [failure, slots] in
+        shard.queue.async(group: group) { [failure, slots, times] in
             defer { slots.signal() }
             guard failure.first == nil else { return }
             do {
-                try shard.add(piece)
-                if closes { try shard.finish() }
+                try times.measure(.compress) {
+                    try shard.add(piece)
+                    if closes { try shard.finish() }
+                }
             } catch {
                 failure.record(error)
             }

@@ -18,9 +18,12 @@ public enum ImageFolder {
         public var preparation: ImagePreparation
         /// Leave out files that cannot be read or decoded instead of stopping.
         public var skipBad: Bool
+        /// Where the time goes, if anywhere.
+        public var times: PhaseTimes?
 
         public init(root: String, testRoot: String? = nil, testFraction: Double? = nil,
-                    preparation: ImagePreparation = ImagePreparation(), skipBad: Bool = false) {
+                    preparation: ImagePreparation = ImagePreparation(), skipBad: Bool = false, times: PhaseTimes? = nil) {
+            self.times = times
             self.root = root
             self.testRoot = testRoot
             self.testFraction = testFraction
@@ -64,7 +67,7 @@ public enum ImageFolder {
 
         var p = parameters
         p.testFraction = request.testFraction
-        let stream = try ArtifactStream(out: out, force: force, parameters: p)
+        let stream = try ArtifactStream(out: out, force: force, parameters: p, times: request.times)
         do {
             var identities = roots.map { _ in FolderIdentity() }
             var skipped = [SkippedFile]()
@@ -73,7 +76,7 @@ public enum ImageFolder {
             let batch = batchPerCore * max(1, ProcessInfo.processInfo.activeProcessorCount)
             for start in stride(from: 0, to: work.count, by: batch) {
                 let items = Array(work[start..<min(start + batch, work.count)])
-                let results = prepare(items, roots: roots, preparation: request.preparation)
+                let results = prepare(items, roots: roots, preparation: request.preparation, times: request.times ?? .ignored)
                 for (item, result) in zip(items, results) {
                     let path = FileIO.join(roots[item.root], item.file)
                     switch result {
@@ -131,18 +134,21 @@ public enum ImageFolder {
     }
 
     /// Reads and prepares `items` on every core; results in the items' order.
-    static func prepare(_ items: [Item], roots: [String], preparation: ImagePreparation) -> [Result<Prepared, DataError>] {
+    static func prepare(_ items: [Item], roots: [String], preparation: ImagePreparation, times: PhaseTimes) -> [Result<Prepared, DataError>] {
         let results = ResultSlots<Prepared>(count: items.count)
         DispatchQueue.concurrentPerform(iterations: items.count) { i in
             let path = FileIO.join(roots[items[i].root], items[i].file)
             results.set(i, Result {
                 var buffer = [UInt8]()
-                let length = try PNGFolder.read(path, into: &buffer)
+                let length = try times.measure(.read) { try PNGFolder.read(path, into: &buffer) }
                 return try buffer.withUnsafeBytes { raw in
                     let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<length])
-                    var hasher = SHA256()
-                    hasher.update(bytes)
-                    return Prepared(image: try preparation.prepare(bytes, path: path), bytes: length, digest: hasher.finalize())
+                    let digest = times.measure(.read) {
+                        var hasher = SHA256()
+                        hasher.update(bytes)
+                        return hasher.finalize()
+                    }
+                    return Prepared(image: try preparation.prepare(bytes, path: path, times: times), bytes: length, digest: digest)
                 }
             }.mapError { $0 as? DataError ?? DataError(.io, path, "\($0)") })
         }

@@ -27,15 +27,19 @@ public struct ImagePreparation: Equatable, Sendable {
     }
 
     /// Decodes one file's bytes (PNG or JPEG, by signature) and applies the rule.
-    public func prepare(_ bytes: UnsafeRawBufferPointer, path: String) throws -> PixelImage {
+    /// - Parameter times: where the decoding and resizing time goes, if anywhere.
+    public func prepare(_ bytes: UnsafeRawBufferPointer, path: String, times: PhaseTimes? = nil) throws -> PixelImage {
+        let times = times ?? PhaseTimes.ignored
         var image: PixelImage
         var reduced = (d: 1, width: 0, height: 0)
         if PNGCodec.isPNG(bytes) {
-            image = try PNGCodec.decode(bytes, path: path, mode: color, background: background)
+            image = try times.measure(.decode) { try PNGCodec.decode(bytes, path: path, mode: color, background: background) }
         } else if JPEGCodec.isJPEG(bytes) {
-            image = try JPEGCodec.decode(bytes, path: path, mode: color) { header in
-                reduced = (reduction(header), header.orientedWidth, header.orientedHeight)
-                return reduced.d
+            image = try times.measure(.decode) {
+                try JPEGCodec.decode(bytes, path: path, mode: color) { header in
+                    reduced = (reduction(header), header.orientedWidth, header.orientedHeight)
+                    return reduced.d
+                }
             }
         } else {
             let head = bytes.prefix(8).map { (byte: UInt8) -> String in
@@ -46,10 +50,11 @@ public struct ImagePreparation: Equatable, Sendable {
                 "not a PNG or JPEG file (starts with \(head.isEmpty ? "nothing" : head.joined(separator: " ")))")
         }
         guard let resize else { return image }
-        if reduced.d > 1 {
-            return Resampler.resize(image, resize, reduction: reduced.d, fullWidth: reduced.width, fullHeight: reduced.height)
+        return times.measure(.resize) {
+            reduced.d > 1
+                ? Resampler.resize(image, resize, reduction: reduced.d, fullWidth: reduced.width, fullHeight: reduced.height)
+                : Resampler.resize(image, resize)
         }
-        return Resampler.resize(image, resize)
     }
 
     /// The JPEG reduction: the largest d of 8, 4, 2 such that the region the fit uses, decoded at

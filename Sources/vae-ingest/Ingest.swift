@@ -116,6 +116,9 @@ struct ImagesCommand: ParsableCommand {
     @Flag(help: "Leave out files that cannot be read or decoded (listed in the manifest) instead of stopping at the first.")
     var skipBad = false
 
+    @Flag(help: "Print on stderr the thread seconds spent reading, decoding, resizing and compressing.")
+    var phases = false
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -132,10 +135,12 @@ struct ImagesCommand: ParsableCommand {
             let preparation = ImagePreparation(
                 color: color, resize: size.map { ResizeRule(width: $0.width, height: $0.height, fit: fit, background: background) },
                 background: background)
+            let times = phases ? PhaseTimes() : nil
             let request = ImageFolder.Request(root: root, testRoot: testRoot, testFraction: testFraction,
-                                              preparation: preparation, skipBad: skipBad)
+                                              preparation: preparation, skipBad: skipBad, times: times)
             let manifest = try ImageFolder.ingest(request, parameters: output.parameters(), to: output.out, force: output.force)
             output.report(manifest)
+            if let times { printError("phases: \(times.summary)") }
             if !output.quiet, let skipped = manifest.skipped, !skipped.isEmpty {
                 printOut("skipped \(skipped.count) bad file(s):")
                 for file in skipped { printOut("  \(file.path): \(file.reason)") }
