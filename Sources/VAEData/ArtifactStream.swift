@@ -227,7 +227,7 @@ final class ShardFile: @unchecked Sendable {
     let shape: ImageShape
     private let level: Int
     private var fd: Int32 = -1
-    private var stream = z_stream()
+    private let stream: Zlib.Stream
     private var out = [UInt8](repeating: 0, count: 1 << 18)
     private var records = 0
     private var payloadBytes = 0
@@ -247,13 +247,10 @@ final class ShardFile: @unchecked Sendable {
         self.shape = shape
         level = parameters.level
         queue = DispatchQueue(label: "shard \(name)")
-        guard vae_deflateInit(&stream, Int32(parameters.level), parameters.strategy.zlibValue) == Z_OK else {
-            throw DataError(.invalidArgument, path, "cannot start deflate at level \(parameters.level)")
-        }
+        stream = try Zlib.Stream(deflateLevel: parameters.level, strategy: parameters.strategy, windowBits: 15)
         if level == 0 { whole = [] }
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            deflateEnd(&stream)
             throw DataError(.io, path, "cannot create: \(String(cString: strerror(errno)))")
         }
         let placeholder = [UInt8](repeating: 0, count: Shard.headerSize)
@@ -262,7 +259,6 @@ final class ShardFile: @unchecked Sendable {
 
     deinit {
         if fd >= 0 { close(fd) }
-        if result == nil { deflateEnd(&stream) }
     }
 
     /// Deflates whole records.
@@ -275,14 +271,15 @@ final class ShardFile: @unchecked Sendable {
     }
 
     private func deflate(_ input: UnsafeRawBufferPointer, finish: Bool) throws {
-        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
-        stream.avail_in = uInt(input.count)
+        let z = stream.z
+        z.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        z.pointee.avail_in = uInt(input.count)
         while true {
             let (status, produced): (Int32, Int) = out.withUnsafeMutableBytes { buffer in
-                stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                stream.avail_out = uInt(buffer.count)
-                let status = CZlib.deflate(&stream, finish ? Z_FINISH : Z_NO_FLUSH)
-                return (status, buffer.count - Int(stream.avail_out))
+                z.pointee.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                z.pointee.avail_out = uInt(buffer.count)
+                let status = CZlib.deflate(z, finish ? Z_FINISH : Z_NO_FLUSH)
+                return (status, buffer.count - Int(z.pointee.avail_out))
             }
             guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
                 throw DataError(.io, path, "deflate failed with status \(status)")
@@ -295,7 +292,7 @@ final class ShardFile: @unchecked Sendable {
                 }
                 bodyBytes += produced
             }
-            if finish ? status == Z_STREAM_END : (stream.avail_in == 0 && produced < out.count) { break }
+            if finish ? status == Z_STREAM_END : (z.pointee.avail_in == 0 && produced < out.count) { break }
         }
     }
 
@@ -303,13 +300,12 @@ final class ShardFile: @unchecked Sendable {
     func finish() throws {
         if let whole {
             // One call with room for everything, as `Zlib.compress` does.
-            out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(whole.count))))
+            out = [UInt8](repeating: 0, count: Int(deflateBound(stream.z, uLong(whole.count))))
             try whole.withUnsafeBytes { try deflate($0, finish: true) }
             self.whole = nil
         } else {
             try deflate(UnsafeRawBufferPointer(start: nil, count: 0), finish: true)
         }
-        deflateEnd(&stream)
         let header = Shard.Header(records: records, shape: shape, payloadBytes: payloadBytes,
                                   compressedBytes: bodyBytes, payloadCrc32: payloadCrc).encoded()
         let written = header.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }

@@ -9,7 +9,7 @@ final class ByteSource {
     let expectedSize: Int?
     private let file: FileIO.Reader
     private let gzipped: Bool
-    private var stream = z_stream()
+    private let stream: Zlib.Stream?
     private var input = ArraySlice<UInt8>()
     private var ended = false
     private var produced = 0
@@ -24,14 +24,14 @@ final class ByteSource {
         gzipped = head.count == 2 && head.first == 0x1f && head.last == 0x8b
         if gzipped {
             expectedSize = nil
-            guard vae_inflateInit_auto(&stream) == Z_OK else { throw DataError(.io, path, "cannot start inflate") }
+            stream = try Zlib.Stream(inflateWindowBits: 15 + 32, path: path)
         } else {
             expectedSize = file.size
+            stream = nil
         }
         input = head
     }
 
-    deinit { if gzipped { inflateEnd(&stream) } }
 
     /// Exactly `count` bytes, or fewer only at the end of the data.
     func read(_ count: Int) throws -> [UInt8] {
@@ -54,6 +54,7 @@ final class ByteSource {
             return piece
         }
         if ended { return [] }
+        let z = stream!.z
         var out = [UInt8](repeating: 0, count: min(count, 1 << 20))
         var got = 0
         while got == 0 {
@@ -63,19 +64,19 @@ final class ByteSource {
             var status: Int32 = Z_OK
             (consumed, got) = input.withUnsafeBytes { inp in
                 out.withUnsafeMutableBytes { o in
-                    stream.next_in = UnsafeMutablePointer(mutating: inp.baseAddress?.assumingMemoryBound(to: Bytef.self))
-                    stream.avail_in = uInt(inp.count)
-                    stream.next_out = o.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                    stream.avail_out = uInt(o.count)
-                    status = inflate(&stream, Z_NO_FLUSH)
-                    return (inp.count - Int(stream.avail_in), o.count - Int(stream.avail_out))
+                    z.pointee.next_in = UnsafeMutablePointer(mutating: inp.baseAddress?.assumingMemoryBound(to: Bytef.self))
+                    z.pointee.avail_in = uInt(inp.count)
+                    z.pointee.next_out = o.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                    z.pointee.avail_out = uInt(o.count)
+                    status = inflate(z, Z_NO_FLUSH)
+                    return (inp.count - Int(z.pointee.avail_in), o.count - Int(z.pointee.avail_out))
                 }
             }
             input = input.dropFirst(consumed)
             if status == Z_STREAM_END {
                 ended = true
             } else if status != Z_OK && status != Z_BUF_ERROR {
-                let message = stream.msg.map { String(cString: $0) } ?? "status \(status)"
+                let message = z.pointee.msg.map { String(cString: $0) } ?? "status \(status)"
                 throw DataError(.corrupt, path, "gzip data is corrupt (\(message))")
             } else if inputOver && got == 0 {
                 throw DataError(.truncated, path, "gzip stream ends early (truncated file)")

@@ -47,11 +47,13 @@ final class RGBSheetTests: XCTestCase {
     }
 
     func testRecordedChannelsGiveTheShape() throws {
-        let three: JSONValue = .object(["image_height": .number(32), "image_width": .number(32), "image_channels": .number(3)])
-        XCTAssertEqual(try TrainedModel.shape(in: three, path: "m"), ImageShape(height: 32, width: 32, channels: 3))
-        let old: JSONValue = .object(["image_height": .number(28), "image_width": .number(28)])
-        XCTAssertEqual(try TrainedModel.shape(in: old, path: "m"), ImageShape(height: 28, width: 28, channels: 1))
-        let bad: JSONValue = .object(["image_height": .number(28), "image_width": .number(28), "image_channels": .number(2)])
-        XCTAssertThrowsError(try TrainedModel.shape(in: bad, path: "m"))
+        let dir = try makeScratchDirectory(self)
+        for shape in [ImageShape(height: 4, width: 5, channels: 3), ImageShape(height: 6, width: 10)] {
+            let model = try VAE(config: ModelConfig(inputSize: shape.pixels, hiddenSizes: [4], latentSize: 2), seed: 1)
+            let path = dir + "/m\(shape.channels).ckpt"
+            try model.checkpoint(settings: TrainingSettings(), threads: 1, state: TrainingState(rng: SeededRandom(seed: 1)),
+                                 image: shape, dataIdentity: "d").write(to: path)
+            XCTAssertEqual(try TrainedModel(checkpoint: path).imageShape(data: nil), shape)
+        }
     }
 }
