@@ -55,8 +55,11 @@ million)
     if [ ! -f "$cache/.complete" ]; then
         echo "making an IDX file of 1000000 images of 28x28 in $cache (once)"
         mkdir -p "$cache"
+        # 16-byte header (1000000 x 28 x 28), then the 60000 training images over and over; head
+        # closes the pipe when it has enough, which the writers see as SIGPIPE: the size decides.
         { printf '\x00\x00\x08\x03\x00\x0f\x42\x40\x00\x00\x00\x1c\x00\x00\x00\x1c'
-          for i in $(seq 17); do gunzip -c "$source" | tail -c +17; done | head -c 784000000; } > "$cache/images.idx"
+          for i in $(seq 17); do gunzip -c "$source" | tail -c +17; done; } | head -c 784000016 > "$cache/images.idx" || true
+        [ "$(stat -c %s "$cache/images.idx")" = 784000016 ] || { echo "could not make $cache/images.idx" >&2; exit 1; }
         touch "$cache/.complete"
     fi
     : > "$scratch/runs"
