@@ -162,7 +162,8 @@ final class TrainerTests: XCTestCase {
         for path in leftovers { try AtomicFile.write(Array("half a file".utf8), to: path) }
         _ = try train(nil, dir + "/run", nil, resume: true)
         for path in leftovers { XCTAssertFalse(FileIO.exists(path), "\(path) is removed on resume") }
-        XCTAssertEqual(directoryListing(dir + "/run"), ["checkpoints", "config.json", "history.json", "metrics.csv", "model.ckpt", "summary.json"])
+        XCTAssertEqual(directoryListing(dir + "/run"), ["checkpoints", "config.json", "history.json", "metrics.csv", "model.ckpt",
+                                                           "model.safetensors", "summary.json"])
     }
 
     func testResumeSkipsACorruptNewestCheckpointWithAWarning() throws {
