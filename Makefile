@@ -15,7 +15,8 @@ $(error unknown PIPELINE '$(PIPELINE)': see 'make help')
 endif
 include pipelines/$(PIPELINE).mk
 
-DEB_PACKAGES := libpng-dev zlib1g-dev libopenblas-dev libssl-dev libcairo2-dev fonts-dejavu-core dataset-fashion-mnist pkg-config time jq
+DEB_PACKAGES := libpng-dev libturbojpeg0-dev zlib1g-dev libopenblas-dev libssl-dev libcairo2-dev fonts-dejavu-core dataset-fashion-mnist \
+	pkg-config time jq
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
 BIN := .build/release
@@ -49,7 +50,7 @@ $(wordlist 2,$(words $(GOALS)),$(GOALS)):
 	@:
 else
 
-.PHONY: all deps build test test-unit test-pipeline bench-ingest bench-train bench-train-conv bench-embed help clean \
+.PHONY: all deps build test test-unit test-pipeline test-pipeline-rgb bench-ingest bench-photos bench-train bench-train-conv bench-embed help clean \
 	clean-artifacts ingest train embed generate fuzz runs report
 
 all: generate embed
@@ -122,6 +123,7 @@ test: deps
 	swift test --skip-build 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
 	.build/debug/vae-fuzz all --seconds $(FUZZ_TEST_SECONDS) Tests/Fuzz/corpus Tests/Fuzz/regressions
 	$(MAKE) --no-print-directory test-pipeline
+	$(MAKE) --no-print-directory test-pipeline-rgb
 
 # The fuzz targets (Tests/Fuzz/README.md) under libFuzzer, FUZZ_SECONDS each; new inputs join the
 # corpus in Tests/Fuzz/corpus/TARGET, a crash is saved as Tests/Fuzz/crash-TARGET-* (Swift's own
@@ -141,8 +143,17 @@ fuzz: deps
 test-pipeline: build
 	bash Tests/pipeline.sh
 
+# The color smoke pipeline end to end: RGB shards, an RGB model, RGB sheets (PNG color type 2).
+test-pipeline-rgb: build
+	bash Tests/pipeline-rgb.sh
+
 bench-ingest: build
 	bash pipelines/bench.sh ingest $(BIN)
+	bash pipelines/bench-photos.sh million $(BIN)
+
+# 10,000 generated 640x480 JPEGs (cached under artifacts/) to 64x64 RGB shards.
+bench-photos: build
+	bash pipelines/bench-photos.sh photos $(BIN)
 
 bench-train: build
 	bash pipelines/bench.sh train $(BIN)
@@ -163,6 +174,7 @@ help:
 	@echo "make bench-ingest|bench-train|bench-train-conv|bench-embed   benchmarks on Fashion-MNIST"
 	@echo "make runs [FORMAT=table|csv|md|json] [SORT=column] [ALL=1]   the pipeline's training runs"
 	@echo "make report                 run the pipeline, then write artifacts/PIPELINE/latest/report.html"
+	@echo "make bench-photos           10,000 generated JPEGs to 64x64 RGB shards"
 	@echo "make clean                  remove the build"
 	@echo "make clean-artifacts PIPELINE=NAME                 remove one pipeline's artifacts"
 	@echo

@@ -327,16 +327,3 @@ public final class Trainer {
         return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 }
-
-/// One epoch's plan and a stream of its shards in that order.
-struct EpochStream {
-    let epoch: Int
-    let plan: EpochPlan
-    let stream: ShardStream
-
-    init(_ dataset: ShardDataset, _ settings: TrainingSettings, epoch: Int) {
-        self.epoch = epoch
-        plan = EpochPlan(shards: dataset.shards(.train), window: settings.shuffleWindow, seed: settings.seed, epoch: epoch)
-        stream = dataset.stream(.train, order: plan.windows.flatMap { $0 }, lookahead: settings.shuffleWindow)
-    }
-}

@@ -30,8 +30,6 @@ public struct HiddenSizes: ExpressibleByArgument, Equatable, Sendable {
         guard !widths.isEmpty, widths.allSatisfy({ $0 != nil }) else { return nil }
         self.widths = widths.map { $0! }
     }
-
-    public static var defaultCompletionKind: CompletionKind { .default }
 }
 
 public struct TrainCommand: ParsableCommand {

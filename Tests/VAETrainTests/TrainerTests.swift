@@ -162,8 +162,7 @@ final class TrainerTests: XCTestCase {
         for path in leftovers { try AtomicFile.write(Array("half a file".utf8), to: path) }
         _ = try train(nil, dir + "/run", nil, resume: true)
         for path in leftovers { XCTAssertFalse(FileIO.exists(path), "\(path) is removed on resume") }
-        XCTAssertEqual(directoryListing(dir + "/run"), ["checkpoints", "config.json", "history.json", "metrics.csv", "model.ckpt",
-                                                           "model.safetensors", "summary.json"])
+        XCTAssertEqual(directoryListing(dir + "/run"), ["checkpoints", "config.json", "history.json", "metrics.csv", "model.ckpt", "model.safetensors", "summary.json"])
     }
 
     func testResumeSkipsACorruptNewestCheckpointWithAWarning() throws {
@@ -197,6 +196,15 @@ final class TrainerTests: XCTestCase {
         }
         XCTAssertNotEqual(plans[0].windows, plans[1].windows as [[Int]])
         XCTAssertEqual(EpochPlan(shards: shards, window: 3, seed: 5, epoch: 1).exampleOrder(window: 0), plans[1].exampleOrder(window: 0))
+    }
+
+    func testTheResumePointSkipsWholeWindowsThenExamples() {
+        let shards = (0..<5).map { ShardInfo(file: "s\($0)", records: 10, firstRecord: 0, rawBytes: 0, fileBytes: 0, payloadCrc32: 0, fileCrc32: 0) }
+        let plan = EpochPlan(shards: shards, window: 2, seed: 5, epoch: 0)  // windows of 20, 20 and 10 examples
+        XCTAssertEqual(plan.windowCounts, [20, 20, 10])
+        let points = [0, 19, 20, 45, 49, 50, 60].map { plan.resumePoint(after: $0) }
+        XCTAssertEqual(points.map(\.window), [0, 0, 1, 2, 2, 3, 3])
+        XCTAssertEqual(points.map(\.offset), [0, 19, 0, 5, 9, 0, 0])
     }
 
     func testImportanceWeightedBoundTightensWithMoreSamples() throws {
