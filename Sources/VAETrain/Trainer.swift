@@ -130,7 +130,7 @@ public final class Trainer {
         try final.write(to: run.model)
         if SafeTensors.supports(final.config) {
             try SafeTensors(checkpoint: final, image: r.dataset.shape, classNames: r.dataset.manifest.labelNames)
-                .write(to: FileIO.join(run.path, "model.safetensors"))
+                .write(to: run.weights)
         }
         return summary
     }
@@ -148,7 +148,7 @@ public final class Trainer {
         }
         let fm = FileManager.default
         if request.force {
-            for path in [run.checkpoints, run.model, run.config, run.metrics, run.history, run.summary] { try? fm.removeItem(atPath: path) }
+            for path in [run.checkpoints, run.model, run.weights, run.config, run.metrics, run.history, run.summary] { try? fm.removeItem(atPath: path) }
         }
         do {
             try fm.createDirectory(atPath: run.checkpoints, withIntermediateDirectories: true)
