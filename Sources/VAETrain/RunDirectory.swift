@@ -45,7 +45,8 @@ public struct RunDirectory: Sendable {
     public var history: String { FileIO.join(path, "history.json") }
     public var summary: String { FileIO.join(path, "summary.json") }
     public var model: String { FileIO.join(path, "model.ckpt") }
-    public var weights: String { FileIO.join(path, "model.safetensors") }
+    /// The final model's weights as safetensors (models SafeTensors supports).
+    public var safetensors: String { FileIO.join(path, "model.safetensors") }
     public var checkpoints: String { FileIO.join(path, "checkpoints") }
 
     public func checkpoint(step: Int) -> String {

@@ -123,15 +123,15 @@ public final class Trainer {
             iwae: iwae.map { ($0, settings.iwaeSamples, settings.iwaeExamples) }, trainCount: trainCount,
             phaseSeconds: times)
         try writer.drain()
-        try AtomicFile.write(try JSONCoding.encode(summary), to: run.summary)
-        // The final model: the last checkpoint's bytes under the run's top level, and its weights
-        // as safetensors beside it.
+        // The final model: its weights as safetensors, the last checkpoint's bytes under the run's
+        // top level, and summary.json last, so that a run with a summary is complete.
         let final = TrainingCheckpoint.capture(model: r.model, state: state, config: r.config)
-        try final.write(to: run.model)
         if SafeTensors.supports(final.config) {
             try SafeTensors(checkpoint: final, image: r.dataset.shape, classNames: r.dataset.manifest.labelNames)
-                .write(to: run.weights)
+                .write(to: run.safetensors)
         }
+        try final.write(to: run.model)
+        try AtomicFile.write(try JSONCoding.encode(summary), to: run.summary)
         return summary
     }
 
@@ -148,7 +148,7 @@ public final class Trainer {
         }
         let fm = FileManager.default
         if request.force {
-            for path in [run.checkpoints, run.model, run.weights, run.config, run.metrics, run.history, run.summary] { try? fm.removeItem(atPath: path) }
+            for path in [run.checkpoints, run.model, run.safetensors, run.config, run.metrics, run.history, run.summary] { try? fm.removeItem(atPath: path) }
         }
         do {
             try fm.createDirectory(atPath: run.checkpoints, withIntermediateDirectories: true)

@@ -174,14 +174,13 @@ public struct TrainCommand: ParsableCommand {
     }
 
     public func run() throws {
-        try reportingErrors("vae-train") {
+        let stop = StopFlag()
+        try reportingErrors("vae-train", onSignal: .requestStop(stop)) {
             var request = TrainRequest(data: data, runDirectory: resume ?? out!, settings: resume == nil ? givenSettings() ?? TrainingSettings() : nil)
             request.resume = resume != nil
             request.force = force
             request.threads = threads ?? (resume == nil ? ProcessInfo.processInfo.activeProcessorCount : nil)
             request.stopAfterStep = stopAfterStep
-            let stop = StopFlag()
-            StopSignals.install(tool: "vae-train", first: .requestStop(stop))
             let progress = ProgressReporter(style: ProgressReporter.styleForStandardError(quiet: quiet)) {
                 FileHandle.standardError.write(Data($0.utf8))
             }

@@ -162,7 +162,10 @@ final class TrainerTests: XCTestCase {
         for path in leftovers { try AtomicFile.write(Array("half a file".utf8), to: path) }
         _ = try train(nil, dir + "/run", nil, resume: true)
         for path in leftovers { XCTAssertFalse(FileIO.exists(path), "\(path) is removed on resume") }
-        XCTAssertEqual(directoryListing(dir + "/run"), ["checkpoints", "config.json", "history.json", "metrics.csv", "model.ckpt", "model.safetensors", "summary.json"])
+        for directory in [dir + "/run", dir + "/run/checkpoints"] {
+            XCTAssertFalse(directoryListing(directory).contains { AtomicFile.isTemporaryName($0) }, "\(directoryListing(directory))")
+        }
+        XCTAssertTrue(FileIO.exists(dir + "/run/model.ckpt"), "the resumed run finished")
     }
 
     func testResumeSkipsACorruptNewestCheckpointWithAWarning() throws {
@@ -247,6 +250,12 @@ final class TrainerTests: XCTestCase {
         }
         XCTAssertEqual(try FileIO.read(dir + "/run/model.ckpt"), before, "untouched")
         XCTAssertNoThrow(try train(data, dir + "/run", smallOptions(epochs: 1), force: true))
+        // A new run over a finished one, stopped early, leaves none of the old run's final files.
+        XCTAssertTrue(FileIO.exists(dir + "/run/model.safetensors"))
+        XCTAssertThrowsError(try train(data, dir + "/run", smallOptions(epochs: 1), force: true, stopAfter: 2))
+        for name in ["model.ckpt", "model.safetensors", "summary.json"] {
+            XCTAssertFalse(FileIO.exists(dir + "/run/" + name), "\(name) of the old run is gone")
+        }
     }
 
     func testResumeAgainstOtherDataOrOtherSettingsIsAnError() throws {
