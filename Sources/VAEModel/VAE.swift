@@ -48,6 +48,10 @@ public final class VAE {
     public var optimizer: Adam
     /// L, the Monte Carlo samples per example in `trainStep`.
     public var mcSamples: Int
+    /// How the encoder's gradient of the reconstruction term is estimated (Estimators.swift).
+    public var estimator = GradientEstimator.reparameterization
+    /// The moving-average baseline of `GradientEstimator.scoreFunctionBaseline`, moved by `trainStep`.
+    public var scoreBaseline = ScoreBaseline()
 
     private let memory: UnsafeMutablePointer<Float>  // (4, P): parameters | gradients | m | v
     /// The parameters (P), in the layout of `layout`.
@@ -120,6 +124,9 @@ public final class VAE {
         reserve(batch: count, samples: mcSamples)
         rng.fillNormals(ws.eps, count: mcSamples * count * config.latentSize)
         let parts = forwardBackward(x, count: count, beta: beta, samples: mcSamples)
+        if estimator == .scoreFunctionBaseline {
+            scoreBaseline.update(batchMean: meanNegativeLogLikelihood(ws.logLik, rows: mcSamples * count))
+        }
         // One thread: it runs at cache speed; splitting it over cores busy with OpenBLAS only adds overhead.
         optimizer.update(parameters: P, gradients: G, m: adamM.baseAddress!, v: adamV.baseAddress!,
                          count: layout.count)
@@ -183,8 +190,14 @@ public final class VAE {
                         dx: ws.dz, rows: r, scratch: nextScratch)
         }
         let h = layout.head
-        latentBackward(dHead: ws.dHead, headBiasGrad: g + h.biasOffset, dz: ws.dz, head: ws.head,
-                       sigma: ws.sigma, eps: ws.eps, examples: b, latent: zs, samples: l, beta: beta)
+        if estimator == .reparameterization {
+            latentBackward(dHead: ws.dHead, headBiasGrad: g + h.biasOffset, dz: ws.dz, head: ws.head,
+                           sigma: ws.sigma, eps: ws.eps, examples: b, latent: zs, samples: l, beta: beta)
+        } else {
+            let c = estimator == .scoreFunction ? 0 : scoreBaseline.current(batchMean: meanNegativeLogLikelihood(ws.logLik, rows: r))
+            scoreFunctionBackward(dHead: ws.dHead, headBiasGrad: g + h.biasOffset, logLikelihood: ws.logLik, head: ws.head,
+                                  sigma: ws.sigma, eps: ws.eps, baseline: c, examples: b, latent: zs, samples: l, beta: beta)
+        }
         if layout.convEncoder.isEmpty {
             mlpBackward(ws.dHead, input: x, hidden: layout.encoder, activations: ws.encoder, last: h,
                         dx: nil, rows: b, scratch: nextScratch)
