@@ -5,4 +5,4 @@
 include pipelines/fashion-mnist.mk
 TRAIN_TOOL = pipelines/train-estimators.sh $(BIN)/vae-train
 TRAIN_OPTS := --hidden 400 --latent 20 --likelihood bernoulli --epochs 5 --batch-size 128 --lr 0.001 --seed 1 \
-	--gradient-variance-every 100 --gradient-variance-draws 100
+	--gradient-variance-every 100 --gradient-variance-draws 20
