@@ -9,8 +9,10 @@ public enum IngestSources {
         public var labels: String?
         public var testImages: String?
         public var testLabels: String?
-        /// Labels must be below this; they are named "0", "1", ...
+        /// Labels must be below this; they are named "0", "1", ... unless `labelNames` names them.
         public var classes: Int
+        /// The classes' names in label order (`labelNames(_:)`); nil: "0", "1", ...
+        public var labelNames: [String]?
 
         public init(images: String, labels: String?, testImages: String?, testLabels: String?, classes: Int = 10) {
             self.classes = classes
@@ -19,6 +21,27 @@ public enum IngestSources {
             self.testImages = testImages
             self.testLabels = testLabels
         }
+    }
+
+    /// Class names from `--label-names`: the lines of a file (one name each, blank lines ignored)
+    /// when `argument` names one, else a comma-separated list. Names must be distinct and not empty.
+    public static func labelNames(_ argument: String) throws -> [String] {
+        let isFile = FileIO.exists(argument)
+        let names: [String]
+        if isFile {
+            names = String(decoding: try FileIO.read(argument), as: UTF8.self)
+                .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        } else {
+            names = argument.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let source = isFile ? argument : "--label-names"
+        if names.isEmpty || names.contains(where: \.isEmpty) {
+            throw DataError(.invalidArgument, source, "class names must not be empty, got \(names)")
+        }
+        if Set(names).count != names.count {
+            throw DataError(.invalidArgument, source, "class names must be distinct, got \(names)")
+        }
+        return names
     }
 
     /// Reads IDX files. Labels, where given, must be below `paths.classes` (10 for MNIST and
@@ -47,7 +70,13 @@ public enum IngestSources {
                 testLabels = try IDX.readLabels(labels)
             }
         }
-        let labelNames = trainLabels.map { _ in (0..<paths.classes).map(String.init) }
+        let labelNames = trainLabels.map { _ in paths.labelNames ?? (0..<paths.classes).map(String.init) }
+        if let names = paths.labelNames, let labels = trainLabels {
+            let present = Int(labels.max() ?? 0) + 1
+            if names.count != present {
+                throw DataError(.invalidArgument, paths.labels!, "--label-names gives \(names.count) names, the labels hold \(present) classes (0 to \(present - 1))")
+            }
+        }
         let labelledTrain = try trainLabels.map {
             try IDX.labelled(train, labels: $0, classCount: labelNames!.count, imagesPath: paths.images, labelsPath: paths.labels!)
         } ?? train

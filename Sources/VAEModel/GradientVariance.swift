@@ -40,11 +40,12 @@ extension VAE {
     /// The baseline estimator uses the model's current `scoreBaseline` (or, before the first step,
     /// this batch's mean loss), which the draws do not move.
     /// - Parameters:
-    ///   - x: (count, D) the batch; beta: the KL weight of the step; draws: K, at least 2.
+    ///   - x: (count, D) the batch; beta: the KL weight of the step; draws: K, at least 2;
+    ///     labels: (count) for a conditional model.
     /// - Returns: for each estimator (in `GradientEstimator.allCases` order) one spread per
     ///   encoder tensor, then one for tensor "encoder".
     public func gradientSpread(batch x: UnsafePointer<Float>, count: Int, beta: Float, draws: Int,
-                               rng: inout SeededRandom) throws(ModelError) -> [GradientSpread] {
+                               rng: inout SeededRandom, labels: UnsafePointer<UInt16>? = nil) throws(ModelError) -> [GradientSpread] {
         if draws < 2 { throw ModelError(.invalidArgument, "gradient variance needs at least 2 draws, got \(draws)") }
         if count < 1 { throw ModelError(.invalidArgument, "gradient variance needs a batch, got \(count) examples") }
         let tensors = encoderTensors
@@ -62,7 +63,7 @@ extension VAE {
             rng.fillNormals(eps, count: mcSamples * count * config.latentSize)
             for (e, which) in estimators.enumerated() {
                 estimator = which
-                computeGradients(batch: x, count: count, beta: beta, samples: mcSamples, eps: eps)
+                computeGradients(batch: x, count: count, beta: beta, samples: mcSamples, eps: eps, labels: labels)
                 for i in 0 ..< n {
                     let g = Double(gradients[start + i])
                     let delta = g - mean[e * n + i]

@@ -53,6 +53,9 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public var gradientVarianceEvery: Int?
     /// K, the draws of each gradient-variance measurement; nil: 100.
     public var gradientVarianceDraws: Int?
+    /// A conditional VAE, q(z|x,y) and p(x|z,y), over the classes of labelled shards; nil
+    /// (runs from before it existed) is false.
+    public var conditional: Bool?
 
     public init() {}
 }

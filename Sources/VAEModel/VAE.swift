@@ -64,6 +64,8 @@ public final class VAE {
     /// Adam's second moment (P).
     public let adamV: UnsafeMutableBufferPointer<Float>
     private var ws: Workspace
+    /// A conditional model's [x | y] and [z | y] (Conditioning.swift); nil for an unconditional one.
+    private var condition: ConditionBuffers?
 
     /// A new model with PyTorch-style initial weights drawn from `SeededRandom(seed: seed)`.
     /// - Parameters:
@@ -86,6 +88,7 @@ public final class VAE {
         adamM = UnsafeMutableBufferPointer(start: memory + 2 * p, count: p)
         adamV = UnsafeMutableBufferPointer(start: memory + 3 * p, count: p)
         ws = Workspace(layout: layout, config: config, batch: batchCapacity, samples: mcSamples)
+        condition = config.isConditional ? ConditionBuffers(config: config, batch: batchCapacity, samples: mcSamples) : nil
         var rng = SeededRandom(seed: seed)
         layout.initialize(memory, rng: &rng)
     }
@@ -104,7 +107,23 @@ public final class VAE {
     private func reserve(batch: Int, samples: Int) {
         if batch > ws.batch || samples > ws.samples {
             ws = Workspace(layout: layout, config: config, batch: max(batch, ws.batch), samples: max(samples, ws.samples))
+            if condition != nil { condition = ConditionBuffers(config: config, batch: ws.batch, samples: ws.samples) }
         }
+    }
+
+    /// The encoder's input for `b` examples: x itself, or [x | y] for a conditional model.
+    private func encoderInput(_ x: UnsafePointer<Float>, labels: UnsafePointer<UInt16>?, rows b: Int) -> UnsafePointer<Float> {
+        guard let c = condition else { return x }
+        let g = config.inputGroups
+        appendOneHot(c.input, x, rows: b, groups: g.count, width: g.width, labels: labels, labelCount: b, classes: config.classCount)
+        return UnsafePointer(c.input)
+    }
+
+    /// The decoder's input for `r` rows of z whose labels repeat every `b` rows: z itself, or [z | y].
+    private func decoderInput(_ z: UnsafePointer<Float>, labels: UnsafePointer<UInt16>?, rows r: Int, examples b: Int) -> UnsafePointer<Float> {
+        guard let c = condition else { return z }
+        appendOneHot(c.zy, z, rows: r, groups: 1, width: config.latentSize, labels: labels, labelCount: b, classes: config.classCount)
+        return UnsafePointer(c.zy)
     }
 
     // MARK: - Training
@@ -116,14 +135,16 @@ public final class VAE {
     ///   - count: B; a batch larger than the workspace grows it (once); 0 does nothing.
     ///   - beta: the weight of the KL term (1 for the ELBO; less during a KL warm-up).
     ///   - rng: the source of eps, L·B·Z normals drawn sample-major.
+    ///   - labels: (count) the examples' classes, for a conditional model (ignored otherwise; a
+    ///     conditional model given none, or a label outside its classes, sees y = 0).
     /// - Returns: the per-example loss of this batch before the update.
     @discardableResult
     public func trainStep(batch x: UnsafePointer<Float>, count: Int, beta: Float,
-                          rng: inout SeededRandom) -> LossParts {
+                          rng: inout SeededRandom, labels: UnsafePointer<UInt16>? = nil) -> LossParts {
         if count <= 0 { return .zero }
         reserve(batch: count, samples: mcSamples)
         rng.fillNormals(ws.eps, count: mcSamples * count * config.latentSize)
-        let parts = forwardBackward(x, count: count, beta: beta, samples: mcSamples)
+        let parts = forwardBackward(x, labels: labels, count: count, beta: beta, samples: mcSamples)
         if estimator == .scoreFunctionBaseline {
             scoreBaseline.update(batchMean: meanNegativeLogLikelihood(ws.logLik, rows: mcSamples * count))
         }
@@ -140,11 +161,11 @@ public final class VAE {
     ///   - samples: L.
     @discardableResult
     public func computeGradients(batch x: UnsafePointer<Float>, count: Int, beta: Float,
-                                 samples: Int, eps: UnsafePointer<Float>) -> LossParts {
+                                 samples: Int, eps: UnsafePointer<Float>, labels: UnsafePointer<UInt16>? = nil) -> LossParts {
         if count <= 0 || samples <= 0 { zeroGradients(); return .zero }
         reserve(batch: count, samples: samples)
         ws.eps.update(from: eps, count: samples * count * config.latentSize)
-        return forwardBackward(x, count: count, beta: beta, samples: samples)
+        return forwardBackward(x, labels: labels, count: count, beta: beta, samples: samples)
     }
 
     /// Sets every gradient to zero: the one place they are cleared, at the start of each
@@ -155,16 +176,19 @@ public final class VAE {
 
     /// Forward and backward for eps already in the workspace: clears the gradients, then sets
     /// every one of them (backward adds into the cleared memory).
-    private func forwardBackward(_ x: UnsafePointer<Float>, count b: Int, beta: Float, samples l: Int) -> LossParts {
+    private func forwardBackward(_ x: UnsafePointer<Float>, labels: UnsafePointer<UInt16>?, count b: Int, beta: Float,
+                                 samples l: Int) -> LossParts {
         let zs = config.latentSize, r = l * b
         let g = G
         zeroGradients()
 
         // Forward: encoder, latent, decoder, likelihood (which also gives the logits' gradient).
-        encoderForward(x, rows: b)
+        let xin = encoderInput(x, labels: labels, rows: b)
+        encoderForward(xin, rows: b)
         latentForward(z: ws.z, sigma: ws.sigma, kl: ws.kl, head: ws.head, eps: ws.eps,
                       examples: b, latent: zs, samples: l)
-        decoderForward(ws.z, rows: r, into: ws.logits)
+        let zin = decoderInput(ws.z, labels: labels, rows: r, examples: b)
+        decoderForward(zin, rows: r, into: ws.logits)
         if let out = layout.output {
             likelihoodPass(grad: ws.logits, biasGrad: g + out.biasOffset, x: x, rows: r, examples: b, scale: 1 / Float(l))
         } else {
@@ -181,14 +205,16 @@ public final class VAE {
             defer { scratch = scratch == ws.gradA ? ws.gradB : ws.gradA }
             return scratch
         }
+        let dzin = condition?.dzy ?? ws.dz
         if let out = layout.output {
-            mlpBackward(ws.logits, input: ws.z, hidden: layout.decoder, activations: ws.decoder, last: out,
-                        dx: ws.dz, rows: r, scratch: nextScratch)
+            mlpBackward(ws.logits, input: zin, hidden: layout.decoder, activations: ws.decoder, last: out,
+                        dx: dzin, rows: r, scratch: nextScratch)
         } else {
             let dProjection = convDecoderBackward(ws.logits, rows: r, scratch: nextScratch)
-            mlpBackward(dProjection, input: ws.z, hidden: [], activations: [], last: layout.decoder[0],
-                        dx: ws.dz, rows: r, scratch: nextScratch)
+            mlpBackward(dProjection, input: zin, hidden: [], activations: [], last: layout.decoder[0],
+                        dx: dzin, rows: r, scratch: nextScratch)
         }
+        if let c = condition { dropOneHotGradient(ws.dz, c.dzy, rows: r, latent: zs, classes: config.classCount) }
         let h = layout.head
         if estimator == .reparameterization {
             latentBackward(dHead: ws.dHead, headBiasGrad: g + h.biasOffset, dz: ws.dz, head: ws.head,
@@ -199,7 +225,7 @@ public final class VAE {
                                   sigma: ws.sigma, eps: ws.eps, baseline: c, examples: b, latent: zs, samples: l, beta: beta)
         }
         if layout.convEncoder.isEmpty {
-            mlpBackward(ws.dHead, input: x, hidden: layout.encoder, activations: ws.encoder, last: h,
+            mlpBackward(ws.dHead, input: xin, hidden: layout.encoder, activations: ws.encoder, last: h,
                         dx: nil, rows: b, scratch: nextScratch)
         } else {
             let dFlat = nextScratch()
@@ -388,19 +414,19 @@ public final class VAE {
     /// - Parameters:
     ///   - x: (count, D); beta: the KL weight in `total` (1: the negative ELBO).
     public func evaluate(batch x: UnsafePointer<Float>, count: Int, beta: Float = 1,
-                         rng: inout SeededRandom) -> LossParts {
+                         rng: inout SeededRandom, labels: UnsafePointer<UInt16>? = nil) -> LossParts {
         if count <= 0 { return .zero }
         let zs = config.latentSize, d = config.inputSize
         var rec = 0.0, kl = 0.0
         var start = 0
         while start < count {
             let b = min(ws.batch, count - start)
-            let xb = x + start * d
-            encoderForward(xb, rows: b)
+            let xb = x + start * d, yb = labels.map { $0 + start }
+            encoderForward(encoderInput(xb, labels: yb, rows: b), rows: b)
             rng.fillNormals(ws.eps, count: b * zs)
             latentForward(z: ws.z, sigma: ws.sigma, kl: ws.kl, head: ws.head, eps: ws.eps,
                           examples: b, latent: zs, samples: 1)
-            decoderForward(ws.z, rows: b, into: ws.logits)
+            decoderForward(decoderInput(ws.z, labels: yb, rows: b, examples: b), rows: b, into: ws.logits)
             likelihoodPass(grad: nil, biasGrad: nil, x: xb, rows: b, examples: b, scale: 1)
             let part = lossParts(examples: b, samples: 1, beta: beta)
             rec += part.reconstruction * Double(b)
@@ -412,14 +438,16 @@ public final class VAE {
     }
 
     /// The encoder's mean and log-variance of q(z|x) for `count` examples.
-    /// - Parameters: x: (count, D); mu, logvar: (count, Z) outputs.
+    /// - Parameters: x: (count, D); mu, logvar: (count, Z) outputs; labels: (count) for a
+    ///   conditional model, q(z|x,y).
     public func encode(batch x: UnsafePointer<Float>, count: Int,
-                       mu: UnsafeMutablePointer<Float>, logvar: UnsafeMutablePointer<Float>) {
+                       mu: UnsafeMutablePointer<Float>, logvar: UnsafeMutablePointer<Float>,
+                       labels: UnsafePointer<UInt16>? = nil) {
         let zs = config.latentSize, d = config.inputSize
         var start = 0
         while start < count {
             let b = min(ws.batch, count - start)
-            encoderForward(x + start * d, rows: b)
+            encoderForward(encoderInput(x + start * d, labels: labels.map { $0 + start }, rows: b), rows: b)
             for i in 0 ..< b {
                 (mu + (start + i) * zs).update(from: ws.head + i * 2 * zs, count: zs)
                 (logvar + (start + i) * zs).update(from: ws.head + i * 2 * zs + zs, count: zs)
@@ -430,13 +458,16 @@ public final class VAE {
 
     /// The decoder's means for `count` latent vectors: Bernoulli probabilities, or Gaussian means
     /// (both sigmoid of the logits).
-    /// - Parameters: z: (count, Z); means: (count, D) output.
-    public func decode(z: UnsafePointer<Float>, count: Int, means: UnsafeMutablePointer<Float>) {
+    /// - Parameters: z: (count, Z); means: (count, D) output; labels: (count) the class of each
+    ///   z for a conditional model, p(x|z,y).
+    public func decode(z: UnsafePointer<Float>, count: Int, means: UnsafeMutablePointer<Float>,
+                       labels: UnsafePointer<UInt16>? = nil) {
         let zs = config.latentSize, d = config.inputSize
         var start = 0
         while start < count {
             let r = min(ws.rows, count - start)
-            decoderForward(z + start * zs, rows: r, into: means + start * d)
+            decoderForward(decoderInput(z + start * zs, labels: labels.map { $0 + start }, rows: r, examples: r),
+                           rows: r, into: means + start * d)
             sigmoidInPlace(means + start * d, count: r * d)
             start += r
         }
@@ -467,7 +498,8 @@ public final class VAE {
     ///     its results are incomplete (the caller checks the flag and discards them).
     /// - Returns: (count) per-example bounds in nats.
     public func importanceWeightedBound(batch x: UnsafePointer<Float>, count: Int, samples k: Int,
-                                        rng: inout SeededRandom, stop: StopFlag? = nil) -> [Double] {
+                                        rng: inout SeededRandom, stop: StopFlag? = nil,
+                                        labels: UnsafePointer<UInt16>? = nil) -> [Double] {
         var result = [Double](repeating: 0, count: max(count, 0))
         if count <= 0 || k <= 0 { return result }
         let zs = config.latentSize, d = config.inputSize
@@ -477,8 +509,8 @@ public final class VAE {
         var start = 0
         while start < count {
             let b = min(ws.batch, count - start)
-            let xb = x + start * d
-            encoderForward(xb, rows: b)
+            let xb = x + start * d, yb = labels.map { $0 + start }
+            encoderForward(encoderInput(xb, labels: yb, rows: b), rows: b)
             for i in 0 ..< b { maxW[i] = -.infinity; sumW[i] = 0 }
             var done = 0
             while done < k {
@@ -487,7 +519,7 @@ public final class VAE {
                 rng.fillNormals(ws.eps, count: s * b * zs)
                 latentForward(z: ws.z, sigma: ws.sigma, kl: nil, head: ws.head, eps: ws.eps,
                               examples: b, latent: zs, samples: s)
-                decoderForward(ws.z, rows: s * b, into: ws.logits)
+                decoderForward(decoderInput(ws.z, labels: yb, rows: s * b, examples: b), rows: s * b, into: ws.logits)
                 likelihoodPass(grad: nil, biasGrad: nil, x: xb, rows: s * b, examples: b, scale: 1)
                 for l in 0 ..< s {
                     for i in 0 ..< b {

@@ -161,7 +161,8 @@ public final class Trainer {
             data: .init(directory: data, identity: dataset.identity, trainCount: dataset.count(.train),
                         testCount: dataset.count(.test), imageHeight: shape.height, imageWidth: shape.width,
                         imageChannels: shape.channels),
-            settings: settings, model: settings.modelConfig(shape: shape), threads: request.threads ?? 1)
+            settings: settings, model: settings.modelConfig(shape: shape, classNames: dataset.manifest.labelNames),
+            threads: request.threads ?? 1)
         try AtomicFile.write(try JSONCoding.encode(config), to: run.config)
         let model = try VAE(config: config.model, seed: settings.seed, batchCapacity: settings.batchSize,
                             mcSamples: settings.mcSamples, learningRate: settings.learningRate)
@@ -205,7 +206,11 @@ public final class Trainer {
     }
 
     private func checkData(_ dataset: ShardDataset, _ settings: TrainingSettings) throws {
-        try settings.modelConfig(shape: dataset.shape).validate()
+        if settings.conditional == true && (dataset.manifest.labelNames ?? []).isEmpty {
+            throw DataError(.invalidArgument, FileIO.join(dataset.directory, "manifest.json"),
+                            "--conditional needs labelled shards, and these have no labels (no label_names)")
+        }
+        try settings.modelConfig(shape: dataset.shape, classNames: dataset.manifest.labelNames).validate()
         guard dataset.count(.train) > 0 else {
             throw DataError(.emptyFile, dataset.directory, "the train split holds no examples")
         }
@@ -224,6 +229,8 @@ public final class Trainer {
         let plan = epoch.plan, stream = epoch.stream
         let batch = UnsafeMutablePointer<Float>.allocate(capacity: b * d)  // (B, D)
         defer { batch.deallocate() }
+        let labels = UnsafeMutablePointer<UInt16>.allocate(capacity: b)  // (B) the batch's classes
+        defer { labels.deallocate() }
         let beta = r.settings.beta(atEpoch: state.epoch)
         var filled = 0
         let epochStart = now()
@@ -244,10 +251,11 @@ public final class Trainer {
                 blocks[k].pixels.withUnsafeBufferPointer { pixels in
                     Intensity.convert(pixels.baseAddress! + (example - starts[k]) * d, into: row, count: d)
                 }
+                labels[filled] = blocks[k].labels[example - starts[k]]
                 filled += 1
                 if filled == b {
                     times.data += now() - mark
-                    try step(r, &state, batch, count: b, beta: beta)
+                    try step(r, &state, batch, labels, count: b, beta: beta)
                     mark = now()
                     filled = 0
                     progress.step(
@@ -260,20 +268,22 @@ public final class Trainer {
         }
         times.data += now() - mark
         if filled > 0 {  // the last, partial batch of the epoch
-            try step(r, &state, batch, count: filled, beta: beta)
+            try step(r, &state, batch, labels, count: filled, beta: beta)
             try checkpointIfDue(r, state)
         }
     }
 
-    private func step(_ r: Run, _ state: inout TrainingState, _ batch: UnsafeMutablePointer<Float>, count: Int, beta: Float) throws {
+    private func step(_ r: Run, _ state: inout TrainingState, _ batch: UnsafeMutablePointer<Float>, _ labels: UnsafePointer<UInt16>,
+                      count: Int, beta: Float) throws {
+        let labels = r.config.model.isConditional ? labels : nil
         let start = now()
         if r.settings.binarize == .dynamic {
             VAE.binarize(batch, into: batch, count: count * r.inputSize, rng: &state.rng)
         }
         if r.settings.measuresGradientVariance(atStep: r.model.optimizer.step + 1) {
-            try measureGradientVariance(r, batch, count: count, beta: beta)
+            try measureGradientVariance(r, batch, labels, count: count, beta: beta)
         }
-        let parts = r.model.trainStep(batch: batch, count: count, beta: beta, rng: &state.rng)
+        let parts = r.model.trainStep(batch: batch, count: count, beta: beta, rng: &state.rng, labels: labels)
         times.compute += now() - start
         guard parts.total.isFinite, parts.reconstruction.isFinite, parts.kl.isFinite else {
             try writer.drain()
@@ -286,13 +296,14 @@ public final class Trainer {
     /// Appends the spread of the encoder's gradient on this batch, before the step's update, to
     /// gradient_variance.csv. Its eps come from their own stream (seeded by the step), so
     /// measuring never changes training.
-    private func measureGradientVariance(_ r: Run, _ batch: UnsafeMutablePointer<Float>, count: Int, beta: Float) throws {
+    private func measureGradientVariance(_ r: Run, _ batch: UnsafeMutablePointer<Float>, _ labels: UnsafePointer<UInt16>?,
+                                         count: Int, beta: Float) throws {
         let start = now()
         let step = r.model.optimizer.step + 1
         var rng = SeededRandom.derived(seed: r.settings.seed, stream: Streams.gradientVariance, epoch: UInt64(step))
         let spreads = try r.model.gradientSpread(
             batch: batch, count: count, beta: beta,
-            draws: r.settings.gradientVarianceDraws ?? TrainingSettings.defaultGradientVarianceDraws, rng: &rng)
+            draws: r.settings.gradientVarianceDraws ?? TrainingSettings.defaultGradientVarianceDraws, rng: &rng, labels: labels)
         gradientVarianceRows += spreads.map { GradientVarianceRow(step: step, $0) }
         try run.writeGradientVariance(gradientVarianceRows)
         times.gradientVariance += now() - start

@@ -121,6 +121,9 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Draws of eps per gradient-variance measurement (default 100).", valueName: "K"))
     var gradientVarianceDraws: Int?
 
+    @Flag(help: "A conditional VAE, q(z|x,y) and p(x|z,y), over the classes of the (labelled) shards.")
+    var conditional = false
+
     @Option(help: "Threads for the matrix products; results are bit-identical for the same count (default: all cores).")
     var threads: Int?
 
@@ -162,6 +165,7 @@ public struct TrainCommand: ParsableCommand {
         set(iwaeK) { s.iwaeSamples = $0 }
         set(iwaeN) { s.iwaeExamples = $0 }
         set(estimator) { s.estimator = $0 }
+        set(conditional ? true : nil) { s.conditional = $0 }
         set(gradientVarianceEvery) { s.gradientVarianceEvery = $0 }
         set(gradientVarianceDraws) { s.gradientVarianceDraws = $0 }
         return any ? s : nil

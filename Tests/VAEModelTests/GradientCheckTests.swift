@@ -29,10 +29,15 @@ enum GradientCheck {
         let d = config.inputSize, zs = config.latentSize
         let x = TestData.uniform(b * d, seed: seed + 100)
         let eps = TestData.normals(l * b * zs, seed: seed + 200)
+        // A conditional model: example i of class (2i + 1) mod K, so that classes differ and repeat.
+        let labels: [Int]? = config.isConditional ? (0 ..< b).map { (2 * $0 + 1) % config.classCount } : nil
+        let labels16 = labels?.map { UInt16($0) } ?? []
         let parts = x.withUnsafeBufferPointer { xp in
             eps.withUnsafeBufferPointer { ep in
-                model.computeGradients(batch: xp.baseAddress!, count: b, beta: gradientBeta ?? beta,
-                                       samples: l, eps: ep.baseAddress!)
+                labels16.withUnsafeBufferPointer { yp in
+                    model.computeGradients(batch: xp.baseAddress!, count: b, beta: gradientBeta ?? beta,
+                                           samples: l, eps: ep.baseAddress!, labels: labels == nil ? nil : yp.baseAddress!)
+                }
             }
         }
         var analytic = Array(model.gradients)
@@ -41,11 +46,11 @@ enum GradientCheck {
         var p = model.parameters.map(Double.init)
         let xd = x.map(Double.init), ed = eps.map(Double.init)
         func f() -> Double {
-            let r = ReferenceVAE.loss(config, model.layout, p, x: xd, eps: ed, count: b, samples: l)
+            let r = ReferenceVAE.loss(config, model.layout, p, x: xd, eps: ed, count: b, samples: l, labels: labels)
             return r.reconstruction + Double(beta) * r.kl
         }
         // The forward pass itself must agree with the reference.
-        let reference = ReferenceVAE.loss(config, model.layout, p, x: xd, eps: ed, count: b, samples: l)
+        let reference = ReferenceVAE.loss(config, model.layout, p, x: xd, eps: ed, count: b, samples: l, labels: labels)
         XCTAssertEqual(parts.reconstruction * Double(b), reference.reconstruction,
                        accuracy: 1e-5 * abs(reference.reconstruction) + 1e-5, "reconstruction", file: file, line: line)
         XCTAssertEqual(parts.kl * Double(b), reference.kl, accuracy: 1e-5 * abs(reference.kl) + 1e-5,
