@@ -28,7 +28,7 @@ ART := $(ARTIFACTS)/$(PIPELINE)
 INGEST_ID := $(call hash,ingest $(VERSION) $(INGEST_ARGS) $(INGEST_OPTS))
 TRAIN_ID := $(call hash,train $(VERSION) $(INGEST_ID) $(TRAIN_OPTS) threads=$(THREADS))
 EMBED_ID := $(call hash,embed $(VERSION) $(TRAIN_ID) $(EMBED_OPTS))
-GENERATE_ID := $(call hash,generate $(VERSION) $(TRAIN_ID) $(GENERATE_OPTS) $(MANIFOLD))
+GENERATE_ID := $(call hash,generate $(VERSION) $(TRAIN_ID) $(GENERATE_OPTS) $(MANIFOLD) $(CLASSES))
 INGEST := $(ART)/ingest-$(INGEST_ID)
 TRAIN := $(ART)/train-$(TRAIN_ID)
 EMBED := $(ART)/embed-$(EMBED_ID)
@@ -97,10 +97,10 @@ $(EMBED)/provenance.json: $(TRAIN)/provenance.json | build
 
 $(GENERATE)/provenance.json: $(TRAIN)/provenance.json | build
 	$(STAGE) generate $(GENERATE) $(TRAIN) $(TRAIN)/model.ckpt "$(GENERATE_OPTS) $(MANIFOLD)" -- \
-		pipelines/generate-sheets.sh $(BIN)/vae-generate $(TRAIN)/model.ckpt $(INGEST) @OUT@ "$(MANIFOLD)" $(GENERATE_OPTS)
+		CLASSES=$(or $(CLASSES),no) pipelines/generate-sheets.sh $(BIN)/vae-generate $(TRAIN)/model.ckpt $(INGEST) @OUT@ "$(MANIFOLD)" $(GENERATE_OPTS)
 	for f in $(SHEETS); do ln -sfn generate/$$f.png $(ART)/latest/$$f.png; done
 
-SHEETS := samples reconstructions traversal interpolation $(if $(filter yes,$(MANIFOLD)),manifold)
+SHEETS := samples reconstructions traversal interpolation $(if $(filter yes,$(MANIFOLD)),manifold) $(if $(filter yes,$(CLASSES)),classes)
 
 # ---- tests and benchmarks ---------------------------------------------------------------------
 
