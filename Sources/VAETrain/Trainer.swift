@@ -70,7 +70,7 @@ public final class Trainer {
     public func train() throws -> RunSummary {
         let (r, start) = request.resume ? try resumeRun() : try newRun()
         var state = start
-        VAE.setThreads(r.config.threads)
+        r.model.useThreads(r.config.threads)
         do {
             return try train(r, &state)
         } catch let interruption as Interrupted {
