@@ -110,7 +110,7 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("iwae-n"), help: "How many test examples (the first N) the importance-weighted bound covers (needs --iwae-k).")
     var iwaeN: Int?
 
-    @Option(help: "Threads for the matrix products; results are bit-identical for the same count (default: all cores).")
+    @Option(help: "Threads: each takes a fixed slice of every batch; results are bit-identical for the same count (default: all cores).")
     var threads: Int?
 
     @Option(help: .hidden)
