@@ -19,7 +19,7 @@ public struct Checkpoint: Equatable, Sendable {
     public var config: ModelConfig
     /// The settings the run was started with.
     public var settings: TrainingSettings
-    /// OpenBLAS threads of the writer (results are bit-identical for the same count).
+    /// Training threads of the writer (slices of each batch, `VAE.useThreads`) (results are bit-identical for the same count).
     public var threads: Int
     /// Adam's hyperparameters and step count.
     public var adam: Adam

@@ -53,6 +53,6 @@ extension TrainingSettings {
 }
 
 extension Checkpoint {
-    /// Most OpenBLAS threads a checkpoint may record.
+    /// Most training threads a checkpoint may record.
     public static let maxThreads = 4096
 }

@@ -20,7 +20,7 @@ public struct TrainRequest: Sendable {
     public var resume = false
     /// Start a new run even if the directory holds one (its checkpoints are removed).
     public var force = false
-    /// OpenBLAS threads; nil: the run's own count on resume, 1 for a new run.
+    /// Training threads (slices of each batch); nil: the run's own count on resume, 1 for a new run.
     public var threads: Int?
     /// Stop (as SIGTERM would: checkpoint, then `TrainError.interrupted`) after this many steps
     /// in total. For tests of interruption and resume.
@@ -72,7 +72,7 @@ public final class Trainer {
     public func train() throws -> RunSummary {
         let (r, start) = request.resume ? try resumeRun() : try newRun()
         var state = start
-        VAE.setThreads(r.config.threads)
+        r.model.useThreads(r.config.threads)
         do {
             return try train(r, &state)
         } catch let interruption as Interrupted {

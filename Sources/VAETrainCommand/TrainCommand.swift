@@ -124,7 +124,7 @@ public struct TrainCommand: ParsableCommand {
     @Flag(help: "A conditional VAE, q(z|x,y) and p(x|z,y), over the classes of the (labelled) shards.")
     var conditional = false
 
-    @Option(help: "Threads for the matrix products; results are bit-identical for the same count (default: all cores).")
+    @Option(help: "Threads: each takes a fixed slice of every batch; results are bit-identical for the same count (default: all cores).")
     var threads: Int?
 
     @Option(help: .hidden)
