@@ -81,3 +81,36 @@ final class ConditionalModelTests: XCTestCase {
         XCTAssertThrowsError(try duplicate.validate()) { XCTAssert("\($0)".contains("distinct")) }
     }
 }
+
+/// The conditional model and the score-function estimators on several threads: each slice takes
+/// its own examples' labels, and the gradients agree with one thread's within rounding.
+final class ConditionalDataParallelTests: XCTestCase {
+    func gradients(_ config: ModelConfig, threads: Int, estimator: GradientEstimator) throws -> [Float] {
+        let count = 11
+        let model = try VAE(config: config, seed: 4, batchCapacity: 4)
+        model.useThreads(threads)
+        model.estimator = estimator
+        model.scoreBaseline = ScoreBaseline(value: 3)
+        let x = TestData.uniform(count * config.inputSize, seed: 5)
+        let eps = TestData.normals(2 * count * config.latentSize, seed: 7)
+        let labels = (0 ..< count).map { UInt16($0 % config.classCount) }
+        model.computeGradients(batch: x, count: count, beta: 0.9, samples: 2, eps: eps, labels: labels)
+        return Array(model.gradients)
+    }
+
+    func testTwoThreadsAgreeWithOne() throws {
+        var mlp = ModelConfig(inputSize: 12, hiddenSizes: [7], latentSize: 3)
+        mlp.classNames = ["a", "b", "c"]
+        var conv = ModelConfig.conv(height: 4, width: 4, channels: 1, convChannels: [2], latentSize: 2)
+        conv.classNames = ["a", "b", "c"]
+        for config in [mlp, conv] {
+            for estimator in GradientEstimator.allCases {
+                let one = try gradients(config, threads: 1, estimator: estimator)
+                let two = try gradients(config, threads: 2, estimator: estimator)
+                let scale = one.map { abs($0) }.max()!
+                let worst = zip(one, two).map { abs($0 - $1) }.max()!
+                XCTAssertLessThan(worst, 1e-5 * scale, "\(config.architecture) \(estimator): \(worst) of \(scale)")
+            }
+        }
+    }
+}
