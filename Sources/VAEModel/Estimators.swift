@@ -45,15 +45,11 @@ func scoreFunctionBackward(dHead: UnsafeMutablePointer<Float>, headBiasGrad: Uns
                            sigma: UnsafePointer<Float>, eps: UnsafePointer<Float>, baseline: Float,
                            examples b: Int, latent zs: Int, samples l: Int, beta: Float) {
     let perSample = 1 / Float(l)
+    klBackward(dHead: dHead, head: head, sigma: sigma, examples: b, latent: zs, beta: beta)
     for i in 0 ..< b {
-        let mu = head + i * 2 * zs
         let sg = sigma + i * zs
         let dmu = dHead + i * 2 * zs
         let dlv = dmu + zs
-        for j in 0 ..< zs {
-            dmu[j] = beta * mu[j]
-            dlv[j] = beta * 0.5 * (sg[j] * sg[j] - 1)
-        }
         for k in 0 ..< l {
             let row = k * b + i
             let weight = (-logLikelihood[row] - baseline) * perSample
