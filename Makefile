@@ -97,7 +97,7 @@ $(EMBED)/provenance.json: $(TRAIN)/provenance.json | build
 
 $(GENERATE)/provenance.json: $(TRAIN)/provenance.json | build
 	$(STAGE) generate $(GENERATE) $(TRAIN) $(TRAIN)/model.ckpt "$(GENERATE_OPTS) $(MANIFOLD)" -- \
-		CLASSES=$(or $(CLASSES),no) pipelines/generate-sheets.sh $(BIN)/vae-generate $(TRAIN)/model.ckpt $(INGEST) @OUT@ "$(MANIFOLD)" $(GENERATE_OPTS)
+		env CLASSES=$(or $(CLASSES),no) pipelines/generate-sheets.sh $(BIN)/vae-generate $(TRAIN)/model.ckpt $(INGEST) @OUT@ "$(MANIFOLD)" $(GENERATE_OPTS)
 	for f in $(SHEETS); do ln -sfn generate/$$f.png $(ART)/latest/$$f.png; done
 
 SHEETS := samples reconstructions traversal interpolation $(if $(filter yes,$(MANIFOLD)),manifold) $(if $(filter yes,$(CLASSES)),classes)
