@@ -102,6 +102,9 @@ final class GradientVarianceTests: XCTestCase {
         s = settings(every: 5)
         s.gradientVarianceDraws = 1
         XCTAssertThrowsError(try s.validate()) { XCTAssert("\($0)".contains("--gradient-variance-draws must be at least 2")) }
+        s.gradientVarianceDraws = TrainingSettings.maxGradientVarianceDraws + 1
+        XCTAssertThrowsError(try s.validate())
+        XCTAssertThrowsError(try s.checkLimits()) { XCTAssert("\($0)".contains("gradient variance draws")) }
     }
 }
 
@@ -128,6 +131,6 @@ final class EstimatorCommandParsingTests: XCTestCase {
                        "The value 'reinforce' is invalid for '--estimator <estimator>'. Please provide one of 'reparameterization', 'score-function' or 'score-function-baseline'.")
         XCTAssertEqual(message(new + ["--gradient-variance-draws", "30"]), "--gradient-variance-draws goes with --gradient-variance-every")
         XCTAssertEqual(message(new + ["--gradient-variance-every", "10", "--gradient-variance-draws", "1"]),
-                       "--gradient-variance-draws must be at least 2, got 1")
+                       "--gradient-variance-draws must be at least 2 and at most 65536, got 1")
     }
 }
