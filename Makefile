@@ -34,6 +34,8 @@ TRAIN := $(ART)/train-$(TRAIN_ID)
 EMBED := $(ART)/embed-$(EMBED_ID)
 GENERATE := $(ART)/generate-$(GENERATE_ID)
 STAGE := TOOL_VERSION=$(VERSION) pipelines/stage.sh
+# The train stage's command: vae-train, or a pipeline's script around it (given vae-train first).
+TRAIN_TOOL ?= $(BIN)/vae-train
 
 # ---- one run of a pipeline at a time ------------------------------------------------------------
 # The goals that write a pipeline's artifacts run in a sub-make holding artifacts/PIPELINE/.lock
@@ -86,7 +88,7 @@ $(INGEST)/provenance.json: | build
 
 $(TRAIN)/provenance.json: $(INGEST)/provenance.json | build
 	$(STAGE) train $(TRAIN) $(INGEST) $(INGEST)/manifest.json "$(TRAIN_OPTS) --threads $(THREADS)" -- \
-		$(BIN)/vae-train --data $(INGEST) --out @OUT@ @RESUME@ --threads $(THREADS) $(TRAIN_OPTS)
+		$(TRAIN_TOOL) --data $(INGEST) --out @OUT@ @RESUME@ --threads $(THREADS) $(TRAIN_OPTS)
 
 $(EMBED)/provenance.json: $(TRAIN)/provenance.json | build
 	$(STAGE) embed $(EMBED) $(TRAIN) $(TRAIN)/model.ckpt "$(EMBED_OPTS)" -- \

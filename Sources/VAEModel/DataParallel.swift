@@ -101,6 +101,10 @@ extension VAE {
         let dp = prepare(count: count, samples: mcSamples)
         rng.fillNormals(dp.eps, count: mcSamples * count * config.latentSize)
         let sums = slicePasses(x, count: count, beta: beta, samples: mcSamples)
+        if estimator == .scoreFunctionBaseline {
+            // The whole batch's mean of -log p(x|z) over its L·B rows, from the slices' sums.
+            scoreBaseline.update(batchMean: sums.reconstruction / Double(count))
+        }
         let k = optimizer.nextStep()
         let p = P, g = G, m = adamM.baseAddress!, v = adamV.baseAddress!
         dp.pool.run { t in

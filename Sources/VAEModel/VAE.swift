@@ -49,6 +49,10 @@ public final class VAE {
     public var optimizer: Adam
     /// L, the Monte Carlo samples per example in `trainStep`.
     public var mcSamples: Int
+    /// How the encoder's gradient of the reconstruction term is estimated (Estimators.swift).
+    public var estimator = GradientEstimator.reparameterization
+    /// The moving-average baseline of `GradientEstimator.scoreFunctionBaseline`, moved by `trainStep`.
+    public var scoreBaseline = ScoreBaseline()
 
     private let memory: UnsafeMutablePointer<Float>  // (4, P): parameters | gradients | m | v
     /// The parameters (P), in the layout of `layout`.
@@ -126,6 +130,9 @@ public final class VAE {
         reserve(batch: count, samples: mcSamples)
         rng.fillNormals(ws.eps, count: mcSamples * count * config.latentSize)
         let sums = forwardBackward(x, count: count, beta: beta, samples: mcSamples, ws: ws, gradients: G)
+        if estimator == .scoreFunctionBaseline {
+            scoreBaseline.update(batchMean: meanNegativeLogLikelihood(ws.logLik, rows: mcSamples * count))
+        }
         optimizer.update(parameters: P, gradients: G, m: adamM.baseAddress!, v: adamV.baseAddress!,
                          count: layout.count)
         return sums.parts(examples: count, beta: beta)
@@ -198,8 +205,14 @@ public final class VAE {
                         dx: ws.dz, rows: r, gradients: g, scratch: nextScratch)
         }
         let h = layout.head
-        latentBackward(dHead: ws.dHead, headBiasGrad: g + h.biasOffset, dz: ws.dz, head: ws.head,
-                       sigma: ws.sigma, eps: ws.eps, examples: b, latent: zs, samples: l, beta: beta)
+        if estimator == .reparameterization {
+            latentBackward(dHead: ws.dHead, headBiasGrad: g + h.biasOffset, dz: ws.dz, head: ws.head,
+                           sigma: ws.sigma, eps: ws.eps, examples: b, latent: zs, samples: l, beta: beta)
+        } else {
+            let c = estimator == .scoreFunction ? 0 : scoreBaseline.current(batchMean: meanNegativeLogLikelihood(ws.logLik, rows: r))
+            scoreFunctionBackward(dHead: ws.dHead, headBiasGrad: g + h.biasOffset, logLikelihood: ws.logLik, head: ws.head,
+                                  sigma: ws.sigma, eps: ws.eps, baseline: c, examples: b, latent: zs, samples: l, beta: beta)
+        }
         if layout.convEncoder.isEmpty {
             mlpBackward(ws.dHead, input: x, hidden: layout.encoder, activations: ws.encoder, last: h,
                         dx: nil, rows: b, gradients: g, scratch: nextScratch)

@@ -57,6 +57,8 @@ public final class Trainer {
     private var lastCheckpoint: String?
     private let writer = CheckpointWriter()
     private var phase = TrainingPhase.training
+    /// The rows of gradient_variance.csv so far (with `gradientVarianceEvery`).
+    private var gradientVarianceRows: [GradientVarianceRow] = []
 
     public init(_ request: TrainRequest, progress: ProgressReporter, warn: @escaping (String) -> Void, stop: StopFlag) {
         self.request = request
@@ -84,14 +86,17 @@ public final class Trainer {
         let trainCount = r.dataset.count(.train)
         let evaluation = Evaluation(dataset: r.dataset, settings: settings, inputSize: r.inputSize, stop: stop)
         var history = try run.readHistory(through: state.epoch)
+        gradientVarianceRows = try run.readGradientVariance(through: r.model.optimizer.step)
         var upcoming: EpochStream?
         while state.epoch < settings.epochs {
             enter(.training)
             let positionBefore = state.examplesSeen
             let epochStart = now()
+            let measuredBefore = times.gradientVariance
             let stream = upcoming?.epoch == state.epoch ? upcoming! : EpochStream(r.dataset, settings, epoch: state.epoch)
             try trainEpoch(r, &state, stream)
-            let seconds = now() - epochStart
+            // Gradient-variance measurements are not training time.
+            let seconds = now() - epochStart - (times.gradientVariance - measuredBefore)
             // The next epoch's first shards decode during the test evaluation.
             upcoming = state.epoch + 1 < settings.epochs ? EpochStream(r.dataset, settings, epoch: state.epoch + 1) : nil
             upcoming?.stream.prefetch()
@@ -142,7 +147,8 @@ public final class Trainer {
         }
         let fm = FileManager.default
         if request.force {
-            for path in [run.checkpoints, run.model, run.config, run.metrics, run.history, run.summary] { try? fm.removeItem(atPath: path) }
+            for path in [run.checkpoints, run.model, run.config, run.metrics, run.history, run.summary,
+                         run.gradientVariance, run.gradientVarianceHistory] { try? fm.removeItem(atPath: path) }
         }
         do {
             try fm.createDirectory(atPath: run.checkpoints, withIntermediateDirectories: true)
@@ -159,6 +165,7 @@ public final class Trainer {
         try AtomicFile.write(try JSONCoding.encode(config), to: run.config)
         let model = try VAE(config: config.model, seed: settings.seed, batchCapacity: settings.batchSize,
                             mcSamples: settings.mcSamples, learningRate: settings.learningRate)
+        model.estimator = settings.estimator ?? .reparameterization
         try run.writeMetrics([])
         let state = TrainingState(rng: SeededRandom.derived(seed: settings.seed, stream: Streams.training, epoch: 0))
         return (Run(dataset: dataset, config: config, model: model), state)
@@ -263,6 +270,9 @@ public final class Trainer {
         if r.settings.binarize == .dynamic {
             VAE.binarize(batch, into: batch, count: count * r.inputSize, rng: &state.rng)
         }
+        if r.settings.measuresGradientVariance(atStep: r.model.optimizer.step + 1) {
+            try measureGradientVariance(r, batch, count: count, beta: beta)
+        }
         let parts = r.model.trainStep(batch: batch, count: count, beta: beta, rng: &state.rng)
         times.compute += now() - start
         guard parts.total.isFinite, parts.reconstruction.isFinite, parts.kl.isFinite else {
@@ -271,6 +281,21 @@ public final class Trainer {
         }
         state.examplesSeen += count
         state.lossSums.add(parts, count: count)
+    }
+
+    /// Appends the spread of the encoder's gradient on this batch, before the step's update, to
+    /// gradient_variance.csv. Its eps come from their own stream (seeded by the step), so
+    /// measuring never changes training.
+    private func measureGradientVariance(_ r: Run, _ batch: UnsafeMutablePointer<Float>, count: Int, beta: Float) throws {
+        let start = now()
+        let step = r.model.optimizer.step + 1
+        var rng = SeededRandom.derived(seed: r.settings.seed, stream: Streams.gradientVariance, epoch: UInt64(step))
+        let spreads = try r.model.gradientSpread(
+            batch: batch, count: count, beta: beta,
+            draws: r.settings.gradientVarianceDraws ?? TrainingSettings.defaultGradientVarianceDraws, rng: &rng)
+        gradientVarianceRows += spreads.map { GradientVarianceRow(step: step, $0) }
+        try run.writeGradientVariance(gradientVarianceRows)
+        times.gradientVariance += now() - start
     }
 
     private func enter(_ next: TrainingPhase) {

@@ -41,6 +41,8 @@ extension TrainingSettings {
         try require(shuffleWindow > 0, "--shuffle-window must be at least 1 shard, got \(shuffleWindow)")
         try require(iwaeSamples >= 0 && iwaeExamples >= 0, "--iwae-k and --iwae-n must not be negative")
         try require((iwaeSamples == 0) == (iwaeExamples == 0), "--iwae-k and --iwae-n go together")
+        try require((gradientVarianceEvery ?? 0) >= 0, "--gradient-variance-every must be 0 or more steps, got \(gradientVarianceEvery ?? 0)")
+        try require((gradientVarianceDraws ?? 2) >= 2, "--gradient-variance-draws must be at least 2, got \(gradientVarianceDraws ?? 0)")
         if case .gaussianFixed(let sigma) = likelihood {
             try require(sigma > 0 && sigma.isFinite, "--sigma must be positive, got \(sigma)")
         }
