@@ -66,6 +66,22 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
+    func testScoreFunctionBaselineOnTwoThreadsIsReproducible() throws {
+        func run() throws -> VAE {
+            let model = try VAE(config: mlp, seed: 4, batchCapacity: 13, mcSamples: 2, learningRate: 1e-2)
+            model.useThreads(2)
+            model.estimator = .scoreFunctionBaseline
+            let x = TestData.uniform(13 * mlp.inputSize, seed: 5)
+            var rng = SeededRandom(seed: 6)
+            for _ in 0 ..< 4 { model.trainStep(batch: x, count: 13, beta: 1, rng: &rng) }
+            return model
+        }
+        let a = try run(), b = try run()
+        XCTAssertEqual(a.parameterBytes, b.parameterBytes)
+        XCTAssertEqual(a.scoreBaseline, b.scoreBaseline)
+        XCTAssertNotNil(a.scoreBaseline.value)
+    }
+
     func testSlicedGradientsAreTheSlicesGradientsAddedInOrder() throws {
         // T = 3 on 11 examples: slices [0, 3), [3, 7), [7, 11), each computed alone on one thread,
         // then g = (g_0 + g_1) + g_2: the same bits as the three-thread pass.
