@@ -31,7 +31,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var data: DataReference
     public var settings: TrainingSettings
     public var model: ModelConfig
-    /// OpenBLAS threads: results are bit-identical for the same count.
+    /// Training threads (slices of each batch, `VAE.useThreads`): results are bit-identical for the same count.
     public var threads: Int
 }
 
