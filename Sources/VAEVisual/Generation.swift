@@ -185,7 +185,7 @@ public enum Generation {
         let z = LatentGrid.prior(count: cols, latent: zs, temperature: 1, rng: &rng)
         let all = (0..<k).flatMap { _ in z }
         let labels = (0..<k * cols).map { UInt16($0 / cols) }
-        return sheet(layout, style, images: decode(model, all, labels: labels))
+        return sheet(layout, style, channels: shape.channels, images: decode(model, all, labels: labels))
     }
 
     /// The examples `indices` of `split` with their reconstructions decode(mu) under them:
