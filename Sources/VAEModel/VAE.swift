@@ -3,7 +3,8 @@
 // ELBO summed over the batch. Encoder and decoder are an MLP or convolutional networks, as the
 // `ModelConfig` says; everything else (latent layer, likelihoods, Adam, the API) is shared. Forward and backward are written by hand over OpenBLAS;
 // all parameters, gradients and Adam moments live in one allocation, all activations in one
-// `Workspace`, so a training step allocates nothing. See docs/METHOD.md for the derivation.
+// `Workspace` (one per thread in data-parallel training, DataParallel.swift), so a training step
+// allocates nothing. See docs/METHOD.md for the derivation.
 //
 // B = examples in the batch, L = Monte Carlo samples per example, D = input size,
 // Z = latent size, h_i = hidden widths, P = number of parameters; conv: Hi × Wi × Ci and
