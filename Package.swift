@@ -24,6 +24,10 @@ let package = Package(
         // libpng behind small C functions that hold its setjmp (include/vae_png.h).
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // Open MPI's header, for its types only: no pkg-config (whose `-lmpi` would make every
+        // binary load libmpi at start). CMPI loads libmpi at run time, only under mpirun.
+        .systemLibrary(name: "COpenMPI", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .target(name: "CMPI", dependencies: ["COpenMPI"], linkerSettings: [.linkedLibrary("dl")]),
 
         // MARK: Libraries
         // Files, checksums, compression, IDX and PNG input, shards and their manifest.
@@ -31,18 +35,21 @@ let package = Package(
         // The model: layers, loss, gradients, Adam, the random generator, checkpoints.
         .target(name: "VAEModel", dependencies: ["COpenBLAS", "VAEData"]),
         // The training loop over streamed shards, run directories, metrics.
-        .target(name: "VAETrain", dependencies: ["VAEData", "VAEModel"]),
+        .target(name: "VAETrain", dependencies: ["VAEData", "VAEModel", "VAECluster"]),
         // Latent codes as CSV and PNG sample sheets.
         .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel"]),
+
+        // The ranks of an mpirun job (a single rank without mpirun) and their collectives.
+        .target(name: "VAECluster", dependencies: ["CMPI"]),
 
         // Structure-aware fuzz targets: files that look valid but lie, for every reader.
         .target(name: "VAEFuzz", dependencies: ["VAEData", "VAEModel"]),
 
         // Turning a thrown error into one line on stderr and an exit status, and SIGINT/SIGTERM
         // into a stop request or an exit, for the executables.
-        .target(name: "CommandSupport", dependencies: ["VAEData", argumentParser]),
+        .target(name: "CommandSupport", dependencies: ["VAEData", "VAECluster", argumentParser]),
         // vae-train's command line and run, a library so that tests parse it in process.
-        .target(name: "VAETrainCommand", dependencies: ["VAETrain", "CommandSupport", argumentParser]),
+        .target(name: "VAETrainCommand", dependencies: ["VAETrain", "VAECluster", "CommandSupport", argumentParser]),
 
         // MARK: Executables
         .executableTarget(name: "vae-ingest", dependencies: ["VAEData", "CommandSupport", argumentParser]),

@@ -2,24 +2,41 @@
 // problem, and a non-zero exit status. The libraries throw; only this turns errors into exits.
 import ArgumentParser
 import Foundation
+import VAECluster
 import VAEData
 
 /// Runs `body`; any error other than ArgumentParser's own becomes one line on stderr and exit 1,
 /// or for a stop by a signal (an `InterruptionError`) exit 128 + the signal (130 for SIGINT,
 /// 143 for SIGTERM).
 public func reportingErrors(_ tool: String, _ body: () throws -> Void) throws {
+    try reportingErrors(tool, onCluster: false) { _ in try body() }
+}
+
+/// Runs `body` on the ranks of this job (`Cluster.join()`: MPI only under mpirun), then ends
+/// MPI. An error on any rank becomes one line on that rank's stderr naming the rank
+/// ("vae-train: rank 1: ...") and ends every rank of the job (MPI_Abort) with the exit status
+/// `reportingErrors` gives it.
+public func reportingErrors(_ tool: String, onCluster body: (Cluster) throws -> Void) throws {
+    try reportingErrors(tool, onCluster: true, body)
+}
+
+private func reportingErrors(_ tool: String, onCluster: Bool, _ body: (Cluster) throws -> Void) throws {
+    var cluster = Cluster.single
     do {
-        try body()
+        if onCluster { cluster = try Cluster.join() }
+        try body(cluster)
+        cluster.finish()
     } catch let error as ExitCode {
         throw error
     } catch let error as CleanExit {
         throw error
     } catch {
-        printError("\(tool): \(String(describing: error))")
-        if let signal = (error as? InterruptionError)?.interruptingSignal {
-            throw ExitCode(128 + signal)
+        let status = (error as? InterruptionError)?.interruptingSignal.map { 128 + $0 } ?? 1
+        if cluster.usesMPI {
+            cluster.abort(message: "\(tool): rank \(cluster.rank): \(String(describing: error))", code: status)
         }
-        throw ExitCode.failure
+        printError("\(tool): \(String(describing: error))")
+        throw ExitCode(status)
     }
 }
 

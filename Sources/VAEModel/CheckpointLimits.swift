@@ -56,3 +56,8 @@ extension Checkpoint {
     /// Most OpenBLAS threads a checkpoint may record.
     public static let maxThreads = 4096
 }
+
+extension Checkpoint {
+    /// Most processes (mpirun -np N) a checkpoint may record.
+    public static let maxRanks = 65_536
+}

@@ -3,6 +3,7 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
+import VAECluster
 import VAEData
 import VAEModel
 import VAETrain
@@ -176,19 +177,21 @@ public struct TrainCommand: ParsableCommand {
     }
 
     public func run() throws {
-        try reportingErrors("vae-train") {
+        try reportingErrors("vae-train") { cluster in
             var request = TrainRequest(data: data, runDirectory: resume ?? out!, settings: resume == nil ? givenSettings() ?? TrainingSettings() : nil)
             request.resume = resume != nil
             request.force = force
-            request.threads = threads ?? (resume == nil ? ProcessInfo.processInfo.activeProcessorCount : nil)
+            request.threads = threads ?? (resume == nil ? cluster.coresPerLocalRank : nil)
             request.stopAfterStep = stopAfterStep
+            request.cluster = cluster
             let stop = StopFlag()
             StopSignals.install(tool: "vae-train", first: .requestStop(stop))
-            let progress = ProgressReporter(style: ProgressReporter.styleForStandardError(quiet: quiet)) {
+            // Messages come from rank 0 only.
+            let progress = ProgressReporter(style: ProgressReporter.styleForStandardError(quiet: quiet || !cluster.isRoot)) {
                 FileHandle.standardError.write(Data($0.utf8))
             }
             let summary = try Trainer(request, progress: progress, warn: printError, stop: stop).train()
-            if !quiet {
+            if !quiet && cluster.isRoot {
                 printOut("test negative ELBO \(summary.testNegElbo) nats (recon \(summary.testRecon), KL \(summary.testKl))"
                     + (summary.iwaeNll.map { ", IWAE -log p(x) <= \($0)" } ?? "")
                     + "; median epoch \(summary.medianEpochSeconds) s; model \(request.runDirectory)/model.ckpt")
