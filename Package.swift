@@ -37,7 +37,7 @@ let package = Package(
         // The training loop over streamed shards, run directories, metrics.
         .target(name: "VAETrain", dependencies: ["VAEData", "VAEModel", "VAECluster"]),
         // Latent codes as CSV and PNG sample sheets.
-        .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel"]),
+        .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel", "VAECluster"]),
 
         // The ranks of an mpirun job (a single rank without mpirun) and their collectives.
         .target(name: "VAECluster", dependencies: ["CMPI"]),
@@ -54,7 +54,7 @@ let package = Package(
         // MARK: Executables
         .executableTarget(name: "vae-ingest", dependencies: ["VAEData", "CommandSupport", argumentParser]),
         .executableTarget(name: "vae-train", dependencies: ["VAETrainCommand"]),
-        .executableTarget(name: "vae-embed", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
+        .executableTarget(name: "vae-embed", dependencies: ["VAEVisual", "VAECluster", "CommandSupport", argumentParser]),
         .executableTarget(name: "vae-generate", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
         // The fuzz targets, run for a while (`make test`) or under libFuzzer (`make fuzz`).
         .executableTarget(name: "vae-fuzz", dependencies: ["VAEFuzz"]),
