@@ -15,18 +15,23 @@ $(error unknown PIPELINE '$(PIPELINE)': see 'make help')
 endif
 include pipelines/$(PIPELINE).mk
 
-DEB_PACKAGES := libpng-dev zlib1g-dev libopenblas-dev libssl-dev dataset-fashion-mnist pkg-config time jq
+DEB_PACKAGES := libpng-dev zlib1g-dev libopenblas-dev libssl-dev dataset-fashion-mnist pkg-config time jq libopenmpi-dev openmpi-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
 BIN := .build/release
 VERSION := $(shell sed -n 's/.*current = "\(.*\)".*/\1/p' Sources/VAEData/Version.swift)
 THREADS ?= $(shell nproc)
+# A launcher for the ingest, train and embed stages, e.g. LAUNCH="mpirun -np 4 --hostfile hosts"
+# (docs/DISTRIBUTED.md). The train stage's ID includes its process count N (-np/-n), on which the
+# bits depend; THREADS is then the threads of each process.
+LAUNCH ?=
+RANKS := $(or $(shell printf '%s' '$(LAUNCH)' | sed -n 's/.*-\(np\|n\) *\([0-9][0-9]*\).*/\2/p'),1)
 
 hash = $(shell printf '%s' '$(1)' | sha256sum | cut -c1-10)
 ARTIFACTS ?= artifacts
 ART := $(ARTIFACTS)/$(PIPELINE)
 INGEST_ID := $(call hash,ingest $(VERSION) $(INGEST_ARGS) $(INGEST_OPTS))
-TRAIN_ID := $(call hash,train $(VERSION) $(INGEST_ID) $(TRAIN_OPTS) threads=$(THREADS))
+TRAIN_ID := $(call hash,train $(VERSION) $(INGEST_ID) $(TRAIN_OPTS) threads=$(THREADS)$(if $(filter-out 1,$(RANKS)), ranks=$(RANKS)))
 EMBED_ID := $(call hash,embed $(VERSION) $(TRAIN_ID) $(EMBED_OPTS))
 GENERATE_ID := $(call hash,generate $(VERSION) $(TRAIN_ID) $(GENERATE_OPTS) $(MANIFOLD))
 INGEST := $(ART)/ingest-$(INGEST_ID)
@@ -34,6 +39,7 @@ TRAIN := $(ART)/train-$(TRAIN_ID)
 EMBED := $(ART)/embed-$(EMBED_ID)
 GENERATE := $(ART)/generate-$(GENERATE_ID)
 STAGE := TOOL_VERSION=$(VERSION) pipelines/stage.sh
+STAGE_LAUNCHED := LAUNCH='$(LAUNCH)' $(STAGE)
 
 # ---- one run of a pipeline at a time ------------------------------------------------------------
 # The goals that write a pipeline's artifacts run in a sub-make holding artifacts/PIPELINE/.lock
@@ -85,11 +91,11 @@ $(INGEST)/provenance.json: | build
 	$(BIN)/vae-ingest verify $(INGEST)
 
 $(TRAIN)/provenance.json: $(INGEST)/provenance.json | build
-	$(STAGE) train $(TRAIN) $(INGEST) $(INGEST)/manifest.json "$(TRAIN_OPTS) --threads $(THREADS)" -- \
+	$(STAGE_LAUNCHED) train $(TRAIN) $(INGEST) $(INGEST)/manifest.json "$(TRAIN_OPTS) --threads $(THREADS)" -- \
 		$(BIN)/vae-train --data $(INGEST) --out @OUT@ @RESUME@ --threads $(THREADS) $(TRAIN_OPTS)
 
 $(EMBED)/provenance.json: $(TRAIN)/provenance.json | build
-	$(STAGE) embed $(EMBED) $(TRAIN) $(TRAIN)/model.ckpt "$(EMBED_OPTS)" -- \
+	$(STAGE_LAUNCHED) embed $(EMBED) $(TRAIN) $(TRAIN)/model.ckpt "$(EMBED_OPTS)" -- \
 		$(BIN)/vae-embed --checkpoint $(TRAIN)/model.ckpt --data $(INGEST) --out @OUT@/latents.csv $(EMBED_OPTS)
 	ln -sfn embed/latents.csv $(ART)/latest/latents.csv
 
