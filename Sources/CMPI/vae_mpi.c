@@ -18,7 +18,9 @@ static struct {
     int (*gather)(const void *, int, MPI_Datatype, void *, int, MPI_Datatype, int, MPI_Comm);
     int (*gatherv)(const void *, int, MPI_Datatype, void *, const int *, const int *, MPI_Datatype, int, MPI_Comm);
     int (*allgather)(const void *, int, MPI_Datatype, void *, int, MPI_Datatype, MPI_Comm);
-    int (*alltoall)(const void *, int, MPI_Datatype, void *, int, MPI_Datatype, MPI_Comm);
+    int (*alltoallv)(const void *, const int *, const int *, MPI_Datatype, void *, const int *, const int *,
+                     MPI_Datatype, MPI_Comm);
+    int (*allgatherv)(const void *, int, MPI_Datatype, void *, const int *, const int *, MPI_Datatype, MPI_Comm);
     int (*allreduce)(const void *, void *, int, MPI_Datatype, MPI_Op, MPI_Comm);
     int (*abort)(MPI_Comm, int);
     double (*wtime)(void);
@@ -53,7 +55,8 @@ int vae_mpi_load(char *message, size_t capacity) {
     RESOLVE(gather, "MPI_Gather");
     RESOLVE(gatherv, "MPI_Gatherv");
     RESOLVE(allgather, "MPI_Allgather");
-    RESOLVE(alltoall, "MPI_Alltoall");
+    RESOLVE(alltoallv, "MPI_Alltoallv");
+    RESOLVE(allgatherv, "MPI_Allgatherv");
     RESOLVE(allreduce, "MPI_Allreduce");
     RESOLVE(abort, "MPI_Abort");
     RESOLVE(wtime, "MPI_Wtime");
@@ -105,8 +108,15 @@ int vae_mpi_allgather(const void *send, int count, void *type, void *receive, vo
     return mpi.allgather(send, count, (MPI_Datatype)type, receive, count, (MPI_Datatype)type, (MPI_Comm)comm);
 }
 
-int vae_mpi_alltoall(const void *send, int count, void *type, void *receive, void *comm) {
-    return mpi.alltoall(send, count, (MPI_Datatype)type, receive, count, (MPI_Datatype)type, (MPI_Comm)comm);
+int vae_mpi_alltoallv(const void *send, const int *sendCounts, const int *sendDisplacements, void *receive,
+                      const int *receiveCounts, const int *receiveDisplacements, void *type, void *comm) {
+    return mpi.alltoallv(send, sendCounts, sendDisplacements, (MPI_Datatype)type, receive, receiveCounts,
+                         receiveDisplacements, (MPI_Datatype)type, (MPI_Comm)comm);
+}
+
+int vae_mpi_allgatherv_in_place(void *buffer, const int *counts, const int *displacements, void *type, void *comm) {
+    return mpi.allgatherv(MPI_IN_PLACE, 0, (MPI_Datatype)type, buffer, counts, displacements, (MPI_Datatype)type,
+                          (MPI_Comm)comm);
 }
 
 int vae_mpi_allreduce(const void *send, void *receive, int count, void *type, void *op, void *comm) {

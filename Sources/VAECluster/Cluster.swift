@@ -164,32 +164,28 @@ public final class Cluster: @unchecked Sendable {
         return result != 0
     }
 
-    /// Sums `x` (count floats on every rank) over the ranks in rank order, in place on every
-    /// rank: a reduce-scatter (MPI_Alltoall of blocks of ceil(count/N); rank r sums block r in
-    /// rank order) then an all-gather of the summed blocks. Each rank sends and receives
-    /// 2·(N-1)/N·count floats, as a ring all-reduce does.
-    /// - Parameter scratch: at least `Cluster.sumScratchCount(count)` floats, reused across calls.
-    public func sumInRankOrder(_ x: UnsafeMutablePointer<Float>, count: Int, scratch: UnsafeMutablePointer<Float>) throws {
+    /// Sums `x` (count floats on every rank) over the ranks, in place on every rank, range by
+    /// range: rank k receives range k of every rank's `x` (a reduce-scatter by MPI_Alltoallv),
+    /// `sum` adds them (rank 0's copy first, then the others in rank order), and every rank
+    /// receives every summed range (MPI_Allgatherv). Each rank sends and receives about
+    /// 2·(N-1)/N·count floats, as in a ring all-reduce; the order of the additions is `sum`'s.
+    /// - Parameters:
+    ///   - ranges: N disjoint ranges covering 0 ..< count, range k summed by rank k.
+    ///   - scratch: at least N · (the longest range) floats.
+    ///   - sum: adds the other ranks' copies (rank order) into rank 0's over 0 ..< length.
+    public func sumInRankOrder(_ x: UnsafeMutablePointer<Float>, ranges: [Range<Int>], scratch: UnsafeMutablePointer<Float>,
+                               sum: (_ first: UnsafeMutablePointer<Float>, _ rest: [UnsafeMutablePointer<Float>], _ length: Int) -> Void) throws {
         guard isDistributed else { return }
-        let n = size, block = (count + n - 1) / n
-        let send = scratch, receive = scratch + n * block  // (N, block) each
-        send.update(from: x, count: count)
-        (send + count).update(repeating: 0, count: n * block - count)
-        try Cluster.check(vae_mpi_alltoall(send, Int32(block), vae_mpi_float(), receive, world), "MPI_Alltoall")
-        // receive[r] is rank r's copy of this rank's block: sum them in rank order.
-        let mine = send  // (block)
-        mine.update(from: receive, count: block)
-        for r in 1 ..< n {
-            let part = receive + r * block
-            for i in 0 ..< block { mine[i] += part[i] }
-        }
-        try Cluster.check(vae_mpi_allgather(mine, Int32(block), vae_mpi_float(), receive, world), "MPI_Allgather")
-        x.update(from: receive, count: count)
-    }
-
-    /// The scratch floats `sumInRankOrder(_:count:scratch:)` needs for `count` floats.
-    public func sumScratchCount(_ count: Int) -> Int {
-        2 * size * ((count + size - 1) / size)
+        precondition(ranges.count == size, "one range per rank")
+        let mine = ranges[rank].count
+        let counts = ranges.map { Int32($0.count) }, starts = ranges.map { Int32($0.lowerBound) }
+        let receiveCounts = [Int32](repeating: Int32(mine), count: size)
+        let receiveStarts = (0 ..< size).map { Int32($0 * mine) }
+        try Cluster.check(vae_mpi_alltoallv(x, counts, starts, scratch, receiveCounts, receiveStarts, vae_mpi_float(), world),
+                          "MPI_Alltoallv")
+        sum(scratch, (1 ..< size).map { scratch + $0 * mine }, mine)
+        (x + ranges[rank].lowerBound).update(from: scratch, count: mine)
+        try Cluster.check(vae_mpi_allgatherv_in_place(x, counts, starts, vae_mpi_float(), world), "MPI_Allgatherv")
     }
 
     // MARK: Helpers

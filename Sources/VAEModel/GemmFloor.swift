@@ -35,12 +35,12 @@ public enum GemmFloor {
     }
 
     /// The mean wall time of one training step of a model of `config` (seed 1) on uniform random
-    /// inputs, batch `batch`, `samples` samples per example, `threads` OpenBLAS threads, over
+    /// inputs, batch `batch`, `samples` samples per example, `threads` threads (`VAE.useThreads`), over
     /// `steps` steps after one untimed step.
     public static func stepSeconds(config: ModelConfig, steps: Int, batch: Int = 128, samples: Int = 1,
                                    threads: Int) throws(ModelError) -> Double {
-        VAE.setThreads(threads)
         let model = try VAE(config: config, seed: 1, batchCapacity: batch, mcSamples: samples)
+        model.useThreads(threads)
         var rng = SeededRandom(seed: 2)
         var x = [Float](repeating: 0, count: batch * config.inputSize)
         x.withUnsafeMutableBufferPointer { rng.fillUniform($0.baseAddress!, count: $0.count) }

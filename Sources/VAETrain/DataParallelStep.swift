@@ -6,8 +6,11 @@
 //      generator state: the binarization of the whole batch, then all L·B·Z normals of eps;
 //   2. rank r takes the fixed slice `BatchSlices(count: B, parts: N).range(r)` of the examples
 //      and of eps, and computes the gradient of its slice's summed loss;
-//   3. the N gradients are summed in rank order (`Cluster.sumInRankOrder`), as are the slices'
-//      loss sums; every rank then has the gradient of the whole batch's summed loss;
+//   3. the N gradients are summed in rank order, as are the slices' loss sums: rank k sums
+//      parameter range k of `GradientReduction(count: P, ranges: N)` with
+//      `GradientReduction.accumulate` (the reduction of the threads inside one process, here
+//      over processes) and sends it to the others (`Cluster.sumInRankOrder`); every rank then
+//      has the gradient of the whole batch's summed loss;
 //   4. every rank applies the same Adam update to the same parameters.
 //
 // So the bytes of the parameters depend on N (the order of the sum and the slices' products)
@@ -18,8 +21,8 @@
 import VAECluster
 import VAEModel
 
-/// How a batch is cut into `parts` contiguous slices: the first `count % parts` slices hold one
-/// example more than the others. Every slice may be empty when count < parts.
+/// How a batch is cut into `parts` contiguous slices, the rule of the threads inside a process:
+/// slice k is [k·count/parts, (k+1)·count/parts). A slice may be empty when count < parts.
 public struct BatchSlices: Sendable {
     public let count: Int
     public let parts: Int
@@ -30,10 +33,8 @@ public struct BatchSlices: Sendable {
     }
 
     /// The examples of slice `i`.
-    public func range(_ i: Int) -> Range<Int> {
-        let base = count / parts, extra = count % parts
-        let start = i * base + min(i, extra)
-        return start ..< start + base + (i < extra ? 1 : 0)
+    public func range(_ k: Int) -> Range<Int> {
+        (k * count / parts) ..< ((k + 1) * count / parts)
     }
 }
 
@@ -45,7 +46,8 @@ final class DataParallelStep {
     private var eps: UnsafeMutablePointer<Float>       // (L, B, Z) the whole batch's draws
     private var sliceEps: UnsafeMutablePointer<Float>  // (L, slice, Z)
     private var capacity: Int
-    private let scratch: UnsafeMutablePointer<Float>   // the all-reduce's blocks
+    private let reduction: GradientReduction
+    private let scratch: UnsafeMutablePointer<Float>   // (N, longest range) the ranks' copies of this rank's range
 
     init(cluster: Cluster, model: VAE, inputSize: Int, batchSize: Int) {
         self.cluster = cluster
@@ -55,7 +57,10 @@ final class DataParallelStep {
         let n = model.mcSamples * batchSize * model.config.latentSize
         eps = .allocate(capacity: n)
         sliceEps = .allocate(capacity: n)
-        scratch = .allocate(capacity: cluster.sumScratchCount(model.layout.count))
+        let reduction = GradientReduction(count: model.layout.count, ranges: cluster.size)
+        self.reduction = reduction
+        let longest = (0 ..< cluster.size).map { reduction.range($0).count }.max() ?? 0
+        scratch = .allocate(capacity: cluster.size * longest)
     }
 
     deinit {
@@ -88,7 +93,10 @@ final class DataParallelStep {
         // 3. The sums over the ranks, in rank order.
         let n = Double(slice.count)
         let sums = try cluster.sumInRankOrder([parts.total * n, parts.reconstruction * n, parts.kl * n])
-        try cluster.sumInRankOrder(model.gradients.baseAddress!, count: model.layout.count, scratch: scratch)
+        try cluster.sumInRankOrder(model.gradients.baseAddress!, ranges: (0 ..< cluster.size).map { reduction.range($0) },
+                                   scratch: scratch) { first, rest, length in
+            GradientReduction.accumulate(into: first, rest, range: 0 ..< length)
+        }
         // 4. The same update on every rank.
         model.optimizer.update(parameters: model.parameters.baseAddress!, gradients: model.gradients.baseAddress!,
                                m: model.adamM.baseAddress!, v: model.adamV.baseAddress!, count: model.layout.count)

@@ -77,7 +77,7 @@ public final class Trainer {
     public func train() throws -> RunSummary {
         let (r, start) = try start()
         var state = start
-        VAE.setThreads(r.config.threads)
+        r.model.useThreads(r.config.threads)
         if cluster.isDistributed {
             parallel = DataParallelStep(cluster: cluster, model: r.model, inputSize: r.inputSize, batchSize: r.settings.batchSize)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import VAEData
+import VAEModel
 import XCTest
 
 /// The built tools under `mpirun -np 2 --oversubscribe` (on a 2-core machine), against the same
@@ -47,6 +48,15 @@ final class ClusterCommandTests: XCTestCase {
         // The two sums of the gradients differ only in rounding: so do the models' losses.
         let one = try testNegativeELBO(dir + "/one"), two = try testNegativeELBO(dir + "/two-a")
         XCTAssertEqual(two, one, accuracy: 1e-3 * one, "2 ranks \(two), 1 process \(one)")
+        // 2 processes of 1 thread slice the batch and sum the gradients as 1 process of 2 threads.
+        var threads = settings
+        threads[threads.firstIndex(of: "--threads")! + 1] = "2"
+        result = try runTool(train, ["--data", data, "--out", dir + "/threads"] + threads)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let ranks = try Checkpoint.read(from: dir + "/two-a/model.ckpt"), inProcess = try Checkpoint.read(from: dir + "/threads/model.ckpt")
+        XCTAssertEqual(ranks.parameters, inProcess.parameters)
+        XCTAssertEqual(ranks.adamV, inProcess.adamV)
+        XCTAssertEqual(ranks.ranks, 2)
         // The run records its process count; every tool reads the model.
         let config = String(decoding: try FileIO.read(dir + "/two-a/config.json"), as: UTF8.self)
         XCTAssertTrue(config.contains("\"ranks\" : 2"), config)

@@ -22,10 +22,11 @@ enum GradientCheck {
     /// show the check fails); `gradientBeta` lets the analytic gradient use another beta; `only`
     /// restricts the finite differences to the named tensors.
     static func check(_ config: ModelConfig, samples l: Int, count b: Int = 4, beta: Float = 0.7,
-                      gradientBeta: Float? = nil, seed: UInt64 = 3, only: Set<String>? = nil,
+                      gradientBeta: Float? = nil, seed: UInt64 = 3, only: Set<String>? = nil, threads: Int = 1,
                       corrupt: ((inout [Float], ParameterLayout) -> Void)? = nil,
                       file: StaticString = #filePath, line: UInt = #line) throws -> Result {
         let model = try VAE(config: config, seed: seed, batchCapacity: 2, mcSamples: 1)
+        model.useThreads(threads)
         let d = config.inputSize, zs = config.latentSize
         let x = TestData.uniform(b * d, seed: seed + 100)
         let eps = TestData.normals(l * b * zs, seed: seed + 200)
@@ -75,9 +76,9 @@ enum GradientCheck {
         return result
     }
 
-    static func assertPasses(_ config: ModelConfig, samples l: Int, count b: Int = 4,
+    static func assertPasses(_ config: ModelConfig, samples l: Int, count b: Int = 4, threads: Int = 1,
                              file: StaticString = #filePath, line: UInt = #line) throws {
-        let r = try check(config, samples: l, count: b, file: file, line: line)
+        let r = try check(config, samples: l, count: b, threads: threads, file: file, line: line)
         XCTAssertEqual(r.worst.count, ParameterLayout(config: config).tensors.count, file: file, line: line)
         for w in r.worst {
             XCTAssertGreaterThan(r.largest[w.name]!, 1e-3, "\(w.name): gradient is all zero, the check proves nothing", file: file, line: line)
@@ -115,6 +116,12 @@ final class GradientCheckTests: XCTestCase {
 
     func testBernoulliTwoHiddenThreeSamples() throws {
         try assertPasses(ModelConfig(inputSize: 6, hiddenSizes: [5, 4], latentSize: 3), samples: 3)
+    }
+
+    func testGaussianLearnedTwoHiddenOnThreeDataParallelThreads() throws {
+        // 5 examples on 3 threads: slices of 1, 2 and 2 examples, their gradients summed.
+        try GradientCheck.assertPasses(ModelConfig(inputSize: 6, hiddenSizes: [5, 4], latentSize: 3, likelihood: .gaussianLearned),
+                                       samples: 2, count: 5, threads: 3)
     }
 
     func testBernoulliNoHiddenTwoSamples() throws {

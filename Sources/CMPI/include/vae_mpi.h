@@ -47,7 +47,10 @@ int vae_mpi_gather(const void *send, int count, void *type, void *receive, int r
 int vae_mpi_gatherv(const void *send, int count, void *type, void *receive, const int *counts,
                     const int *displacements, int root, void *comm);
 int vae_mpi_allgather(const void *send, int count, void *type, void *receive, void *comm);
-int vae_mpi_alltoall(const void *send, int count, void *type, void *receive, void *comm);
+int vae_mpi_alltoallv(const void *send, const int *sendCounts, const int *sendDisplacements, void *receive,
+                      const int *receiveCounts, const int *receiveDisplacements, void *type, void *comm);
+/// MPI_Allgatherv with MPI_IN_PLACE: each rank's part is already at its place in `buffer`.
+int vae_mpi_allgatherv_in_place(void *buffer, const int *counts, const int *displacements, void *type, void *comm);
 int vae_mpi_allreduce(const void *send, void *receive, int count, void *type, void *op, void *comm);
 int vae_mpi_abort(void *comm, int code);
 
