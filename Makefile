@@ -86,7 +86,7 @@ embed: $(EMBED)/provenance.json
 generate: $(GENERATE)/provenance.json
 
 $(INGEST)/provenance.json: | build
-	$(STAGE) ingest $(INGEST) - - "$(INGEST_ARGS) $(INGEST_OPTS)" -- \
+	$(STAGE_LAUNCHED) ingest $(INGEST) - - "$(INGEST_ARGS) $(INGEST_OPTS)" -- \
 		$(BIN)/vae-ingest $(INGEST_ARGS) $(INGEST_OPTS) --out @OUT@ --force
 	$(BIN)/vae-ingest verify $(INGEST)
 

@@ -31,7 +31,7 @@ let package = Package(
 
         // MARK: Libraries
         // Files, checksums, compression, IDX and PNG input, shards and their manifest.
-        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CCrypto"]),
+        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CCrypto", "VAECluster"]),
         // The model: layers, loss, gradients, Adam, the random generator, checkpoints.
         .target(name: "VAEModel", dependencies: ["COpenBLAS", "VAEData"]),
         // The training loop over streamed shards, run directories, metrics.
@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "VAETrainCommand", dependencies: ["VAETrain", "VAECluster", "CommandSupport", argumentParser]),
 
         // MARK: Executables
-        .executableTarget(name: "vae-ingest", dependencies: ["VAEData", "CommandSupport", argumentParser]),
+        .executableTarget(name: "vae-ingest", dependencies: ["VAEData", "VAECluster", "CommandSupport", argumentParser]),
         .executableTarget(name: "vae-train", dependencies: ["VAETrainCommand"]),
         .executableTarget(name: "vae-embed", dependencies: ["VAEVisual", "VAECluster", "CommandSupport", argumentParser]),
         .executableTarget(name: "vae-generate", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),

@@ -1,6 +1,7 @@
 // vae-ingest: image datasets (IDX files or PNG folders) to compressed, checksummed shards.
 import ArgumentParser
 import CommandSupport
+import VAECluster
 import VAEData
 
 @main
@@ -37,10 +38,11 @@ struct OutputOptions: ParsableArguments {
         guard (0...9).contains(level) else { throw ValidationError("--level must be 0-9") }
     }
 
-    func write(_ input: IngestInput, testFraction: Double? = nil) throws {
+    /// Writes the artifact; under mpirun the ranks share the compression and rank 0 writes.
+    func write(_ input: IngestInput, testFraction: Double? = nil, cluster: Cluster) throws {
         let parameters = IngestParameters(shardSize: shardSize, level: level, strategy: strategy, testFraction: testFraction)
-        let manifest = try ArtifactWriter.write(input, parameters: parameters, to: out, force: force)
-        if !quiet {
+        let written = try ArtifactWriter.write(input, parameters: parameters, to: out, force: force, cluster: cluster)
+        if !quiet, let manifest = written {
             printOut("wrote \(out): \(manifest.train.count) train + \(manifest.test.count) test examples, "
                 + "\(manifest.train.shards.count + manifest.test.shards.count) shards")
         }
@@ -75,10 +77,10 @@ struct IDXCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors("vae-ingest") {
+        try reportingErrors("vae-ingest") { cluster in
             let paths = IngestSources.IDXPaths(
                 images: images, labels: labels, testImages: testImages, testLabels: testLabels, classes: classes)
-            try output.write(try IngestSources.idx(paths))
+            try output.write(try IngestSources.idx(paths), cluster: cluster)
         }
     }
 }
@@ -108,9 +110,9 @@ struct PNGCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors("vae-ingest") {
+        try reportingErrors("vae-ingest") { cluster in
             let input = try IngestSources.png(root: root, testRoot: testRoot, testFraction: testFraction)
-            try output.write(input, testFraction: testFraction)
+            try output.write(input, testFraction: testFraction, cluster: cluster)
         }
     }
 }
@@ -139,8 +141,8 @@ struct Synthetic: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors("vae-ingest") {
-            try output.write(SyntheticShapes.input(train: train, test: test, size: size, seed: seed))
+        try reportingErrors("vae-ingest") { cluster in
+            try output.write(SyntheticShapes.input(train: train, test: test, size: size, seed: seed), cluster: cluster)
         }
     }
 }
