@@ -59,7 +59,7 @@ let package = Package(
         // The fuzz targets, run for a while (`make test`) or under libFuzzer (`make fuzz`).
         .executableTarget(name: "vae-fuzz", dependencies: ["VAEFuzz"]),
         // The sgemm floor for the benchmarks.
-        .executableTarget(name: "vae-bench", dependencies: ["VAEModel", "CommandSupport", argumentParser]),
+        .executableTarget(name: "vae-bench", dependencies: ["VAEModel", "VAETrain", "VAECluster", "CommandSupport", argumentParser]),
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["VAEData", "VAEModel"], path: "Sources/TestSupport"),

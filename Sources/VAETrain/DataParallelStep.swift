@@ -57,10 +57,8 @@ final class DataParallelStep {
         let n = model.mcSamples * batchSize * model.config.latentSize
         eps = .allocate(capacity: n)
         sliceEps = .allocate(capacity: n)
-        let reduction = GradientReduction(count: model.layout.count, ranges: cluster.size)
-        self.reduction = reduction
-        let longest = (0 ..< cluster.size).map { reduction.range($0).count }.max() ?? 0
-        scratch = .allocate(capacity: cluster.size * longest)
+        reduction = GradientReduction(count: model.layout.count, ranges: cluster.size)
+        scratch = .allocate(capacity: Cluster.gradientScratchCount(reduction))
     }
 
     deinit {
@@ -93,14 +91,27 @@ final class DataParallelStep {
         // 3. The sums over the ranks, in rank order.
         let n = Double(slice.count)
         let sums = try cluster.sumInRankOrder([parts.total * n, parts.reconstruction * n, parts.kl * n])
-        try cluster.sumInRankOrder(model.gradients.baseAddress!, ranges: (0 ..< cluster.size).map { reduction.range($0) },
-                                   scratch: scratch) { first, rest, length in
-            GradientReduction.accumulate(into: first, rest, range: 0 ..< length)
-        }
+        try cluster.sumGradients(model.gradients.baseAddress!, reduction: reduction, scratch: scratch)
         // 4. The same update on every rank.
         model.optimizer.update(parameters: model.parameters.baseAddress!, gradients: model.gradients.baseAddress!,
                                m: model.adamM.baseAddress!, v: model.adamV.baseAddress!, count: model.layout.count)
         let b = Double(count)
         return LossParts(total: sums[0] / b, reconstruction: sums[1] / b, kl: sums[2] / b)
+    }
+}
+
+extension Cluster {
+    /// Sums the ranks' gradients `g` (P = reduction.count floats) in rank order, in place on every
+    /// rank: rank k sums parameter range k of `reduction` (its ranges are the ranks).
+    /// - Parameter scratch: `Cluster.gradientScratchCount(reduction)` floats.
+    func sumGradients(_ g: UnsafeMutablePointer<Float>, reduction: GradientReduction, scratch: UnsafeMutablePointer<Float>) throws {
+        try sumInRankOrder(g, ranges: (0 ..< size).map { reduction.range($0) }, scratch: scratch) { first, rest, length in
+            GradientReduction.accumulate(into: first, rest, range: 0 ..< length)
+        }
+    }
+
+    /// The scratch floats `sumGradients` needs: one copy of the longest range per rank.
+    static func gradientScratchCount(_ reduction: GradientReduction) -> Int {
+        reduction.ranges * ((0 ..< reduction.ranges).map { reduction.range($0).count }.max() ?? 0)
     }
 }
