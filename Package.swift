@@ -31,7 +31,7 @@ let package = Package(
 
         // MARK: Libraries
         // Files, checksums, compression, IDX and PNG input, shards and their manifest.
-        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CCrypto", "VAECluster"]),
+        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CCrypto"]),
         // The model: layers, loss, gradients, Adam, the random generator, checkpoints.
         .target(name: "VAEModel", dependencies: ["COpenBLAS", "VAEData"]),
         // The training loop over streamed shards, run directories, metrics.

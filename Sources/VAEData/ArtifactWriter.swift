@@ -28,24 +28,6 @@ public enum ArtifactWriter {
     public static func write(
         _ input: IngestInput, parameters: IngestParameters, to out: String, force: Bool
     ) throws -> Manifest {
-        let shape = try check(input, parameters: parameters, out: out)
-        let destination = try AtomicDirectory(final: out, force: force)
-        do {
-            let jobs = plan(input, shardSize: parameters.shardSize)
-            let results = ShardResults<ShardInfo>(count: jobs.count)
-            DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
-                results.set(index, Result { try writeShard(jobs[index], input: input, shape: shape, parameters: parameters, directory: destination.temporary) })
-            }
-            return try finish(input, parameters: parameters, shape: shape, jobs: jobs, infos: try results.values(),
-                              destination: destination)
-        } catch {
-            destination.abandon()
-            throw error
-        }
-    }
-
-    /// Checks the parameters and the input; returns the images' shape.
-    static func check(_ input: IngestInput, parameters: IngestParameters, out: String) throws -> ImageShape {
         guard parameters.shardSize > 0 else {
             throw DataError(.invalidArgument, out, "shard size must be at least 1, got \(parameters.shardSize)")
         }
@@ -57,36 +39,41 @@ public enum ArtifactWriter {
         if let test = input.test, test.height != shape.height || test.width != shape.width {
             throw DataError(.mixedSizes, out, "test images are \(test.width)x\(test.height), train images \(shape.width)x\(shape.height)")
         }
-        return shape
-    }
-
-    /// Writes the manifest of the shards `jobs` (whose files are written, `infos` their entries)
-    /// and renames the artifact into place.
-    static func finish(_ input: IngestInput, parameters: IngestParameters, shape: ImageShape, jobs: [ShardJob],
-                       infos: [ShardInfo], destination: AtomicDirectory) throws -> Manifest {
-        func splitInfo(_ split: Split, _ images: ImageSet?) -> SplitInfo {
-            let shards = zip(jobs, infos).filter { $0.0.split == split }.map(\.1)
-            return SplitInfo(
-                count: images?.count ?? 0,
-                classCounts: input.labelNames.map { classCounts(images?.labels ?? [], classes: $0.count) },
-                shards: shards)
+        let destination = try AtomicDirectory(final: out, force: force)
+        do {
+            let jobs = plan(input, shardSize: parameters.shardSize)
+            let results = ShardResults(count: jobs.count)
+            DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
+                results.set(index, Result { try writeShard(jobs[index], input: input, shape: shape, parameters: parameters, directory: destination.temporary) })
+            }
+            let infos = try results.values()
+            func splitInfo(_ split: Split, _ images: ImageSet?) -> SplitInfo {
+                let shards = zip(jobs, infos).filter { $0.0.split == split }.map(\.1)
+                return SplitInfo(
+                    count: images?.count ?? 0,
+                    classCounts: input.labelNames.map { classCounts(images?.labels ?? [], classes: $0.count) },
+                    shards: shards)
+            }
+            let manifest = Manifest(
+                format: Manifest.formatName, formatVersion: Manifest.currentVersion, image: shape,
+                labelNames: input.labelNames, train: splitInfo(.train, input.train), test: splitInfo(.test, input.test),
+                source: input.source, tool: ToolInfo(name: "vae-ingest", version: toolVersion), parameters: parameters)
+            try AtomicFile.write(try manifest.encoded(), to: FileIO.join(destination.temporary, Manifest.fileName))
+            try destination.commit()
+            return manifest
+        } catch {
+            destination.abandon()
+            throw error
         }
-        let manifest = Manifest(
-            format: Manifest.formatName, formatVersion: Manifest.currentVersion, image: shape,
-            labelNames: input.labelNames, train: splitInfo(.train, input.train), test: splitInfo(.test, input.test),
-            source: input.source, tool: ToolInfo(name: "vae-ingest", version: toolVersion), parameters: parameters)
-        try AtomicFile.write(try manifest.encoded(), to: FileIO.join(destination.temporary, Manifest.fileName))
-        try destination.commit()
-        return manifest
     }
 
-    struct ShardJob: Sendable {
+    private struct ShardJob: Sendable {
         var split: Split
         var index: Int
         var range: Range<Int>
     }
 
-    static func plan(_ input: IngestInput, shardSize: Int) -> [ShardJob] {
+    private static func plan(_ input: IngestInput, shardSize: Int) -> [ShardJob] {
         var jobs = [ShardJob]()
         for (split, images) in [(Split.train, input.train), (.test, input.test)] {
             guard let images else { continue }
@@ -100,13 +87,6 @@ public enum ArtifactWriter {
     private static func writeShard(
         _ job: ShardJob, input: IngestInput, shape: ImageShape, parameters: IngestParameters, directory: String
     ) throws -> ShardInfo {
-        let bytes = try encodeShard(job, input: input, shape: shape, parameters: parameters)
-        try AtomicFile.write(bytes, to: FileIO.join(directory, shardName(job)))
-        return shardInfo(job, bytes: bytes, shape: shape)
-    }
-
-    /// The file of a shard job: its split's records in its range, compressed.
-    static func encodeShard(_ job: ShardJob, input: IngestInput, shape: ImageShape, parameters: IngestParameters) throws -> [UInt8] {
         let images = job.split == .train ? input.train : input.test!
         let p = shape.pixels
         let bytes = try images.pixels.withUnsafeBufferPointer { pixels in
@@ -119,18 +99,10 @@ public enum ArtifactWriter {
                                  level: parameters.level, strategy: parameters.strategy)
             }
         }
-        return bytes
-    }
-
-    static func shardName(_ job: ShardJob) -> String {
-        "\(job.split.rawValue)-\(zeroPadded(job.index, width: 5)).shard"
-    }
-
-    /// The manifest's entry of a shard job whose file holds `bytes`.
-    static func shardInfo(_ job: ShardJob, bytes: [UInt8], shape: ImageShape) -> ShardInfo {
-        let p = shape.pixels
+        let name = "\(job.split.rawValue)-\(zeroPadded(job.index, width: 5)).shard"
+        try AtomicFile.write(bytes, to: FileIO.join(directory, name))
         return ShardInfo(
-            file: shardName(job), records: job.range.count, firstRecord: job.range.lowerBound,
+            file: name, records: job.range.count, firstRecord: job.range.lowerBound,
             rawBytes: job.range.count * (p + Shard.labelBytes), fileBytes: bytes.count,
             payloadCrc32: bytes.littleEndian(UInt32.self, at: 48), fileCrc32: Zlib.crc32(bytes))
     }
@@ -163,18 +135,18 @@ public enum ArtifactWriter {
 }
 
 /// Per-job results filled in from several threads.
-final class ShardResults<Value>: @unchecked Sendable {
-    private var slots: [Result<Value, Error>?]
+final class ShardResults: @unchecked Sendable {
+    private var slots: [Result<ShardInfo, Error>?]
     private let lock = NSLock()
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
 
-    func set(_ index: Int, _ result: Result<Value, Error>) {
+    func set(_ index: Int, _ result: Result<ShardInfo, Error>) {
         lock.withLock { slots[index] = result }
     }
 
     /// The results in job order, or the first job's error.
-    func values() throws -> [Value] {
+    func values() throws -> [ShardInfo] {
         try lock.withLock { try slots.map { try $0!.get() } }
     }
 }

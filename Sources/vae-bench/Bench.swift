@@ -6,6 +6,7 @@ import CommandSupport
 import Foundation
 import VAECluster
 import VAEModel
+import VAETrain
 
 @main
 struct Bench: ParsableCommand {

@@ -38,11 +38,10 @@ struct OutputOptions: ParsableArguments {
         guard (0...9).contains(level) else { throw ValidationError("--level must be 0-9") }
     }
 
-    /// Writes the artifact; under mpirun the ranks share the compression and rank 0 writes.
-    func write(_ input: IngestInput, testFraction: Double? = nil, cluster: Cluster) throws {
+    func write(_ input: IngestInput, testFraction: Double? = nil) throws {
         let parameters = IngestParameters(shardSize: shardSize, level: level, strategy: strategy, testFraction: testFraction)
-        let written = try ArtifactWriter.write(input, parameters: parameters, to: out, force: force, cluster: cluster)
-        if !quiet, let manifest = written {
+        let manifest = try ArtifactWriter.write(input, parameters: parameters, to: out, force: force)
+        if !quiet {
             printOut("wrote \(out): \(manifest.train.count) train + \(manifest.test.count) test examples, "
                 + "\(manifest.train.shards.count + manifest.test.shards.count) shards")
         }
@@ -78,9 +77,10 @@ struct IDXCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors("vae-ingest") { cluster in
+            guard cluster.isRoot else { return }  // under mpirun, rank 0 ingests alone (docs/DISTRIBUTED.md)
             let paths = IngestSources.IDXPaths(
                 images: images, labels: labels, testImages: testImages, testLabels: testLabels, classes: classes)
-            try output.write(try IngestSources.idx(paths), cluster: cluster)
+            try output.write(try IngestSources.idx(paths))
         }
     }
 }
@@ -111,8 +111,9 @@ struct PNGCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors("vae-ingest") { cluster in
+            guard cluster.isRoot else { return }  // under mpirun, rank 0 ingests alone (docs/DISTRIBUTED.md)
             let input = try IngestSources.png(root: root, testRoot: testRoot, testFraction: testFraction)
-            try output.write(input, testFraction: testFraction, cluster: cluster)
+            try output.write(input, testFraction: testFraction)
         }
     }
 }
@@ -142,7 +143,8 @@ struct Synthetic: ParsableCommand {
 
     func run() throws {
         try reportingErrors("vae-ingest") { cluster in
-            try output.write(SyntheticShapes.input(train: train, test: test, size: size, seed: seed), cluster: cluster)
+            guard cluster.isRoot else { return }  // under mpirun, rank 0 ingests alone (docs/DISTRIBUTED.md)
+            try output.write(SyntheticShapes.input(train: train, test: test, size: size, seed: seed))
         }
     }
 }

@@ -82,20 +82,18 @@ final class ClusterCommandTests: XCTestCase {
         }
     }
 
-    func testTwoRankIngestWritesTheOneProcessArtifact() throws {
+    func testIngestUnderMpirunWritesTheOneProcessArtifactOnce() throws {
         let dir = try makeScratchDirectory(self)
         let arguments = ["synthetic", "--train", "700", "--test", "90", "--size", "10", "--shard-size", "64", "--quiet"]
         var result = try runTool(ingest, arguments + ["--out", dir + "/one"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        for n in [2, 3] {
-            result = try mpirun(n, ingest, arguments + ["--out", dir + "/\(n)"])
-            XCTAssertEqual(result.status, 0, result.stderr)
-            let names = directoryListing(dir + "/one")
-            XCTAssertEqual(directoryListing(dir + "/\(n)"), names)
-            XCTAssertEqual(names.count, 14)  // 11 train + 2 test shards and the manifest
-            for name in names {
-                XCTAssertEqual(try FileIO.read(dir + "/\(n)/" + name), try FileIO.read(dir + "/one/" + name), "\(n) ranks: \(name)")
-            }
+        result = try mpirun(2, ingest, arguments + ["--out", dir + "/two"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let names = directoryListing(dir + "/one")
+        XCTAssertEqual(directoryListing(dir + "/two"), names)
+        XCTAssertEqual(directoryListing(dir).filter { $0.hasPrefix(".") }, [], "a temporary directory left behind")
+        for name in names {
+            XCTAssertEqual(try FileIO.read(dir + "/two/" + name), try FileIO.read(dir + "/one/" + name), name)
         }
     }
 
