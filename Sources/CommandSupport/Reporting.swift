@@ -33,7 +33,9 @@ private func reportingErrors(_ tool: String, onCluster: Bool, _ body: (Cluster) 
     } catch {
         let status = (error as? InterruptionError)?.interruptingSignal.map { 128 + $0 } ?? 1
         if cluster.usesMPI {
-            cluster.abort(message: "\(tool): rank \(cluster.rank): \(String(describing: error))", code: status)
+            // A stop by a signal reaches every rank: rank 0 alone says so.
+            let quiet = (error as? InterruptionError)?.interruptingSignal != nil && !cluster.isRoot
+            cluster.abort(message: quiet ? nil : "\(tool): rank \(cluster.rank): \(String(describing: error))", code: status)
         }
         printError("\(tool): \(String(describing: error))")
         throw ExitCode(status)

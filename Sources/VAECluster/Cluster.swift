@@ -82,10 +82,10 @@ public final class Cluster: @unchecked Sendable {
         _ = vae_mpi_finalize()
     }
 
-    /// Ends every rank of the job now, after writing `message` (one line) to standard error:
-    /// MPI_Abort with `code` under mpirun, exit(code) otherwise.
-    public func abort(message: String, code: Int32) -> Never {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+    /// Ends every rank of the job now, after writing `message` (one line; nil: none) to standard
+    /// error: MPI_Abort with `code` under mpirun, exit(code) otherwise.
+    public func abort(message: String?, code: Int32) -> Never {
+        if let message { FileHandle.standardError.write(Data((message + "\n").utf8)) }
         if usesMPI { _ = vae_mpi_abort(world, code) }
         exit(code)
     }

@@ -84,7 +84,11 @@ public final class Trainer {
         do {
             return try train(r, &state)
         } catch let interruption as Interrupted {
-            throw try stopped(r, state, signal: interruption.signal)
+            let error = try stopped(r, state, signal: interruption.signal)
+            // A stop in training is shared: every rank stopped after the same step, and none may
+            // end the job before rank 0's checkpoint is on disk.
+            if cluster.isDistributed && phase == .training { try cluster.barrier() }
+            throw error
         }
     }
 

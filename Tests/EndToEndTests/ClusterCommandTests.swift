@@ -64,11 +64,18 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
     }
 
+    /// Data and a model trained on it by one process, in `dir`.
+    private func makeTrainedRun(_ dir: String) throws -> String {
+        let data = try makeData(dir)
+        let result = try runTool(train, ["--data", data, "--out", dir + "/run"] + settings)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return data
+    }
+
     func testTwoRankEmbedWritesTheOneProcessBytes() throws {
         let dir = try makeScratchDirectory(self)
-        let data = try makeData(dir)
-        var result = try runTool(train, ["--data", data, "--out", dir + "/run"] + settings)
-        XCTAssertEqual(result.status, 0, result.stderr)
+        let data = try makeTrainedRun(dir)
+        var result: ProcessResult
         // 9 train and 2 test shards: rounds of 2 with a last one of 1; batches smaller than a shard.
         for options in [["--samples", "2", "--with-logvar", "--batch-size", "16"], ["--split", "test"]] {
             let common = ["--checkpoint", dir + "/run/model.ckpt", "--data", data] + options
@@ -133,6 +140,10 @@ final class ClusterCommandTests: XCTestCase {
         let data = try makeData(dir)
         var result = try mpirun(2, train, ["--data", data, "--out", dir + "/run", "--stop-after-step", "20"] + settings)
         XCTAssertEqual(result.status, 143, result.stderr)
+        // Every rank stopped after step 20; rank 0 wrote its checkpoint and alone said so.
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/run/checkpoints/step-000000020.ckpt"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("vae-train: rank 0: "), result.stderr)
+        XCTAssertFalse(result.stderr.contains("rank 1"), result.stderr)
         result = try runTool(train, ["--resume", dir + "/run", "--quiet"])
         XCTAssertEqual(result.status, 1)
         XCTAssertTrue(result.stderr.contains("trained by 2 processes and this is 1; resume it with mpirun -np 2"), result.stderr)
@@ -142,15 +153,13 @@ final class ClusterCommandTests: XCTestCase {
 
     func testABadShardSeenByRankOneStopsTheJobNamingRankAndFile() throws {
         let dir = try makeScratchDirectory(self)
-        let data = try makeData(dir)
-        var result = try runTool(train, ["--data", data, "--out", dir + "/run"] + settings)
-        XCTAssertEqual(result.status, 0, result.stderr)
+        let data = try makeTrainedRun(dir)
         // Shard 1 of the train split goes to rank 1 (shards are dealt round-robin).
         let shard = data + "/train-00001.shard"
         var bytes = try FileIO.read(shard)
         bytes[bytes.count - 10] ^= 0xFF
         try AtomicFile.write(bytes, to: shard)
-        result = try mpirun(2, embed, ["--checkpoint", dir + "/run/model.ckpt", "--data", data, "--out", dir + "/latents.csv"])
+        let result = try mpirun(2, embed, ["--checkpoint", dir + "/run/model.ckpt", "--data", data, "--out", dir + "/latents.csv"])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("vae-embed: rank 1: \(shard): "), result.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/latents.csv"))
