@@ -15,7 +15,8 @@ $(error unknown PIPELINE '$(PIPELINE)': see 'make help')
 endif
 include pipelines/$(PIPELINE).mk
 
-DEB_PACKAGES := libpng-dev zlib1g-dev libopenblas-dev libssl-dev dataset-fashion-mnist pkg-config time jq libopenmpi-dev openmpi-bin
+DEB_PACKAGES := libpng-dev libturbojpeg0-dev zlib1g-dev libopenblas-dev libssl-dev libcairo2-dev fonts-dejavu-core dataset-fashion-mnist \
+	pkg-config time jq libopenmpi-dev openmpi-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
 BIN := .build/release
@@ -33,7 +34,7 @@ ART := $(ARTIFACTS)/$(PIPELINE)
 INGEST_ID := $(call hash,ingest $(VERSION) $(INGEST_ARGS) $(INGEST_OPTS))
 TRAIN_ID := $(call hash,train $(VERSION) $(INGEST_ID) $(TRAIN_OPTS) threads=$(THREADS)$(if $(filter-out 1,$(RANKS)), ranks=$(RANKS)))
 EMBED_ID := $(call hash,embed $(VERSION) $(TRAIN_ID) $(EMBED_OPTS))
-GENERATE_ID := $(call hash,generate $(VERSION) $(TRAIN_ID) $(GENERATE_OPTS) $(MANIFOLD))
+GENERATE_ID := $(call hash,generate $(VERSION) $(TRAIN_ID) $(EMBED_ID) $(GENERATE_OPTS) $(MANIFOLD))
 INGEST := $(ART)/ingest-$(INGEST_ID)
 TRAIN := $(ART)/train-$(TRAIN_ID)
 EMBED := $(ART)/embed-$(EMBED_ID)
@@ -45,7 +46,7 @@ STAGE_LAUNCHED := LAUNCH='$(LAUNCH)' $(STAGE)
 # The goals that write a pipeline's artifacts run in a sub-make holding artifacts/PIPELINE/.lock
 # (pipelines/locked.sh): a second run of the same pipeline waits for the first, or with NOWAIT=1
 # exits at once naming the process that holds the lock.
-LOCKED_GOALS := all ingest train embed generate clean-artifacts
+LOCKED_GOALS := all ingest train embed generate report clean-artifacts
 GOALS := $(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))
 ifneq ($(if $(PIPELINE_LOCKED),,$(filter $(LOCKED_GOALS),$(GOALS))),)
 .PHONY: $(GOALS)
@@ -55,8 +56,8 @@ $(wordlist 2,$(words $(GOALS)),$(GOALS)):
 	@:
 else
 
-.PHONY: all deps build test test-unit test-pipeline bench-ingest bench-train bench-train-conv bench-embed help clean \
-	clean-artifacts ingest train embed generate fuzz
+.PHONY: all deps build test test-unit test-pipeline test-pipeline-rgb bench-ingest bench-photos bench-train bench-train-conv bench-embed help clean \
+	clean-artifacts ingest train embed generate fuzz runs report
 
 all: generate embed
 	@echo
@@ -65,6 +66,7 @@ all: generate embed
 	@echo "  model:     $(ART)/latest/train/model.ckpt"
 	@echo "  latents:   $(ART)/latest/latents.csv"
 	@for f in $(SHEETS); do echo "  sheet:     $(ART)/latest/$$f.png"; done
+	@for f in $(PLOTS); do echo "  plot:      $(ART)/latest/$$f.png"; done
 
 # ---- the machine ------------------------------------------------------------------------------
 
@@ -99,12 +101,26 @@ $(EMBED)/provenance.json: $(TRAIN)/provenance.json | build
 		$(BIN)/vae-embed --checkpoint $(TRAIN)/model.ckpt --data $(INGEST) --out @OUT@/latents.csv $(EMBED_OPTS)
 	ln -sfn embed/latents.csv $(ART)/latest/latents.csv
 
-$(GENERATE)/provenance.json: $(TRAIN)/provenance.json | build
+# The scatter plot reads the embed stage's latents.csv, so generate runs after embed.
+$(GENERATE)/provenance.json: $(TRAIN)/provenance.json $(EMBED)/provenance.json | build
 	$(STAGE) generate $(GENERATE) $(TRAIN) $(TRAIN)/model.ckpt "$(GENERATE_OPTS) $(MANIFOLD)" -- \
-		pipelines/generate-sheets.sh $(BIN)/vae-generate $(TRAIN)/model.ckpt $(INGEST) @OUT@ "$(MANIFOLD)" $(GENERATE_OPTS)
-	for f in $(SHEETS); do ln -sfn generate/$$f.png $(ART)/latest/$$f.png; done
+		pipelines/generate-sheets.sh $(BIN)/vae-generate $(TRAIN)/model.ckpt $(INGEST) @OUT@ "$(MANIFOLD)" \
+		$(EMBED)/latents.csv $(GENERATE_OPTS)
+	for f in $(SHEETS) $(PLOTS); do ln -sfn generate/$$f.png $(ART)/latest/$$f.png; done
 
 SHEETS := samples reconstructions traversal interpolation $(if $(filter yes,$(MANIFOLD)),manifold)
+PLOTS := curves scatter
+
+# ---- looking at the results -------------------------------------------------------------------
+
+FORMAT ?= table
+# The pipeline's training runs: make runs [PIPELINE=NAME] [FORMAT=table|csv|md|json] [SORT=column] [ALL=1]
+runs: build
+	@$(BIN)/vae-generate runs --artifacts $(ART) --format $(FORMAT) $(if $(SORT),--sort $(SORT)) $(if $(ALL),--all)
+
+# One static page of the pipeline's latest results: artifacts/PIPELINE/latest/report.html.
+report: all
+	$(BIN)/vae-generate report --artifacts $(ART)
 
 # ---- tests and benchmarks ---------------------------------------------------------------------
 
@@ -113,13 +129,14 @@ test: deps
 	swift test --skip-build 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
 	.build/debug/vae-fuzz all --seconds $(FUZZ_TEST_SECONDS) Tests/Fuzz/corpus Tests/Fuzz/regressions
 	$(MAKE) --no-print-directory test-pipeline
+	$(MAKE) --no-print-directory test-pipeline-rgb
 
 # The fuzz targets (Tests/Fuzz/README.md) under libFuzzer, FUZZ_SECONDS each; new inputs join the
 # corpus in Tests/Fuzz/corpus/TARGET, a crash is saved as Tests/Fuzz/crash-TARGET-* (Swift's own
 # backtracer is off, so that libFuzzer sees the trap and saves the input).
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 20
-FUZZ_TARGETS := manifest shard checkpoint idx png
+FUZZ_TARGETS := manifest shard checkpoint checkpoint-conv idx png
 fuzz: deps
 	swift build --scratch-path .build/fuzz --product vae-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DLIBFUZZER -Xswiftc -use-ld=lld
 	for t in $(FUZZ_TARGETS); do \
@@ -132,8 +149,17 @@ fuzz: deps
 test-pipeline: build
 	bash Tests/pipeline.sh
 
+# The color smoke pipeline end to end: RGB shards, an RGB model, RGB sheets (PNG color type 2).
+test-pipeline-rgb: build
+	bash Tests/pipeline-rgb.sh
+
 bench-ingest: build
 	bash pipelines/bench.sh ingest $(BIN)
+	bash pipelines/bench-photos.sh million $(BIN)
+
+# 10,000 generated 640x480 JPEGs (cached under artifacts/) to 64x64 RGB shards.
+bench-photos: build
+	bash pipelines/bench-photos.sh photos $(BIN)
 
 bench-train: build
 	bash pipelines/bench.sh train $(BIN)
@@ -152,6 +178,9 @@ help:
 	@echo "make fuzz [FUZZ_SECONDS=N]  every fuzz target under libFuzzer, N seconds each (default 60)"
 	@echo "make ingest|train|embed|generate [PIPELINE=NAME]   run up to one stage"
 	@echo "make bench-ingest|bench-train|bench-train-conv|bench-embed   benchmarks on Fashion-MNIST"
+	@echo "make runs [FORMAT=table|csv|md|json] [SORT=column] [ALL=1]   the pipeline's training runs"
+	@echo "make report                 run the pipeline, then write artifacts/PIPELINE/latest/report.html"
+	@echo "make bench-photos           10,000 generated JPEGs to 64x64 RGB shards"
 	@echo "make clean                  remove the build"
 	@echo "make clean-artifacts PIPELINE=NAME                 remove one pipeline's artifacts"
 	@echo

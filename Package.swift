@@ -23,21 +23,23 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // libpng behind small C functions that hold its setjmp (include/vae_png.h).
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         // Open MPI's header, for its types only: no pkg-config (whose `-lmpi` would make every
         // binary load libmpi at start). CMPI loads libmpi at run time, only under mpirun.
         .systemLibrary(name: "COpenMPI", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         .target(name: "CMPI", dependencies: ["COpenMPI"], linkerSettings: [.linkedLibrary("dl")]),
 
         // MARK: Libraries
-        // Files, checksums, compression, IDX and PNG input, shards and their manifest.
-        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CCrypto"]),
+        // Files, checksums, compression, IDX, PNG and JPEG input, shards and their manifest.
+        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CCrypto", "CTurboJPEG"]),
         // The model: layers, loss, gradients, Adam, the random generator, checkpoints.
         .target(name: "VAEModel", dependencies: ["COpenBLAS", "VAEData"]),
         // The training loop over streamed shards, run directories, metrics.
         .target(name: "VAETrain", dependencies: ["VAEData", "VAEModel", "VAECluster"]),
-        // Latent codes as CSV and PNG sample sheets.
-        .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel", "VAECluster"]),
+        // Latent codes as CSV, PNG sample sheets, plots drawn with Cairo, the runs table and report.
+        .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel", "VAETrain", "VAECluster", "CCairo", "COpenBLAS"]),
 
         // The ranks of an mpirun job (a single rank without mpirun) and their collectives.
         .target(name: "VAECluster", dependencies: ["CMPI"]),

@@ -5,22 +5,27 @@ import Foundation
 import VAECluster
 import VAEData
 
-/// Runs `body`; any error other than ArgumentParser's own becomes one line on stderr and exit 1,
-/// or for a stop by a signal (an `InterruptionError`) exit 128 + the signal (130 for SIGINT,
-/// 143 for SIGTERM).
-public func reportingErrors(_ tool: String, _ body: () throws -> Void) throws {
-    try reportingErrors(tool, onCluster: false) { _ in try body() }
+/// Runs `body` with SIGINT and SIGTERM handled as `onSignal` says (by default: remove the files
+/// being written and exit at once, see `StopSignals`); any error other than ArgumentParser's own
+/// becomes one line on stderr and exit 1, or for a stop by a signal (an `InterruptionError`)
+/// exit 128 + the signal (130 for SIGINT, 143 for SIGTERM).
+public func reportingErrors(_ tool: String, onSignal first: StopSignals.FirstSignal = .exit,
+                            _ body: () throws -> Void) throws {
+    try reportingErrors(tool, onSignal: first, onCluster: false) { _ in try body() }
 }
 
-/// Runs `body` on the ranks of this job (`Cluster.join()`: MPI only under mpirun), then ends
-/// MPI. An error on any rank becomes one line on that rank's stderr naming the rank
+/// `reportingErrors` on the ranks of this job (`Cluster.join()`: MPI only under mpirun), then
+/// ends MPI. An error on any rank becomes one line on that rank's stderr naming the rank
 /// ("vae-train: rank 1: ...") and ends every rank of the job (MPI_Abort) with the exit status
 /// `reportingErrors` gives it.
-public func reportingErrors(_ tool: String, onCluster body: (Cluster) throws -> Void) throws {
-    try reportingErrors(tool, onCluster: true, body)
+public func reportingErrors(_ tool: String, onSignal first: StopSignals.FirstSignal = .exit,
+                            onCluster body: (Cluster) throws -> Void) throws {
+    try reportingErrors(tool, onSignal: first, onCluster: true, body)
 }
 
-private func reportingErrors(_ tool: String, onCluster: Bool, _ body: (Cluster) throws -> Void) throws {
+private func reportingErrors(_ tool: String, onSignal first: StopSignals.FirstSignal, onCluster: Bool,
+                             _ body: (Cluster) throws -> Void) throws {
+    StopSignals.install(tool: tool, first: first)
     var cluster = Cluster.single
     do {
         if onCluster { cluster = try Cluster.join() }

@@ -21,6 +21,9 @@ public struct ArtifactSummary: Codable, Equatable, Sendable {
     public var source: SourceInfo
     public var tool: ToolInfo
     public var parameters: IngestParameters
+    /// Image folders: files left out as bad (`--skip-bad`), and files passed over for their names.
+    public var skipped: Int?
+    public var strayFiles: Int?
 
     public init(_ dataset: ShardDataset) {
         let manifest = dataset.manifest
@@ -43,6 +46,8 @@ public struct ArtifactSummary: Codable, Equatable, Sendable {
         source = manifest.source
         tool = manifest.tool
         parameters = manifest.parameters
+        skipped = manifest.skipped?.count
+        strayFiles = manifest.strayFiles
     }
 
     /// Lines for people.
@@ -63,6 +68,13 @@ public struct ArtifactSummary: Codable, Equatable, Sendable {
         lines.append("source    \(source.kind)")
         for input in source.inputs {
             lines.append("          \(input.role) \(input.path) (\(input.bytes) bytes, sha256 \(input.sha256))")
+        }
+        if let skipped, let strayFiles {
+            lines.append("          \(skipped) bad file(s) skipped, \(strayFiles) other file(s) passed over by name")
+        }
+        if let color = parameters.color {
+            lines.append("prepared  \(color.rawValue)" + (parameters.size.map { ", \($0) by \(parameters.fit?.rawValue ?? "crop")" } ?? ", own size")
+                + (parameters.background.map { ", background \($0)" } ?? ""))
         }
         lines.append("made by   \(tool.name) \(tool.version), shard size \(parameters.shardSize), zlib level \(parameters.level) (\(parameters.strategy.rawValue))"
             + (parameters.testFraction.map { ", test fraction \($0)" } ?? ""))

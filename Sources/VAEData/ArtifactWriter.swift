@@ -1,6 +1,6 @@
-// Writes a shard artifact: the shards of both splits, compressed on every core, and the manifest,
-// all into a hidden temporary directory beside the destination that is renamed into place only
-// when everything is written. A failure or a kill leaves nothing under the final name.
+// Writes a shard artifact from images held in memory (through `ArtifactStream`, which compresses
+// on every core), into a hidden temporary directory beside the destination that is renamed into
+// place only when everything is written. A failure or a kill leaves nothing under the final name.
 import Dispatch
 import Foundation
 
@@ -23,88 +23,36 @@ public enum ArtifactWriter {
     /// The version recorded in manifests and provenance files.
     public static let toolVersion = PipelineVersion.current
 
-    /// Writes `input` as a shard artifact at `out` and returns its manifest.
+    /// Writes `input` as a shard artifact at `out` and returns its manifest (through
+    /// `ArtifactStream`, a piece at a time).
     /// - Parameter force: replace an existing non-empty `out` (only once the new artifact is complete).
     public static func write(
         _ input: IngestInput, parameters: IngestParameters, to out: String, force: Bool
     ) throws -> Manifest {
-        guard parameters.shardSize > 0 else {
-            throw DataError(.invalidArgument, out, "shard size must be at least 1, got \(parameters.shardSize)")
-        }
-        guard (0...9).contains(parameters.level) else {
-            throw DataError(.invalidArgument, out, "compression level must be 0-9, got \(parameters.level)")
-        }
         try checkLabels(input)
         let shape = ImageShape(height: input.train.height, width: input.train.width)
         if let test = input.test, test.height != shape.height || test.width != shape.width {
             throw DataError(.mixedSizes, out, "test images are \(test.width)x\(test.height), train images \(shape.width)x\(shape.height)")
         }
-        let destination = try AtomicDirectory(final: out, force: force)
+        let stream = try ArtifactStream(out: out, force: force, parameters: parameters)
         do {
-            let jobs = plan(input, shardSize: parameters.shardSize)
-            let results = ShardResults(count: jobs.count)
-            DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
-                results.set(index, Result { try writeShard(jobs[index], input: input, shape: shape, parameters: parameters, directory: destination.temporary) })
+            try stream.setShape(shape)
+            for (split, images) in [(Split.train, input.train), (.test, input.test)] {
+                guard let images else { continue }
+                let p = shape.pixels
+                try images.pixels.withUnsafeBytes { pixels in
+                    if let labels = images.labels {
+                        try labels.withUnsafeBufferPointer { try stream.append(split, pixels: pixels, labels: $0) }
+                    } else {
+                        try stream.append(split, pixels: UnsafeRawBufferPointer(rebasing: pixels[0..<images.count * p]), labels: nil)
+                    }
+                }
             }
-            let infos = try results.values()
-            func splitInfo(_ split: Split, _ images: ImageSet?) -> SplitInfo {
-                let shards = zip(jobs, infos).filter { $0.0.split == split }.map(\.1)
-                return SplitInfo(
-                    count: images?.count ?? 0,
-                    classCounts: input.labelNames.map { classCounts(images?.labels ?? [], classes: $0.count) },
-                    shards: shards)
-            }
-            let manifest = Manifest(
-                format: Manifest.formatName, formatVersion: Manifest.currentVersion, image: shape,
-                labelNames: input.labelNames, train: splitInfo(.train, input.train), test: splitInfo(.test, input.test),
-                source: input.source, tool: ToolInfo(name: "vae-ingest", version: toolVersion), parameters: parameters)
-            try AtomicFile.write(try manifest.encoded(), to: FileIO.join(destination.temporary, Manifest.fileName))
-            try destination.commit()
-            return manifest
+            return try stream.finish(labelNames: input.labelNames, source: input.source)
         } catch {
-            destination.abandon()
+            stream.abandon()
             throw error
         }
-    }
-
-    private struct ShardJob: Sendable {
-        var split: Split
-        var index: Int
-        var range: Range<Int>
-    }
-
-    private static func plan(_ input: IngestInput, shardSize: Int) -> [ShardJob] {
-        var jobs = [ShardJob]()
-        for (split, images) in [(Split.train, input.train), (.test, input.test)] {
-            guard let images else { continue }
-            for (index, start) in stride(from: 0, to: images.count, by: shardSize).enumerated() {
-                jobs.append(ShardJob(split: split, index: index, range: start..<min(start + shardSize, images.count)))
-            }
-        }
-        return jobs
-    }
-
-    private static func writeShard(
-        _ job: ShardJob, input: IngestInput, shape: ImageShape, parameters: IngestParameters, directory: String
-    ) throws -> ShardInfo {
-        let images = job.split == .train ? input.train : input.test!
-        let p = shape.pixels
-        let bytes = try images.pixels.withUnsafeBufferPointer { pixels in
-            let slice = UnsafeBufferPointer(rebasing: pixels[job.range.lowerBound * p..<job.range.upperBound * p])
-            guard let labels = images.labels else {
-                return try Shard.encode(pixels: slice, labels: nil, shape: shape, level: parameters.level, strategy: parameters.strategy)
-            }
-            return try labels.withUnsafeBufferPointer {
-                try Shard.encode(pixels: slice, labels: UnsafeBufferPointer(rebasing: $0[job.range]), shape: shape,
-                                 level: parameters.level, strategy: parameters.strategy)
-            }
-        }
-        let name = "\(job.split.rawValue)-\(zeroPadded(job.index, width: 5)).shard"
-        try AtomicFile.write(bytes, to: FileIO.join(directory, name))
-        return ShardInfo(
-            file: name, records: job.range.count, firstRecord: job.range.lowerBound,
-            rawBytes: job.range.count * (p + Shard.labelBytes), fileBytes: bytes.count,
-            payloadCrc32: bytes.littleEndian(UInt32.self, at: 48), fileCrc32: Zlib.crc32(bytes))
     }
 
     private static func checkLabels(_ input: IngestInput) throws {
@@ -125,29 +73,6 @@ public enum ArtifactWriter {
                 throw DataError(.labelOutOfRange, name, "label \(labels[bad]) of \(name) record \(bad) is out of range (\(names.count) classes)")
             }
         }
-    }
-
-    private static func classCounts(_ labels: [UInt16], classes: Int) -> [Int] {
-        var counts = [Int](repeating: 0, count: classes)
-        for label in labels { counts[Int(label)] += 1 }
-        return counts
-    }
-}
-
-/// Per-job results filled in from several threads.
-final class ShardResults: @unchecked Sendable {
-    private var slots: [Result<ShardInfo, Error>?]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: Result<ShardInfo, Error>) {
-        lock.withLock { slots[index] = result }
-    }
-
-    /// The results in job order, or the first job's error.
-    func values() throws -> [ShardInfo] {
-        try lock.withLock { try slots.map { try $0!.get() } }
     }
 }
 
@@ -180,6 +105,7 @@ public struct AtomicDirectory: Sendable {
         } catch {
             throw DataError(.io, temporary, "cannot create directory: \(error.localizedDescription)")
         }
+        TemporaryFiles.register(temporary)  // removed by an exit on Ctrl-C
     }
 
     /// Removes temporary directories of this destination whose writer is no longer running (a
@@ -212,6 +138,7 @@ public struct AtomicDirectory: Sendable {
             if let old { rename(old, final) }
             throw DataError(.io, final, "cannot rename the finished directory into place: \(reason)")
         }
+        TemporaryFiles.unregister(temporary)
         FileIO.syncDirectory(URL(fileURLWithPath: final).deletingLastPathComponent().path)
         if let old { try? fm.removeItem(atPath: old) }
     }
@@ -219,5 +146,6 @@ public struct AtomicDirectory: Sendable {
     /// Removes the temporary directory after a failure.
     public func abandon() {
         try? FileManager.default.removeItem(atPath: temporary)
+        TemporaryFiles.unregister(temporary)
     }
 }

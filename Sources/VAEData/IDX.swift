@@ -82,8 +82,9 @@ public enum IDX {
     ]
 
     /// Checks magic, element type, number of dimensions, that no dimension is zero, and that the
-    /// data after the header is exactly as long as the dimensions say.
-    static func parseHeader(_ bytes: [UInt8], path: String, dimensions expected: Int, what: String) throws -> Header {
+    /// data after the header is exactly as long as the dimensions say (`dataLength` when the
+    /// data is read in pieces after the header, else what follows the header in `bytes`).
+    static func parseHeader(_ bytes: [UInt8], path: String, dimensions expected: Int, what: String, dataLength: Int? = nil) throws -> Header {
         guard bytes.count >= 4 else {
             throw DataError(.truncated, path, "file is \(bytes.count) bytes, too short for the 4-byte IDX magic")
         }
@@ -129,7 +130,7 @@ public enum IDX {
             }
             size = product
         }
-        let actual = bytes.count - dataOffset
+        let actual = dataLength ?? (bytes.count - dataOffset)
         guard actual == size else {
             let relation = actual < size ? "is short by \(size - actual) bytes" : "has \(actual - size) extra bytes"
             throw DataError(.sizeMismatch, path,

@@ -1,5 +1,6 @@
-// Turns the inputs named on vae-ingest's command line (IDX files or PNG folders) into an
-// `IngestInput`: decoded images, labels, label names, and the identity (SHA-256) of every input.
+// IDX files named on vae-ingest's command line into a shard artifact, read a piece at a time
+// (raw or gzipped), with the identity (SHA-256) of every input. Image folders: `ImageFolder`;
+// synthetic shapes: `SyntheticShapes.ingest`.
 import Foundation
 
 public enum IngestSources {
@@ -21,68 +22,121 @@ public enum IngestSources {
         }
     }
 
-    /// Reads IDX files. Labels, where given, must be below `paths.classes` (10 for MNIST and
-    /// Fashion-MNIST) and are named "0", "1", ...
-    public static func idx(_ paths: IDXPaths) throws -> IngestInput {
+    /// Reads IDX files a piece at a time straight into a shard artifact at `out` (the same
+    /// checks and the same bytes as `idx` followed by `ArtifactWriter.write`; labels, one byte
+    /// per image, are read whole). Memory stays a few pieces whatever the file's size.
+    public static func ingestIDX(_ paths: IDXPaths, parameters: IngestParameters, to out: String, force: Bool) throws -> Manifest {
         if (paths.testImages == nil) != (paths.testLabels == nil) && paths.labels != nil {
             throw DataError(.invalidArgument, paths.testImages ?? paths.testLabels!, "--test-images and --test-labels go together when the data is labelled")
         }
         if paths.labels == nil, let testLabels = paths.testLabels {
             throw DataError(.invalidArgument, testLabels, "test labels given without train labels")
         }
+        guard (1...Int(UInt16.max) + 1).contains(paths.classes) else {
+            throw DataError(.invalidArgument, paths.labels ?? paths.images, "class count \(paths.classes) must be between 1 and 65536")
+        }
         var inputs = [try describe("train-images", paths.images)]
-        let train = try IDX.readImages(paths.images)
         var trainLabels: [UInt8]?
         if let path = paths.labels {
             inputs.append(try describe("train-labels", path))
             trainLabels = try IDX.readLabels(path)
         }
-        var test: ImageSet?
         var testLabels: [UInt8]?
         if let path = paths.testImages {
             inputs.append(try describe("test-images", path))
-            test = try IDX.readImages(path)
             if let labels = paths.testLabels {
                 inputs.append(try describe("test-labels", labels))
                 testLabels = try IDX.readLabels(labels)
             }
         }
-        let labelNames = trainLabels.map { _ in (0..<paths.classes).map(String.init) }
-        let labelledTrain = try trainLabels.map {
-            try IDX.labelled(train, labels: $0, classCount: labelNames!.count, imagesPath: paths.images, labelsPath: paths.labels!)
-        } ?? train
-        let labelledTest = try test.map { test in
-            try testLabels.map {
-                try IDX.labelled(test, labels: $0, classCount: labelNames!.count, imagesPath: paths.testImages!, labelsPath: paths.testLabels!)
-            } ?? test
+        // Open and check every header (and label count) before writing anything.
+        let train = try IDXImages(paths.images)
+        let test = try paths.testImages.map { try IDXImages($0) }
+        if let test, test.shape != train.shape {
+            throw DataError(.mixedSizes, out, "test images are \(test.shape.width)x\(test.shape.height), train images \(train.shape.width)x\(train.shape.height)")
         }
-        return IngestInput(train: labelledTrain, test: labelledTest, labelNames: labelNames, source: SourceInfo(kind: "idx", inputs: inputs))
+        for (images, labels, labelsPath) in [(train, trainLabels, paths.labels), (test, testLabels, paths.testLabels)] {
+            guard let images, let labels, let labelsPath else { continue }
+            guard labels.count == images.count else {
+                throw DataError(.countMismatch, labelsPath, "holds \(labels.count) labels but \(images.path) holds \(images.count) images")
+            }
+            if let index = labels.firstIndex(where: { Int($0) >= paths.classes }) {
+                throw DataError(.labelOutOfRange, labelsPath,
+                    "label \(labels[index]) of example \(index) is out of range: there are \(paths.classes) label names (0...\(paths.classes - 1))")
+            }
+        }
+        let stream = try ArtifactStream(out: out, force: force, parameters: parameters)
+        do {
+            try stream.setShape(train.shape)
+            for (split, images, labels) in [(Split.train, train, trainLabels), (.test, test, testLabels)] {
+                guard let images else { continue }
+                let wide = labels?.map { UInt16($0) }
+                let piece = max(1, ArtifactStream.pieceBytes / images.shape.pixels)
+                var done = 0
+                while done < images.count {
+                    let n = min(piece, images.count - done)
+                    let pixels = try images.read(n)
+                    try pixels.withUnsafeBytes { raw in
+                        if let wide {
+                            try wide.withUnsafeBufferPointer {
+                                try stream.append(split, pixels: raw, labels: UnsafeBufferPointer(rebasing: $0[done..<done + n]))
+                            }
+                        } else {
+                            try stream.append(split, pixels: raw, labels: nil)
+                        }
+                    }
+                    done += n
+                }
+                try images.checkEnd()
+            }
+            let labelNames = trainLabels.map { _ in (0..<paths.classes).map(String.init) }
+            return try stream.finish(labelNames: labelNames, source: SourceInfo(kind: "idx", inputs: inputs))
+        } catch {
+            stream.abandon()
+            throw error
+        }
     }
 
-    /// PNG folders: `root` for training, and either `testRoot` or a `testFraction` of `root` held
-    /// out for testing (chosen per file from a hash of its path, see docs/INPUTS.md).
-    public static func png(root: String, testRoot: String?, testFraction: Double?) throws -> IngestInput {
-        if let fraction = testFraction, !(0..<1).contains(fraction) {
-            throw DataError(.invalidArgument, root, "--test-fraction must be in [0, 1), got \(fraction)")
+    /// An idx3 images file opened for reading in pieces.
+    final class IDXImages {
+        let path: String
+        let shape: ImageShape
+        let count: Int
+        private let source: ByteSource
+
+        init(_ path: String) throws {
+            self.path = path
+            source = try ByteSource(path, limit: IDX.gunzipLimit)
+            let head = try source.read(16)
+            // A gzip file's length is known only at its end: the header's claim stands until the
+            // data runs short (`read`) or long (`checkEnd`).
+            var claimed = 0
+            if head.count == 16 {
+                let dims = (0..<3).map { d in (0..<4).reduce(0) { $0 << 8 | Int(head[4 + 4 * d + $1]) } }
+                let (product, overflow) = dims[0].multipliedReportingOverflow(by: dims[1] * dims[2])
+                claimed = overflow ? 0 : product
+            }
+            let header = try IDX.parseHeader(head, path: path, dimensions: 3, what: "images (count x rows x columns)",
+                                             dataLength: source.expectedSize.map { $0 - head.count } ?? claimed)
+            count = header.dimensions[0]
+            shape = ImageShape(height: header.dimensions[1], width: header.dimensions[2])
         }
-        let train: PNGFolder.Contents
-        var test: PNGFolder.Contents?
-        if let testRoot {
-            let split = try PNGFolder.load(trainRoot: root, testRoot: testRoot)
-            (train, test) = (split.train, split.test)
-        } else if let testFraction, testFraction > 0 {
-            let split = try PNGFolder.load(root: root, testFraction: testFraction)
-            (train, test) = (split.train, split.test)
-        } else {
-            train = try PNGFolder.load(root: root)
+
+        /// The next `n` images; the data ending early is an error.
+        func read(_ n: Int) throws -> [UInt8] {
+            let bytes = try source.read(n * shape.pixels)
+            guard bytes.count == n * shape.pixels else {
+                throw DataError(.sizeMismatch, path, "IDX header says \(count) x \(shape.height) x \(shape.width) bytes but the data ends early")
+            }
+            return bytes
         }
-        var inputs = [try describeFolder("train-root", root, files: (train.files + (testRoot == nil ? test?.files ?? [] : [])).sorted())]
-        if let testRoot, let test {
-            inputs.append(try describeFolder("test-root", testRoot, files: test.files))
+
+        /// Nothing may follow the last image.
+        func checkEnd() throws {
+            guard try source.read(1).isEmpty else {
+                throw DataError(.sizeMismatch, path, "IDX header says \(count) x \(shape.height) x \(shape.width) bytes but more data follows")
+            }
         }
-        return IngestInput(
-            train: train.images, test: test.flatMap { $0.images.count > 0 ? $0.images : nil },
-            labelNames: train.labelNames, source: SourceInfo(kind: "png", inputs: inputs))
     }
 
     /// A file's size and SHA-256, read in pieces.
@@ -95,21 +149,5 @@ public enum IngestSources {
             piece.withUnsafeBytes { hasher.update($0) }
         }
         return InputFile(role: role, path: path, bytes: file.size, sha256: SHA256.hexString(hasher.finalize()))
-    }
-
-    /// A folder's identity: SHA-256 over each file's path relative to the folder, a NUL byte, the
-    /// file's size as 8 bytes little-endian and its contents, in the order the files were read.
-    static func describeFolder(_ role: String, _ root: String, files: [String]) throws -> InputFile {
-        var hasher = SHA256()
-        var total = 0
-        for file in files {
-            let bytes = try FileIO.read(FileIO.join(root, file))
-            var header = Array(file.utf8) + [0]
-            header.appendLittleEndian(UInt64(bytes.count))
-            hasher.update(header)
-            hasher.update(bytes)
-            total += bytes.count
-        }
-        return InputFile(role: role, path: root, bytes: total, sha256: SHA256.hexString(hasher.finalize()))
     }
 }

@@ -23,6 +23,10 @@ public struct Manifest: Codable, Equatable, Sendable {
     public var source: SourceInfo
     public var tool: ToolInfo
     public var parameters: IngestParameters
+    /// Image folders: the files left out by `--skip-bad`, with the reason (absent otherwise).
+    public var skipped: [SkippedFile]? = nil
+    /// Image folders: how many files were passed over for their names (absent otherwise).
+    public var strayFiles: Int? = nil
 
     public func split(_ split: Split) -> SplitInfo {
         switch split {
@@ -53,6 +57,27 @@ public struct ImageShape: Codable, Equatable, Sendable {
     }
 
     public var pixels: Int { height * width * channels }
+
+    private enum CodingKeys: String, CodingKey { case height, width, channels }
+
+    /// `channels` may be absent (manifests written before color): 1.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        height = try container.decode(Int.self, forKey: .height)
+        width = try container.decode(Int.self, forKey: .width)
+        channels = try container.decodeIfPresent(Int.self, forKey: .channels) ?? 1
+    }
+}
+
+/// A file an ingest left out (`--skip-bad`), relative to its folder, and why.
+public struct SkippedFile: Codable, Equatable, Sendable {
+    public var path: String
+    public var reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
 }
 
 public struct SplitInfo: Codable, Equatable, Sendable {
@@ -121,6 +146,15 @@ public struct IngestParameters: Codable, Equatable, Sendable {
     public var level: Int
     public var strategy: Zlib.Strategy
     public var testFraction: Double?
+    /// Image folders: the size every image was made (`"64x64"`: width x height), absent to keep
+    /// the images' own size.
+    public var size: String? = nil
+    /// Image folders, with `size`: how the images were fitted.
+    public var fit: Fit? = nil
+    /// Image folders: the color mode kept.
+    public var color: ColorMode? = nil
+    /// Image folders: the background color for transparency and padding.
+    public var background: RGBColor? = nil
 
     public init(shardSize: Int = 4096, level: Int = 6, strategy: Zlib.Strategy = .rle, testFraction: Double? = nil) {
         self.strategy = strategy

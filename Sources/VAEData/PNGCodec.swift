@@ -199,7 +199,7 @@ public enum PNGCodec {
     }
 
     /// Turns a status of the shim into a DataError naming `path`.
-    private static func check(
+    static func check(
         _ status: Int32, _ message: [CChar], path: String, bytes: UnsafeBufferPointer<UInt8>,
         decoder: UnsafeMutablePointer<vae_png_decoder>
     ) throws {

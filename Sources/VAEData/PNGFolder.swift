@@ -91,24 +91,31 @@ public enum PNGFolder {
         var files: [String]
         /// One per file when labelled.
         var labels: [UInt16]?
+        /// Files passed over because `accept` refused their names.
+        var strayFiles = 0
     }
 
     /// Lists `root`: class folders or a flat folder, never both. With `knownClasses` (a test
     /// root), the layout must match and the labels index the known class names.
-    static func list(root: String, knownClasses: [String]?? = .none) throws -> Listing {
+    /// - Parameters:
+    ///   - accept: the file names read (others are counted in `strayFiles`); `kind` names them in errors.
+    static func list(
+        root: String, knownClasses: [String]?? = .none, accept: (String) -> Bool = isPNGName, kind: String = ".png files"
+    ) throws -> Listing {
         let top = try entries(root)
-        let pngs = top.files.filter(isPNGName)
+        let pngs = top.files.filter(accept)
+        var strays = top.files.count - pngs.count
         if !top.directories.isEmpty && !pngs.isEmpty {
             throw DataError(.unsupported, root,
-                "holds both .png files (\(pngs[0])) and class folders (\(top.directories[0])/): use class folders, or a flat folder of .png files")
+                "holds both \(kind) (\(pngs[0])) and class folders (\(top.directories[0])/): use class folders, or a flat folder of \(kind)")
         }
         if top.directories.isEmpty {
-            guard !pngs.isEmpty else { throw DataError(.emptyFolder, root, "no .png files and no class folders") }
+            guard !pngs.isEmpty else { throw DataError(.emptyFolder, root, "no \(kind) and no class folders") }
             if case .some(.some) = knownClasses {
                 throw DataError(.invalidArgument, root,
-                    "is a flat folder of .png files, but the training root has class folders")
+                    "is a flat folder of \(kind), but the training root has class folders")
             }
-            return Listing(labelNames: nil, files: pngs, labels: nil)
+            return Listing(labelNames: nil, files: pngs, labels: nil, strayFiles: strays)
         }
         let names = top.directories
         if case .some(.none) = knownClasses {
@@ -136,18 +143,19 @@ public enum PNGFolder {
             let inside = try entries(folder)
             if let nested = inside.directories.first {
                 throw DataError(.unsupported, FileIO.join(folder, nested),
-                    "nested folder inside a class folder: class folders must hold .png files directly")
+                    "nested folder inside a class folder: class folders must hold \(kind) directly")
             }
-            let classPNGs = inside.files.filter(isPNGName)
+            let classPNGs = inside.files.filter(accept)
+            strays += inside.files.count - classPNGs.count
             guard !classPNGs.isEmpty else {
-                throw DataError(.emptyFolder, folder, "class folder \(name) holds no .png files")
+                throw DataError(.emptyFolder, folder, "class folder \(name) holds no \(kind)")
             }
             for file in classPNGs {
                 files.append(name + "/" + file)
                 labels.append(UInt16(label))
             }
         }
-        return Listing(labelNames: labelNames, files: files, labels: labels)
+        return Listing(labelNames: labelNames, files: files, labels: labels, strayFiles: strays)
     }
 
     static func isPNGName(_ name: String) -> Bool {
@@ -160,7 +168,8 @@ public enum PNGFolder {
     }
 
     /// The visible entries of a directory (hidden names, starting with ".", are skipped),
-    /// following symbolic links, each list sorted bytewise.
+    /// following symbolic links, each list sorted bytewise. An entry that cannot be followed (a
+    /// dangling link, a loop of links) is listed as a file, so that reading it names the problem.
     static func entries(_ directory: String) throws -> Entries {
         guard let dir = opendir(directory) else {
             let code = errno
@@ -182,6 +191,8 @@ public enum PNGFolder {
                 if stat(FileIO.join(directory, name), &info) == 0 {
                     isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
                     isFile = (info.st_mode & S_IFMT) == S_IFREG
+                } else {
+                    isFile = true
                 }
             }
             if isDirectory { result.directories.append(name) } else if isFile { result.files.append(name) }

@@ -48,7 +48,7 @@ public final class ShardDataset: Sendable {
     private static func check(_ manifest: Manifest, path: String) throws {
         let shape = manifest.image
         try shape.checkLimits(path: path, field: "image")
-        guard shape.channels == 1 else {
+        guard shape.channels == 1 || shape.channels == 3 else {
             throw DataError(.corrupt, path, "bad image shape \(shape.width)x\(shape.height)x\(shape.channels)")
         }
         let recordBytes = shape.pixels + Shard.labelBytes

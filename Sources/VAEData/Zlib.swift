@@ -78,8 +78,8 @@ public enum Zlib {
     }
 
     /// Inflates one zlib stream that must hold exactly `expectedSize` bytes, with nothing after it.
-    /// The output grows as the data really inflates (doubling, up to `expectedSize`), so a size
-    /// that lies costs no more memory than the data holds.
+    /// The output starts at 16 times the input and grows as the data really inflates (doubling,
+    /// up to `expectedSize`), so a size that lies costs little more memory than the data holds.
     public static func decompress(
         _ input: UnsafeRawBufferPointer, expectedSize: Int, path: String
     ) throws -> [UInt8] {
@@ -92,13 +92,16 @@ public enum Zlib {
     ) throws -> [UInt8] {
         let stream = try Stream(inflateWindowBits: 15, path: path)
         let z = stream.z
-        var output = [UInt8](repeating: 0, count: min(expectedSize, 1 << 16))
+        // Room for 16 times the input at first (images deflate less than that), then doubling.
+        var output = [UInt8](repeating: 0, count: min(expectedSize, max(1 << 16, 16 * min(input.count, maxChunk))))
         var spare: [UInt8] = [0]  // where a stream longer than expectedSize shows itself
         var consumed = 0, produced = 0
         var status = Z_OK
         while status == Z_OK {
             if produced == output.count && output.count < expectedSize {
-                output.append(contentsOf: repeatElement(0, count: min(expectedSize - output.count, output.count)))
+                var grown = [UInt8](repeating: 0, count: output.count + min(expectedSize - output.count, max(output.count, 1)))
+                grown.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: output, count: produced) }
+                output = grown
             }
             let inChunk = min(input.count - consumed, maxChunk)
             z.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress.map { ($0 + consumed).assumingMemoryBound(to: Bytef.self) })

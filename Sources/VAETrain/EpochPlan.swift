@@ -48,6 +48,19 @@ struct EpochPlan {
     }
 }
 
+/// One epoch's plan and a stream of its shards in that order.
+struct EpochStream {
+    let epoch: Int
+    let plan: EpochPlan
+    let stream: ShardStream
+
+    init(_ dataset: ShardDataset, _ settings: TrainingSettings, epoch: Int) {
+        self.epoch = epoch
+        plan = EpochPlan(shards: dataset.shards(.train), window: settings.shuffleWindow, seed: settings.seed, epoch: epoch)
+        stream = dataset.stream(.train, order: plan.windows.flatMap { $0 }, lookahead: settings.shuffleWindow)
+    }
+}
+
 /// The independent random streams of a run, all derived from its seed.
 enum Streams {
     /// eps and binarization draws during training: the one stream whose state checkpoints carry.

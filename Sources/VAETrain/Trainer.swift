@@ -145,9 +145,15 @@ public final class Trainer {
             iwae: iwae.map { ($0, settings.iwaeSamples, settings.iwaeExamples) }, trainCount: trainCount,
             phaseSeconds: times)
         try writer.drain()
+        // The final model: its weights as safetensors, the last checkpoint's bytes under the run's
+        // top level, and summary.json last, so that a run with a summary is complete.
+        let final = TrainingCheckpoint.capture(model: r.model, state: state, config: r.config)
+        if SafeTensors.supports(final.config) {
+            try SafeTensors(checkpoint: final, image: r.dataset.shape, classNames: r.dataset.manifest.labelNames)
+                .write(to: run.safetensors)
+        }
+        try final.write(to: run.model)
         try AtomicFile.write(try JSONCoding.encode(summary), to: run.summary)
-        // The final model: the last checkpoint's bytes under the run's top level.
-        try TrainingCheckpoint.capture(model: r.model, state: state, config: r.config).write(to: run.model)
         return summary
     }
 
@@ -189,7 +195,7 @@ public final class Trainer {
         }
         let fm = FileManager.default
         if request.force {
-            for path in [run.checkpoints, run.model, run.config, run.metrics, run.history, run.summary] { try? fm.removeItem(atPath: path) }
+            for path in [run.checkpoints, run.model, run.safetensors, run.config, run.metrics, run.history, run.summary] { try? fm.removeItem(atPath: path) }
         }
         do {
             try fm.createDirectory(atPath: run.checkpoints, withIntermediateDirectories: true)
@@ -381,18 +387,5 @@ public final class Trainer {
         var t = timespec()
         clock_gettime(CLOCK_MONOTONIC, &t)
         return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-    }
-}
-
-/// One epoch's plan and a stream of its shards in that order.
-struct EpochStream {
-    let epoch: Int
-    let plan: EpochPlan
-    let stream: ShardStream
-
-    init(_ dataset: ShardDataset, _ settings: TrainingSettings, epoch: Int) {
-        self.epoch = epoch
-        plan = EpochPlan(shards: dataset.shards(.train), window: settings.shuffleWindow, seed: settings.seed, epoch: epoch)
-        stream = dataset.stream(.train, order: plan.windows.flatMap { $0 }, lookahead: settings.shuffleWindow)
     }
 }

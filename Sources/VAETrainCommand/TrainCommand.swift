@@ -31,8 +31,6 @@ public struct HiddenSizes: ExpressibleByArgument, Equatable, Sendable {
         guard !widths.isEmpty, widths.allSatisfy({ $0 != nil }) else { return nil }
         self.widths = widths.map { $0! }
     }
-
-    public static var defaultCompletionKind: CompletionKind { .default }
 }
 
 public struct TrainCommand: ParsableCommand {
@@ -177,15 +175,14 @@ public struct TrainCommand: ParsableCommand {
     }
 
     public func run() throws {
-        try reportingErrors("vae-train") { cluster in
+        let stop = StopFlag()
+        try reportingErrors("vae-train", onSignal: .requestStop(stop)) { cluster in
             var request = TrainRequest(data: data, runDirectory: resume ?? out!, settings: resume == nil ? givenSettings() ?? TrainingSettings() : nil)
             request.resume = resume != nil
             request.force = force
             request.threads = threads ?? (resume == nil ? cluster.coresPerLocalRank : nil)
             request.stopAfterStep = stopAfterStep
             request.cluster = cluster
-            let stop = StopFlag()
-            StopSignals.install(tool: "vae-train", first: .requestStop(stop))
             // Messages come from rank 0 only.
             let progress = ProgressReporter(style: ProgressReporter.styleForStandardError(quiet: quiet || !cluster.isRoot)) {
                 FileHandle.standardError.write(Data($0.utf8))

@@ -113,35 +113,42 @@ public enum CSV {
 
     /// The fields of one CSV record (RFC 4180, without its line ending), for tests and readers.
     public static func parseRecord(_ line: Substring) -> [String] {
+        var line = line
+        return line.withUTF8 { parseRecord(bytes: $0) }
+    }
+
+    /// The fields of one CSV record given as UTF-8 bytes (without its line ending): split at the
+    /// commas outside double quotes, the quotes removed and each doubled quote read as one.
+    public static func parseRecord(bytes: UnsafeBufferPointer<UInt8>) -> [String] {
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ",")
         var fields: [String] = []
-        var field = ""
+        var field: [UInt8] = []
         var quoted = false
-        var index = line.startIndex
-        while index < line.endIndex {
-            let c = line[index]
+        var i = 0
+        while i < bytes.count {
+            let c = bytes[i]
             if quoted {
-                if c == "\"" {
-                    let next = line.index(after: index)
-                    if next < line.endIndex && line[next] == "\"" {
-                        field.append("\"")
-                        index = next
+                if c == quote {
+                    if i + 1 < bytes.count && bytes[i + 1] == quote {
+                        field.append(quote)
+                        i += 1
                     } else {
                         quoted = false
                     }
                 } else {
                     field.append(c)
                 }
-            } else if c == "\"" {
+            } else if c == quote {
                 quoted = true
-            } else if c == "," {
-                fields.append(field)
-                field = ""
+            } else if c == comma {
+                fields.append(String(decoding: field, as: UTF8.self))
+                field.removeAll(keepingCapacity: true)
             } else {
                 field.append(c)
             }
-            index = line.index(after: index)
+            i += 1
         }
-        fields.append(field)
+        fields.append(String(decoding: field, as: UTF8.self))
         return fields
     }
 }

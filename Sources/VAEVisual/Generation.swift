@@ -14,10 +14,10 @@ public struct SheetStyle: Equatable, Sendable {
     public var scale: Int
     /// P, pixels of background around and between the tiles.
     public var pad: Int
-    /// The gray level of the padding, 0 black to 255 white.
-    public var background: UInt8
+    /// The color of the padding (its luma on gray sheets; a plain number is a gray level).
+    public var background: RGBColor
 
-    public init(scale: Int = 1, pad: Int = 2, background: UInt8 = 128) {
+    public init(scale: Int = 1, pad: Int = 2, background: RGBColor = 128) {
         self.scale = scale
         self.pad = pad
         self.background = background
@@ -50,8 +50,8 @@ public enum Generation {
 
     /// The image shape of the model's tiles, checked against its input size.
     public static func checkShape(_ shape: ImageShape, model: VAE) throws(VisualError) {
-        guard shape.pixels == model.config.inputSize, shape.channels == 1 else {
-            throw VisualError("images of \(shape.width)x\(shape.height) pixels do not fit a model of \(model.config.inputSize) inputs")
+        guard shape.pixels == model.config.inputSize, shape.channels == 1 || shape.channels == 3 else {
+            throw VisualError("images of \(shape.width)x\(shape.height)x\(shape.channels) samples do not fit a model of \(model.config.inputSize) inputs")
         }
     }
 
@@ -65,10 +65,10 @@ public enum Generation {
         return means
     }
 
-    /// Places N = rows·cols images (N, D) in [0, 1] row by row.
-    static func sheet(_ layout: SheetLayout, _ style: SheetStyle, images: [Float]) -> Sheet {
-        var sheet = Sheet(layout: layout, background: style.background)
-        let p = layout.tileWidth * layout.tileHeight
+    /// Places N = rows·cols images (N, D) in [0, 1] row by row, D = h·w·`channels`.
+    static func sheet(_ layout: SheetLayout, _ style: SheetStyle, channels: Int, images: [Float]) -> Sheet {
+        var sheet = Sheet(layout: layout, channels: channels, background: style.background)
+        let p = layout.tileWidth * layout.tileHeight * channels
         images.withUnsafeBufferPointer { all in
             for t in 0..<min(layout.rows * layout.cols, all.count / p) {
                 sheet.place(intensities: UnsafeBufferPointer(rebasing: all[t * p..<(t + 1) * p]),
@@ -111,7 +111,7 @@ public enum Generation {
         let z = LatentGrid.prior(count: rows * cols, latent: model.config.latentSize, temperature: temperature, rng: &rng)
         var means = decode(model, z)
         if samplePixels { drawPixels(&means, model: model, rng: &rng) }
-        return sheet(layout, style, images: means)
+        return sheet(layout, style, channels: shape.channels, images: means)
     }
 
     /// Replaces decoder means (N, D) by draws from p(x|z) (see `samples`).
@@ -148,7 +148,7 @@ public enum Generation {
         var mu = [Float](repeating: 0, count: n * zs), logvar = mu
         model.encode(batch: x, count: n, mu: &mu, logvar: &logvar)
         let recon = decode(model, mu)
-        var sheet = Sheet(layout: layout, background: style.background)
+        var sheet = Sheet(layout: layout, channels: dataset.shape.channels, background: style.background)
         for t in 0..<n {
             let row = 2 * (t / layout.cols), col = t % layout.cols
             examples.pixels.withUnsafeBufferPointer {
@@ -172,7 +172,7 @@ public enum Generation {
             throw VisualError("the manifold needs two different latent dimensions between 1 and \(zs), got \(dims.0 + 1),\(dims.1 + 1)")
         }
         let layout = try layout(rows: steps, cols: steps, shape: shape, style: style)
-        return sheet(layout, style, images: decode(model, LatentGrid.manifold(steps: steps, latent: zs, dims: (dims.0, dims.1))))
+        return sheet(layout, style, channels: shape.channels, images: decode(model, LatentGrid.manifold(steps: steps, latent: zs, dims: (dims.0, dims.1))))
     }
 
     /// One row per dimension of `dims` (numbered from 0): `base` (Z) with that dimension swept
@@ -190,7 +190,7 @@ public enum Generation {
             throw VisualError("--range must be positive and at most 100, got \(range)")
         }
         let layout = try layout(rows: dims.count, cols: steps, shape: shape, style: style)
-        return sheet(layout, style, images: decode(model, LatentGrid.traversal(base: base, dims: dims, steps: steps, range: range)))
+        return sheet(layout, style, channels: shape.channels, images: decode(model, LatentGrid.traversal(base: base, dims: dims, steps: steps, range: range)))
     }
 
     /// One row of `steps` images decoded along the segment from code `a` to code `b` (both Z).
@@ -199,7 +199,7 @@ public enum Generation {
         try checkShape(shape, model: model)
         try checkSteps(steps)
         let layout = try layout(rows: 1, cols: steps, shape: shape, style: style)
-        return sheet(layout, style, images: decode(model, LatentGrid.interpolation(from: a, to: b, steps: steps)))
+        return sheet(layout, style, channels: shape.channels, images: decode(model, LatentGrid.interpolation(from: a, to: b, steps: steps)))
     }
 
     /// The codes mu of the examples `indices` of `split`. - Returns: indices.count codes of Z.

@@ -18,8 +18,8 @@ struct SheetOptions: ParsableArguments {
     @Option(help: "Pixels of background around and between the tiles, 0 to \(SheetLayout.maxPad).")
     var pad = 2
 
-    @Option(help: "The gray level of the padding, 0 (black) to 255 (white).")
-    var background = 128
+    @Option(help: "The padding's color: R,G,B, or one gray level 0 (black) to 255 (white); gray sheets use its luma.")
+    var background: RGBColor = 128
 
     @Option(help: "The seed of every random draw of the sheet.")
     var seed: UInt64 = 1
@@ -32,26 +32,27 @@ struct SheetOptions: ParsableArguments {
         guard (0...SheetLayout.maxPad).contains(pad) else {
             throw ValidationError("--pad must be between 0 and \(SheetLayout.maxPad), got \(pad)")
         }
-        guard (0...255).contains(background) else {
-            throw ValidationError("--background must be a gray level between 0 and 255, got \(background)")
-        }
     }
 
-    var style: SheetStyle { SheetStyle(scale: scale, pad: pad, background: UInt8(background)) }
+    var style: SheetStyle { SheetStyle(scale: scale, pad: pad, background: background) }
 
     /// Reads the model (and the data at `data`, if given), draws the sheet and writes it to --out.
     /// Any error becomes one line on stderr and exit status 1, with no file written.
     func draw(_ tool: String, data: String?,
               _ body: (_ trained: TrainedModel, _ dataset: ShardDataset?, _ shape: ImageShape) throws -> Sheet) throws {
         try reportingErrors("vae-generate \(tool)") {
-            StopSignals.install(tool: "vae-generate \(tool)", first: .exit)
             let trained = try TrainedModel(checkpoint: checkpoint, batchCapacity: 256)
             let dataset = try data.map { try ShardDataset(directory: $0) }
             let shape = try trained.imageShape(data: dataset)
             let sheet = try body(trained, dataset, shape)
-            try PNGCodec.write(sheet.image, to: out)
+            try sheet.write(to: out)
         }
     }
 }
 
 extension Split: ExpressibleByArgument {}
+
+extension RGBColor: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+    public var defaultValueDescription: String { red == green && green == blue ? "\(red)" : description }
+}

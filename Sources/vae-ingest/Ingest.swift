@@ -1,4 +1,4 @@
-// vae-ingest: image datasets (IDX files or PNG folders) to compressed, checksummed shards.
+// vae-ingest: image datasets (IDX files, folders of PNG and JPEG images) to compressed, checksummed shards.
 import ArgumentParser
 import CommandSupport
 import VAECluster
@@ -8,9 +8,9 @@ import VAEData
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vae-ingest",
-        abstract: "Turn IDX files or PNG folders into compressed, checksummed shards with a manifest.",
+        abstract: "Turn IDX files or folders of PNG and JPEG images into compressed, checksummed shards with a manifest.",
         version: PipelineVersion.current,
-        subcommands: [IDXCommand.self, PNGCommand.self, Synthetic.self, Verify.self, Info.self])
+        subcommands: [IDXCommand.self, ImagesCommand.self, Synthetic.self, MakePhotos.self, Verify.self, Info.self])
 }
 
 /// Options shared by the two ways in.
@@ -38,9 +38,12 @@ struct OutputOptions: ParsableArguments {
         guard (0...9).contains(level) else { throw ValidationError("--level must be 0-9") }
     }
 
-    func write(_ input: IngestInput, testFraction: Double? = nil) throws {
-        let parameters = IngestParameters(shardSize: shardSize, level: level, strategy: strategy, testFraction: testFraction)
-        let manifest = try ArtifactWriter.write(input, parameters: parameters, to: out, force: force)
+    func parameters(testFraction: Double? = nil) -> IngestParameters {
+        IngestParameters(shardSize: shardSize, level: level, strategy: strategy, testFraction: testFraction)
+    }
+
+    /// The one line printed on success (nothing with --quiet).
+    func report(_ manifest: Manifest) {
         if !quiet {
             printOut("wrote \(out): \(manifest.train.count) train + \(manifest.test.count) test examples, "
                 + "\(manifest.train.shards.count + manifest.test.shards.count) shards")
@@ -80,14 +83,16 @@ struct IDXCommand: ParsableCommand {
             guard cluster.isRoot else { return }  // under mpirun, rank 0 ingests alone (docs/DISTRIBUTED.md)
             let paths = IngestSources.IDXPaths(
                 images: images, labels: labels, testImages: testImages, testLabels: testLabels, classes: classes)
-            try output.write(try IngestSources.idx(paths))
+            output.report(try IngestSources.ingestIDX(paths, parameters: output.parameters(), to: output.out, force: output.force))
         }
     }
 }
 
-struct PNGCommand: ParsableCommand {
+struct ImagesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "png", abstract: "Ingest a folder of PNGs: class subfolders give labels, a flat folder none.")
+        commandName: "images",
+        abstract: "Ingest a folder of PNG and JPEG images: class subfolders give labels, a flat folder none.",
+        aliases: ["png"])
 
     @Option(help: "The folder of training images.")
     var root: String
@@ -97,6 +102,24 @@ struct PNGCommand: ParsableCommand {
 
     @Option(help: "Hold out this fraction of --root as the test split, chosen per file by a hash of its path.")
     var testFraction: Double?
+
+    @Option(help: "Make every image WxH (width x height, e.g. 64x64); without it every image must have the first one's size.")
+    var size: ImageSize?
+
+    @Option(help: "How --size fits an image: crop (the centred region of the target's shape), pad (fit inside, fill with --background) or stretch.")
+    var fit: Fit = .crop
+
+    @Option(help: "Keep gray (BT.601 luma, 1 channel) or rgb (3 channels).")
+    var color: ColorMode = .gray
+
+    @Option(help: "R,G,B shown where an image is transparent or padded.")
+    var background: RGBColor = .black
+
+    @Flag(help: "Leave out files that cannot be read or decoded (listed in the manifest) instead of stopping at the first.")
+    var skipBad = false
+
+    @Flag(help: "Print on stderr the thread seconds spent reading, decoding, resizing and compressing.")
+    var phases = false
 
     @OptionGroup var output: OutputOptions
 
@@ -112,11 +135,35 @@ struct PNGCommand: ParsableCommand {
     func run() throws {
         try reportingErrors("vae-ingest") { cluster in
             guard cluster.isRoot else { return }  // under mpirun, rank 0 ingests alone (docs/DISTRIBUTED.md)
-            let input = try IngestSources.png(root: root, testRoot: testRoot, testFraction: testFraction)
-            try output.write(input, testFraction: testFraction)
+            let preparation = ImagePreparation(
+                color: color, resize: size.map { ResizeRule(width: $0.width, height: $0.height, fit: fit, background: background) },
+                background: background)
+            let times = phases ? PhaseTimes() : nil
+            let request = ImageFolder.Request(root: root, testRoot: testRoot, testFraction: testFraction,
+                                              preparation: preparation, skipBad: skipBad, times: times)
+            let manifest = try ImageFolder.ingest(request, parameters: output.parameters(), to: output.out, force: output.force)
+            output.report(manifest)
+            if let times { printError("phases: \(times.summary)") }
+            if !output.quiet, let skipped = manifest.skipped, !skipped.isEmpty {
+                printOut("skipped \(skipped.count) bad file(s):")
+                for file in skipped { printOut("  \(file.path): \(file.reason)") }
+            }
         }
     }
 }
+
+extension ImageSize: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+    public var defaultValueDescription: String { description }
+}
+
+extension RGBColor: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+    public var defaultValueDescription: String { description }
+}
+
+extension Fit: ExpressibleByArgument {}
+extension ColorMode: ExpressibleByArgument {}
 
 struct Synthetic: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -134,6 +181,9 @@ struct Synthetic: ParsableCommand {
     @Option(help: "Seed of the drawing.")
     var seed: UInt64 = 1
 
+    @Option(help: "gray (1 channel) or rgb (3: each shape in a color).")
+    var color: ColorMode = .gray
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -144,7 +194,40 @@ struct Synthetic: ParsableCommand {
     func run() throws {
         try reportingErrors("vae-ingest") { cluster in
             guard cluster.isRoot else { return }  // under mpirun, rank 0 ingests alone (docs/DISTRIBUTED.md)
-            try output.write(SyntheticShapes.input(train: train, test: test, size: size, seed: seed))
+            output.report(try SyntheticShapes.ingest(train: train, test: test, size: size, seed: seed, color: color,
+                                                     parameters: output.parameters(), to: output.out, force: output.force))
+        }
+    }
+}
+
+struct MakePhotos: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "make-photos",
+        abstract: "Write a folder of textured, photo-like JPEGs in class folders (for benchmarks and demos).")
+
+    @Option(help: "The folder to create (class-0/photo-00000.jpg, ...).")
+    var out: String
+
+    @Option(help: "Photos in all.")
+    var count = 100
+
+    @Option(help: "Class folders; photo n goes to class n % classes.")
+    var classes = 10
+
+    @Option(help: "Width and height, WxH.")
+    var size = ImageSize("640x480")!
+
+    @Option(help: "JPEG quality, 1-100.")
+    var quality = 90
+
+    func validate() throws {
+        guard count > 0, (1...1000).contains(classes) else { throw ValidationError("--count must be at least 1 and --classes 1 to 1000") }
+        guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1-100") }
+    }
+
+    func run() throws {
+        try reportingErrors("vae-ingest") {
+            try SyntheticPhotos.writeFolder(out, count: count, classes: classes, width: size.width, height: size.height, quality: quality)
         }
     }
 }

@@ -1,5 +1,6 @@
 // zlib's lengths are 32 bits, so buffers over 4 GiB go to it in pieces. A test cannot afford 4 GiB,
 // so the same loops run here with pieces of a few bytes: the results must be those of one piece.
+import Foundation
 import TestSupport
 import XCTest
 @testable import VAEData
@@ -39,6 +40,26 @@ final class ZlibTests: XCTestCase {
             assertDataError(.truncated, path: "z") { try decode(Array(compressed.dropLast(9)), expecting: data.count) }
             assertDataError(.corrupt, path: "z", contains: ["after the compressed data"]) { try decode(compressed + [0], expecting: data.count) }
         }
+    }
+
+    /// More than 4 GiB in one buffer, as the readers may meet it (zlib's 32-bit length trapped
+    /// here). Opt-in: it needs about 9 GB of memory and half a minute, so it runs only with
+    /// VAE_LARGE_TESTS=1.
+    func testMoreThan4GiBRoundTrips() throws {
+        try XCTSkipUnless(ProcessInfo.processInfo.environment["VAE_LARGE_TESTS"] == "1", "set VAE_LARGE_TESTS=1 to run")
+        let size = (1 << 32) + 12_345
+        let compressed: [UInt8]
+        let crc: UInt32
+        do {
+            var big = [UInt8](repeating: 7, count: size)
+            big[size - 1] = 9
+            crc = Zlib.crc32(big)
+            compressed = try big.withUnsafeBytes { try Zlib.compress($0, level: 1) }
+        }
+        let out = try compressed.withUnsafeBytes { try Zlib.decompress($0, expectedSize: size, path: "big") }
+        XCTAssertEqual(out.count, size)
+        XCTAssertEqual(Zlib.crc32(out), crc)
+        XCTAssertEqual(out[size - 1], 9)
     }
 
     func testAnEmptyStreamRoundTrips() throws {

@@ -18,16 +18,6 @@ final class ConvTorchReferenceTests: XCTestCase {
         return model
     }
 
-    /// The largest |a - b| / (atol + rtol·|b|) and where it occurs.
-    func worst(_ a: [Float], _ b: [Float], rtol: Float, atol: Float) -> (ratio: Float, index: Int, difference: Float) {
-        var w: (ratio: Float, index: Int, difference: Float) = (0, -1, 0)
-        for i in 0 ..< b.count {
-            let r = abs(a[i] - b[i]) / (atol + rtol * abs(b[i]))
-            if r > w.ratio { w = (r, i, abs(a[i] - b[i])) }
-        }
-        return w
-    }
-
     func testLossAndEveryGradientMatchPyTorch() throws {
         let model = try makeModel()
         let parts = model.computeGradients(batch: F.x, count: F.batch, beta: 1, samples: 1, eps: F.eps)
@@ -37,7 +27,7 @@ final class ConvTorchReferenceTests: XCTestCase {
         XCTAssertEqual(model.layout.tensors.count, 12)
         for (name, range) in model.layout.tensors {
             // atol: the output bias gradient sums B·H·W = 384 terms per channel in Float.
-            let w = worst(Array(g[range]), Array(F.gradients[range]), rtol: 3e-5, atol: 1e-6)
+            let w = TestData.worst(Array(g[range]), Array(F.gradients[range]), rtol: 3e-5, atol: 1e-6)
             XCTAssertLessThan(w.ratio, 1, "\(name): largest difference \(w.difference) at \(w.index)")
             XCTAssertGreaterThan(F.gradients[range].map(abs).max()!, 1e-3, "\(name): the gradient is not vacuous")
         }
@@ -50,7 +40,7 @@ final class ConvTorchReferenceTests: XCTestCase {
             model.optimizer.update(parameters: model.parameters.baseAddress!, gradients: model.gradients.baseAddress!,
                                    m: model.adamM.baseAddress!, v: model.adamV.baseAddress!, count: model.layout.count)
         }
-        let w = worst(Array(model.parameters), F.parametersAfterTwoAdamSteps, rtol: 0, atol: 2e-7)
+        let w = TestData.worst(Array(model.parameters), F.parametersAfterTwoAdamSteps, rtol: 0, atol: 2e-7)
         XCTAssertLessThan(w.ratio, 1, "largest difference \(w.difference) at \(w.index)")
         var moved = 0
         for i in 0 ..< F.parameters.count where abs(model.parameters[i] - F.parameters[i]) > 1e-3 { moved += 1 }

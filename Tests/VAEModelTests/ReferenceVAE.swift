@@ -142,6 +142,17 @@ enum ReferenceVAE {
 
 /// Deterministic test inputs.
 enum TestData {
+    /// The largest |a - b| / (atol + rtol·|b|) over two arrays, where it occurs, and the
+    /// difference there (for comparisons with a reference's outputs).
+    static func worst(_ a: [Float], _ b: [Float], rtol: Float, atol: Float) -> (ratio: Float, index: Int, difference: Float) {
+        var w: (ratio: Float, index: Int, difference: Float) = (0, -1, 0)
+        for i in 0 ..< b.count {
+            let r = abs(a[i] - b[i]) / (atol + rtol * abs(b[i]))
+            if r > w.ratio { w = (r, i, abs(a[i] - b[i])) }
+        }
+        return w
+    }
+
     /// (count) uniforms in [0, 1).
     static func uniform(_ count: Int, seed: UInt64) -> [Float] {
         var rng = SeededRandom(seed: seed)

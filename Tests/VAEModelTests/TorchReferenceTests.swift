@@ -16,16 +16,6 @@ final class TorchReferenceTests: XCTestCase {
         return model
     }
 
-    /// The largest |a - b| / (atol + rtol·|b|) and where it occurs.
-    func worst(_ a: [Float], _ b: [Float], rtol: Float, atol: Float) -> (ratio: Float, index: Int, difference: Float) {
-        var w: (ratio: Float, index: Int, difference: Float) = (0, -1, 0)
-        for i in 0 ..< b.count {
-            let r = abs(a[i] - b[i]) / (atol + rtol * abs(b[i]))
-            if r > w.ratio { w = (r, i, abs(a[i] - b[i])) }
-        }
-        return w
-    }
-
     func testLossAndEveryGradientMatchPyTorch() throws {
         let model = try makeModel()
         let parts = model.computeGradients(batch: F.x, count: F.batch, beta: 1, samples: 1, eps: F.eps)
@@ -33,7 +23,7 @@ final class TorchReferenceTests: XCTestCase {
         XCTAssertEqual(parts.kl * Double(F.batch), F.kld, accuracy: 1e-5 * F.kld + 1e-6)
         let g = Array(model.gradients)
         for (name, range) in model.layout.tensors {
-            let w = worst(Array(g[range]), Array(F.gradients[range]), rtol: 3e-5, atol: 3e-7)
+            let w = TestData.worst(Array(g[range]), Array(F.gradients[range]), rtol: 3e-5, atol: 3e-7)
             XCTAssertLessThan(w.ratio, 1, "\(name): largest difference \(w.difference) at \(w.index)")
         }
         // Not vacuous: the gradients are far from zero.
@@ -47,7 +37,7 @@ final class TorchReferenceTests: XCTestCase {
             model.optimizer.update(parameters: model.parameters.baseAddress!, gradients: model.gradients.baseAddress!,
                                    m: model.adamM.baseAddress!, v: model.adamV.baseAddress!, count: model.layout.count)
         }
-        let w = worst(Array(model.parameters), F.parametersAfterTwoAdamSteps, rtol: 0, atol: 2e-7)
+        let w = TestData.worst(Array(model.parameters), F.parametersAfterTwoAdamSteps, rtol: 0, atol: 2e-7)
         XCTAssertLessThan(w.ratio, 1, "largest difference \(w.difference) at \(w.index)")
         // Each parameter moved by about 2·lr (Adam's first steps are ±lr per step).
         var moved = 0

@@ -176,7 +176,10 @@ final class TrainerTests: XCTestCase {
         for path in leftovers { try AtomicFile.write(Array("half a file".utf8), to: path) }
         _ = try train(nil, dir + "/run", nil, resume: true)
         for path in leftovers { XCTAssertFalse(FileIO.exists(path), "\(path) is removed on resume") }
-        XCTAssertEqual(directoryListing(dir + "/run"), ["checkpoints", "config.json", "history.json", "metrics.csv", "model.ckpt", "summary.json"])
+        for directory in [dir + "/run", dir + "/run/checkpoints"] {
+            XCTAssertFalse(directoryListing(directory).contains { AtomicFile.isTemporaryName($0) }, "\(directoryListing(directory))")
+        }
+        XCTAssertTrue(FileIO.exists(dir + "/run/model.ckpt"), "the resumed run finished")
     }
 
     func testResumeSkipsACorruptNewestCheckpointWithAWarning() throws {
@@ -210,6 +213,15 @@ final class TrainerTests: XCTestCase {
         }
         XCTAssertNotEqual(plans[0].windows, plans[1].windows as [[Int]])
         XCTAssertEqual(EpochPlan(shards: shards, window: 3, seed: 5, epoch: 1).exampleOrder(window: 0), plans[1].exampleOrder(window: 0))
+    }
+
+    func testTheResumePointSkipsWholeWindowsThenExamples() {
+        let shards = (0..<5).map { ShardInfo(file: "s\($0)", records: 10, firstRecord: 0, rawBytes: 0, fileBytes: 0, payloadCrc32: 0, fileCrc32: 0) }
+        let plan = EpochPlan(shards: shards, window: 2, seed: 5, epoch: 0)  // windows of 20, 20 and 10 examples
+        XCTAssertEqual(plan.windowCounts, [20, 20, 10])
+        let points = [0, 19, 20, 45, 49, 50, 60].map { plan.resumePoint(after: $0) }
+        XCTAssertEqual(points.map(\.window), [0, 0, 1, 2, 2, 3, 3])
+        XCTAssertEqual(points.map(\.offset), [0, 19, 0, 5, 9, 0, 0])
     }
 
     func testImportanceWeightedBoundTightensWithMoreSamples() throws {
@@ -252,6 +264,12 @@ final class TrainerTests: XCTestCase {
         }
         XCTAssertEqual(try FileIO.read(dir + "/run/model.ckpt"), before, "untouched")
         XCTAssertNoThrow(try train(data, dir + "/run", smallOptions(epochs: 1), force: true))
+        // A new run over a finished one, stopped early, leaves none of the old run's final files.
+        XCTAssertTrue(FileIO.exists(dir + "/run/model.safetensors"))
+        XCTAssertThrowsError(try train(data, dir + "/run", smallOptions(epochs: 1), force: true, stopAfter: 2))
+        for name in ["model.ckpt", "model.safetensors", "summary.json"] {
+            XCTAssertFalse(FileIO.exists(dir + "/run/" + name), "\(name) of the old run is gone")
+        }
     }
 
     func testResumeAgainstOtherDataOrOtherSettingsIsAnError() throws {

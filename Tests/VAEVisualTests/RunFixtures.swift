@@ -1,0 +1,40 @@
+// Fabricated train artifacts for the runs table and the report: the files vae-train and the
+// pipeline write (config.json, summary.json, provenance.json), as text in their real layout.
+import Foundation
+import VAEData
+
+enum RunFixtures {
+    /// config.json as vae-train writes it, with the options that vary here.
+    static func config(lr: Double, seed: Int, hidden: Int = 32) -> String {
+        """
+        {"data":{"directory":"/x/ingest-1","identity":"52a5fb4a50aa382fbd09348d","image_channels":1,"image_height":12,\
+        "image_width":12,"test_count":128,"train_count":512},"model":{"architecture":{"mlp":{}},"hidden_sizes":[\(hidden)],\
+        "image_channels":1,"image_height":12,"image_width":12,"input_size":144,"latent_size":2,"likelihood":{"bernoulli":{}}},\
+        "settings":{"batch_size":32,"beta":1,"binarize":"none","checkpoint_every":5,"epochs":3,"hidden_sizes":[\(hidden)],\
+        "iwae_examples":0,"iwae_samples":0,"keep_checkpoints":3,"kl_warmup_epochs":0,"latent_size":2,"learning_rate":\(lr),\
+        "likelihood":{"bernoulli":{}},"mc_samples":1,"seed":\(seed),"shuffle_window":4},"threads":2,\
+        "tool":{"name":"vae-train","version":"0.2.0"}}
+        """
+    }
+
+    static func summary(_ elbo: Double, iwae: Double? = nil) -> String {
+        """
+        {"epoch_seconds":[0.5,0.25,0.75],"epochs":3,"examples_per_second":1000,"median_epoch_seconds":0.5,\
+        "phase_seconds":{"checkpoints":0,"compute":1,"data":0,"evaluation":0},"steps":48,"test_kl":3.5,\
+        "test_neg_elbo":\(elbo),"test_recon":\(elbo - 3.5),"train_loss":70\(iwae.map { ",\"iwae_nll\":\($0),\"iwae_k\":50,\"iwae_n\":10" } ?? "")}
+        """
+    }
+
+    static func provenance(_ id: String, ended: String, stage: String = "train") -> String {
+        """
+        {"stage":"\(stage)","artifact":"/x/\(stage)-\(id)","id":"\(id)","command":["vae-train"],"parameters":"--lr 1",\
+        "tool_version":"0.2.0","git_commit":null,"input_artifact":"/x/ingest-1","input_id":"1","input_checksum":null,\
+        "resumed":false,"started":"2026-01-01T00:00:00Z","ended":"\(ended)"}
+        """
+    }
+
+    static func write(_ files: [String: String], in directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for (name, text) in files { try AtomicFile.write(text, to: FileIO.join(directory, name)) }
+    }
+}

@@ -1,0 +1,83 @@
+// The runs table on fabricated artifact directories: finished runs, a killed one, an unreadable
+// one, the latest link, the options that differ, sorting, and the four output formats.
+import Foundation
+import TestSupport
+import VAEData
+import VAEVisual
+import XCTest
+
+final class RunTableTests: XCTestCase {
+    /// Three finished runs (b latest), one killed after one epoch, one with a damaged summary.
+    private func pipeline() throws -> String {
+        let dir = try makeScratchDirectory(self)
+        try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.001, seed: 1), "summary.json": RunFixtures.summary(80),
+                   "provenance.json": RunFixtures.provenance("aaaa", ended: "2026-01-02T00:00:00Z")], in: dir + "/train-aaaa")
+        try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.003, seed: 1), "summary.json": RunFixtures.summary(75.126, iwae: 74),
+                   "provenance.json": RunFixtures.provenance("bbbb", ended: "2026-01-03T00:00:00Z")], in: dir + "/train-bbbb")
+        try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.01, seed: 1), "summary.json": RunFixtures.summary(90),
+                   "provenance.json": RunFixtures.provenance("cccc", ended: "2026-01-01T00:00:00Z")], in: dir + "/train-cccc")
+        try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.001, seed: 2), "metrics.csv": "epoch,step,train_loss\n1,16,80\n"],
+                  in: dir + "/.train-dddd.partial")
+        try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.001, seed: 1), "summary.json": "{\"epochs\":",
+                   "provenance.json": RunFixtures.provenance("eeee", ended: "2026-01-04T00:00:00Z")], in: dir + "/train-eeee")
+        try RunFixtures.write(["manifest.json": "{}"], in: dir + "/ingest-1")
+        try FileManager.default.createDirectory(atPath: dir + "/latest", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/latest/train", withDestinationPath: "../train-bbbb")
+        return dir
+    }
+
+    func testOneRowPerRunWithTheOptionsThatDiffer() throws {
+        let dir = try pipeline()
+        let table = try RunTable(try RunTable.read(artifacts: dir), allOptions: false, sort: nil)
+        XCTAssertEqual(table.columns, ["id", "status", "finished", "learning_rate", "seed", "epochs", "test_neg_elbo",
+                                       "test_recon", "test_kl", "iwae_nll", "median_epoch_s", "latest"])
+        // Oldest first; the killed run and the unreadable one (no end time) last, by ID.
+        XCTAssertEqual(table.records.map(\.id), ["cccc", "aaaa", "bbbb", "dddd", "eeee"])
+        let text = table.rows.map { $0.map(RunTable.format) }
+        XCTAssertEqual(text[2], ["bbbb", "finished", "2026-01-03T00:00:00Z", "0.003", "1", "3", "75.13", "71.63", "3.50",
+                                 "74.00", "0.500", "*"])
+        XCTAssertEqual(text[3], ["dddd", "incomplete", "", "0.001", "2", "1/3", "", "", "", "", "", ""])
+        XCTAssertTrue(text[4][1].hasPrefix("unreadable: \(dir)/train-eeee/summary.json: "), text[4][1])
+        XCTAssertEqual(table.records.filter(\.latest).map(\.id), ["bbbb"])
+    }
+
+    func testAllOptionsAndSorting() throws {
+        let dir = try pipeline()
+        let records = try RunTable.read(artifacts: dir)
+        let all = try RunTable(records, allOptions: true, sort: nil)
+        for option in ["batch_size", "beta", "data", "hidden_sizes", "learning_rate", "likelihood", "threads"] {
+            XCTAssertTrue(all.columns.contains(option), option)
+        }
+        XCTAssertEqual(all.columns.filter { $0 == "epochs" }.count, 1)
+        let byELBO = try RunTable(records, allOptions: false, sort: "test_neg_elbo")
+        XCTAssertEqual(byELBO.records.map(\.id), ["bbbb", "aaaa", "cccc", "dddd", "eeee"])  // no figure: last
+        let byRate = try RunTable(records, allOptions: false, sort: "learning_rate")
+        XCTAssertEqual(byRate.records.map(\.id).prefix(3), ["aaaa", "dddd", "eeee"])
+        XCTAssertEqual(byRate.records.map(\.id).suffix(2), ["bbbb", "cccc"])
+        XCTAssertThrowsError(try RunTable(records, allOptions: false, sort: "speed")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("no column \"speed\" to sort by (columns: id, status, finished,"), "\(error)")
+        }
+    }
+
+    func testFormats() throws {
+        let table = try RunTable(try RunTable.read(artifacts: try pipeline()), allOptions: false, sort: nil)
+        let plain = try table.render(.table).split(separator: "\n")
+        XCTAssertEqual(plain.count, 6)
+        XCTAssertTrue(plain[0].hasPrefix("id    status"), String(plain[0]))
+        XCTAssertEqual(Set(plain.map { $0.firstRange(of: "test_neg_elbo") == nil }).count, 2)  // header only
+        let csv = try table.render(.csv).components(separatedBy: "\r\n").dropLast()
+        XCTAssertEqual(csv.count, 6)
+        XCTAssertEqual(CSV.parseRecord(Substring(csv[0])), table.columns)
+        XCTAssertEqual(CSV.parseRecord(Substring(csv[3]))[0], "bbbb")
+        let md = try table.render(.md).split(separator: "\n")
+        XCTAssertEqual(md.count, 7)
+        XCTAssertEqual(md[1], Substring("|" + String(repeating: " --- |", count: table.columns.count)))
+        let json = try table.render(.json)
+        let back = try JSONCoding.decode([RunRecord].self, from: Array(json.utf8), path: "json")
+        XCTAssertEqual(back, table.records)
+    }
+
+    func testMissingDirectoryIsAnError() {
+        assertDataError(.missingFile, path: "/nonexistent/smoke") { _ = try RunTable.read(artifacts: "/nonexistent/smoke") }
+    }
+}

@@ -1,0 +1,10 @@
+# A folder of photos given as PHOTOS=DIR (PNG and JPEG, any size; class subfolders give labels), at 32x32 RGB.
+ifeq ($(PHOTOS),)
+$(error the photos pipeline needs PHOTOS=DIR, a folder of PNG and JPEG images (class subfolders give labels))
+endif
+INGEST_ARGS := images --root $(PHOTOS) --test-fraction 0.1 --size 32x32 --fit crop --color rgb --skip-bad
+INGEST_OPTS := --shard-size 4096 --level 6
+TRAIN_OPTS := --hidden 512 --latent 32 --likelihood bernoulli --epochs 20 --batch-size 64 --lr 0.001 --seed 1
+EMBED_OPTS := --split all
+GENERATE_OPTS := --seed 1 --scale 4
+MANIFOLD := no
