@@ -16,18 +16,23 @@ endif
 include pipelines/$(PIPELINE).mk
 
 DEB_PACKAGES := libpng-dev libturbojpeg0-dev zlib1g-dev libopenblas-dev libssl-dev libcairo2-dev fonts-dejavu-core dataset-fashion-mnist \
-	pkg-config time jq
+	pkg-config time jq libopenmpi-dev openmpi-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
 BIN := .build/release
 VERSION := $(shell sed -n 's/.*current = "\(.*\)".*/\1/p' Sources/VAEData/Version.swift)
 THREADS ?= $(shell nproc)
+# A launcher for the ingest, train and embed stages, e.g. LAUNCH="mpirun -np 4 --hostfile hosts"
+# (docs/DISTRIBUTED.md). The train stage's ID includes its process count N (-np/-n), on which the
+# bits depend; THREADS is then the threads of each process.
+LAUNCH ?=
+RANKS := $(or $(shell printf '%s' '$(LAUNCH)' | sed -n 's/.*-\(np\|n\) *\([0-9][0-9]*\).*/\2/p'),1)
 
 hash = $(shell printf '%s' '$(1)' | sha256sum | cut -c1-10)
 ARTIFACTS ?= artifacts
 ART := $(ARTIFACTS)/$(PIPELINE)
 INGEST_ID := $(call hash,ingest $(VERSION) $(INGEST_ARGS) $(INGEST_OPTS))
-TRAIN_ID := $(call hash,train $(VERSION) $(INGEST_ID) $(TRAIN_OPTS) threads=$(THREADS))
+TRAIN_ID := $(call hash,train $(VERSION) $(INGEST_ID) $(TRAIN_OPTS) threads=$(THREADS)$(if $(filter-out 1,$(RANKS)), ranks=$(RANKS)))
 EMBED_ID := $(call hash,embed $(VERSION) $(TRAIN_ID) $(EMBED_OPTS))
 GENERATE_ID := $(call hash,generate $(VERSION) $(TRAIN_ID) $(EMBED_ID) $(GENERATE_OPTS) $(MANIFOLD) $(CLASSES))
 INGEST := $(ART)/ingest-$(INGEST_ID)
@@ -37,6 +42,7 @@ GENERATE := $(ART)/generate-$(GENERATE_ID)
 STAGE := TOOL_VERSION=$(VERSION) pipelines/stage.sh
 # The train stage's command: vae-train, or a pipeline's script around it (given vae-train first).
 TRAIN_TOOL ?= $(BIN)/vae-train
+STAGE_LAUNCHED := LAUNCH='$(LAUNCH)' $(STAGE)
 
 # ---- one run of a pipeline at a time ------------------------------------------------------------
 # The goals that write a pipeline's artifacts run in a sub-make holding artifacts/PIPELINE/.lock
@@ -84,16 +90,16 @@ embed: $(EMBED)/provenance.json
 generate: $(GENERATE)/provenance.json
 
 $(INGEST)/provenance.json: | build
-	$(STAGE) ingest $(INGEST) - - "$(INGEST_ARGS) $(INGEST_OPTS)" -- \
+	$(STAGE_LAUNCHED) ingest $(INGEST) - - "$(INGEST_ARGS) $(INGEST_OPTS)" -- \
 		$(BIN)/vae-ingest $(INGEST_ARGS) $(INGEST_OPTS) --out @OUT@ --force
 	$(BIN)/vae-ingest verify $(INGEST)
 
 $(TRAIN)/provenance.json: $(INGEST)/provenance.json | build
-	$(STAGE) train $(TRAIN) $(INGEST) $(INGEST)/manifest.json "$(TRAIN_OPTS) --threads $(THREADS)" -- \
+	$(STAGE_LAUNCHED) train $(TRAIN) $(INGEST) $(INGEST)/manifest.json "$(TRAIN_OPTS) --threads $(THREADS)" -- \
 		$(TRAIN_TOOL) --data $(INGEST) --out @OUT@ @RESUME@ --threads $(THREADS) $(TRAIN_OPTS)
 
 $(EMBED)/provenance.json: $(TRAIN)/provenance.json | build
-	$(STAGE) embed $(EMBED) $(TRAIN) $(TRAIN)/model.ckpt "$(EMBED_OPTS)" -- \
+	$(STAGE_LAUNCHED) embed $(EMBED) $(TRAIN) $(TRAIN)/model.ckpt "$(EMBED_OPTS)" -- \
 		$(BIN)/vae-embed --checkpoint $(TRAIN)/model.ckpt --data $(INGEST) --out @OUT@/latents.csv $(EMBED_OPTS)
 	ln -sfn embed/latents.csv $(ART)/latest/latents.csv
 

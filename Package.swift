@@ -26,6 +26,10 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        // Open MPI's header, for its types only: no pkg-config (whose `-lmpi` would make every
+        // binary load libmpi at start). CMPI loads libmpi at run time, only under mpirun.
+        .systemLibrary(name: "COpenMPI", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .target(name: "CMPI", dependencies: ["COpenMPI"], linkerSettings: [.linkedLibrary("dl")]),
 
         // MARK: Libraries
         // Files, checksums, compression, IDX, PNG and JPEG input, shards and their manifest.
@@ -33,28 +37,31 @@ let package = Package(
         // The model: layers, loss, gradients, Adam, the random generator, checkpoints.
         .target(name: "VAEModel", dependencies: ["COpenBLAS", "VAEData"]),
         // The training loop over streamed shards, run directories, metrics.
-        .target(name: "VAETrain", dependencies: ["VAEData", "VAEModel"]),
+        .target(name: "VAETrain", dependencies: ["VAEData", "VAEModel", "VAECluster"]),
         // Latent codes as CSV, PNG sample sheets, plots drawn with Cairo, the runs table and report.
-        .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel", "VAETrain", "CCairo", "COpenBLAS"]),
+        .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel", "VAETrain", "VAECluster", "CCairo", "COpenBLAS"]),
+
+        // The ranks of an mpirun job (a single rank without mpirun) and their collectives.
+        .target(name: "VAECluster", dependencies: ["CMPI"]),
 
         // Structure-aware fuzz targets: files that look valid but lie, for every reader.
         .target(name: "VAEFuzz", dependencies: ["VAEData", "VAEModel"]),
 
         // Turning a thrown error into one line on stderr and an exit status, and SIGINT/SIGTERM
         // into a stop request or an exit, for the executables.
-        .target(name: "CommandSupport", dependencies: ["VAEData", argumentParser]),
+        .target(name: "CommandSupport", dependencies: ["VAEData", "VAECluster", argumentParser]),
         // vae-train's command line and run, a library so that tests parse it in process.
-        .target(name: "VAETrainCommand", dependencies: ["VAETrain", "CommandSupport", argumentParser]),
+        .target(name: "VAETrainCommand", dependencies: ["VAETrain", "VAECluster", "CommandSupport", argumentParser]),
 
         // MARK: Executables
-        .executableTarget(name: "vae-ingest", dependencies: ["VAEData", "CommandSupport", argumentParser]),
+        .executableTarget(name: "vae-ingest", dependencies: ["VAEData", "VAECluster", "CommandSupport", argumentParser]),
         .executableTarget(name: "vae-train", dependencies: ["VAETrainCommand"]),
-        .executableTarget(name: "vae-embed", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
+        .executableTarget(name: "vae-embed", dependencies: ["VAEVisual", "VAECluster", "CommandSupport", argumentParser]),
         .executableTarget(name: "vae-generate", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
         // The fuzz targets, run for a while (`make test`) or under libFuzzer (`make fuzz`).
         .executableTarget(name: "vae-fuzz", dependencies: ["VAEFuzz"]),
         // The sgemm floor for the benchmarks.
-        .executableTarget(name: "vae-bench", dependencies: ["VAEModel", "CommandSupport", argumentParser]),
+        .executableTarget(name: "vae-bench", dependencies: ["VAEModel", "VAETrain", "VAECluster", "CommandSupport", argumentParser]),
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["VAEData", "VAEModel"], path: "Sources/TestSupport"),

@@ -137,5 +137,18 @@ check "stage.sh: no temporary file in the artifact" test "$(count "$scratch/e/de
 check "stage.sh: provenance.json is JSON with the command" \
     test "$(jq -r '.command[0]' "$scratch/e/demo-0123456789/provenance.json")" = bash
 
+# The smoke pipeline across 2 processes (LAUNCH): the same ingest and embed bytes as one
+# process, a train stage of its own (its ID includes N).
+M=$scratch/m
+launch="mpirun -np 2 --oversubscribe$([ "$(id -u)" = 0 ] && echo " --allow-run-as-root")"
+make --no-print-directory PIPELINE=smoke ARTIFACTS=$M THREADS=1 LAUNCH="$launch" > "$scratch/mpi.log" 2>&1
+check "LAUNCH=mpirun: make PIPELINE=smoke succeeds" grep -q "pipeline smoke: done" "$scratch/mpi.log"
+check "LAUNCH=mpirun: the stages ran under mpirun" grep -q "^train: mpirun -np 2" "$scratch/mpi.log"
+check "LAUNCH=mpirun: the run records 2 processes" test "$(jq -r .ranks "$M/smoke/latest/train/config.json")" = 2
+check "LAUNCH=mpirun: the ingest artifact is one process's" \
+    diff -r "$A/smoke/latest/ingest" "$M/smoke/latest/ingest" -x provenance.json
+make --no-print-directory PIPELINE=smoke ARTIFACTS=$M THREADS=1 > "$scratch/one.log" 2>&1
+check "LAUNCH=mpirun: one process, THREADS=1: another train stage" test "$(count "$M/smoke/train-*")" = 2
+
 echo "pipeline: $passed passed, $failed failed"
 [ "$failed" = 0 ]

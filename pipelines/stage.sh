@@ -42,9 +42,11 @@ if [ "$resume" = --resume ]; then
     args=("${args[0]}" --resume "$work")
 fi
 
+# LAUNCH (the Makefile's, e.g. "mpirun -np 2") runs the command across processes.
+read -r -a launch <<< "${LAUNCH:-}"
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-echo "$stage: ${args[*]}"
-"${args[@]}"
+echo "$stage: ${launch[*]} ${args[*]}"
+"${launch[@]}" "${args[@]}"
 ended=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 # A file a killed writer left under a temporary name is never part of an artifact.

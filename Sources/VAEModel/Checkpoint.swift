@@ -41,6 +41,10 @@ public struct Checkpoint: Equatable, Sendable {
     /// The score-function estimator's moving-average baseline (`ScoreBaseline`), nil when the run
     /// has none (every other estimator, and files from before it existed).
     public var scoreBaseline: Double?
+    /// The processes that trained it (mpirun -np N; 1 for a single process): the sums of the
+    /// gradients, so the bits, depend on it. Files that do not record it (all version 1 files,
+    /// and version 2 files of single-process runs, which omit it) read as 1.
+    public var ranks: Int = 1
 
     public init(config: ModelConfig, settings: TrainingSettings, threads: Int, adam: Adam, state: TrainingState,
                 image: ImageShape, dataIdentity: String, parameters: [Float], adamM: [Float], adamV: [Float],
@@ -84,6 +88,8 @@ public struct Checkpoint: Equatable, Sendable {
         var parameterCount: Int
         /// Absent unless the run trains with the score-function baseline.
         var scoreBaseline: Double?
+        /// Absent for a single process, so that its files keep their bytes.
+        var ranks: Int?
     }
 
     // MARK: Encoding
@@ -99,7 +105,7 @@ public struct Checkpoint: Equatable, Sendable {
                             epochLossSum: state.lossSums.total, epochReconstructionSum: state.lossSums.reconstruction,
                             epochKlSum: state.lossSums.kl, imageHeight: imageHeight, imageWidth: imageWidth,
                             imageChannels: imageChannels, dataIdentity: dataIdentity, parameterCount: parameters.count,
-                            scoreBaseline: scoreBaseline)
+                            scoreBaseline: scoreBaseline, ranks: ranks == 1 ? nil : ranks)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json: [UInt8]
@@ -218,13 +224,20 @@ public struct Checkpoint: Equatable, Sendable {
             offset += 4 * p
             arrays.append(a)
         }
+        let ranks = header.ranks ?? 1
+        guard (1 ... Checkpoint.maxRanks).contains(ranks) else {
+            throw DataError(.corrupt, path, "checkpoint holds invalid training settings: ranks is \(ranks), must be 1 to \(Checkpoint.maxRanks)")
+        }
         let state = TrainingState(
             epoch: header.epoch, examplesSeen: header.examplesSeen, rng: rng,
             lossSums: LossSums(total: header.epochLossSum, reconstruction: header.epochReconstructionSum, kl: header.epochKlSum))
-        return Checkpoint(config: header.config, settings: header.settings, threads: header.threads, adam: header.adam,
-                          state: state, image: ImageShape(height: header.imageHeight, width: header.imageWidth, channels: header.imageChannels),
-                          dataIdentity: header.dataIdentity, parameters: arrays[0], adamM: arrays[1], adamV: arrays[2],
-                          scoreBaseline: header.scoreBaseline)
+        var checkpoint = Checkpoint(
+            config: header.config, settings: header.settings, threads: header.threads, adam: header.adam,
+            state: state, image: ImageShape(height: header.imageHeight, width: header.imageWidth, channels: header.imageChannels),
+            dataIdentity: header.dataIdentity, parameters: arrays[0], adamM: arrays[1], adamV: arrays[2],
+            scoreBaseline: header.scoreBaseline)
+        checkpoint.ranks = ranks
+        return checkpoint
     }
 
     static func readUInt32(_ b: [UInt8], _ i: Int) -> UInt32 { LittleEndian.uint32(b, at: i) }
@@ -301,7 +314,7 @@ extension Checkpoint {
                           examplesSeen: examplesSeen, rngState: rngState, epochLossSum: m.lossSum,
                           epochReconstructionSum: m.reconstructionSum, epochKlSum: m.klSum,
                           imageHeight: m.imageHeight, imageWidth: m.imageWidth, imageChannels: 1,
-                          dataIdentity: dataIdentity, parameterCount: parameterCount, scoreBaseline: nil)
+                          dataIdentity: dataIdentity, parameterCount: parameterCount, scoreBaseline: nil, ranks: nil)
         }
     }
 }

@@ -60,3 +60,8 @@ extension Checkpoint {
     /// Most training threads a checkpoint may record.
     public static let maxThreads = 4096
 }
+
+extension Checkpoint {
+    /// Most processes (mpirun -np N) a checkpoint may record.
+    public static let maxRanks = 65_536
+}

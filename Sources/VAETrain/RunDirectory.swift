@@ -33,6 +33,12 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var model: ModelConfig
     /// Training threads (slices of each batch, `VAE.useThreads`): results are bit-identical for the same count.
     public var threads: Int
+    /// The processes training it (mpirun -np N); nil (absent from config.json) for one. The bits
+    /// depend on it, and `--resume` requires the same count.
+    public var ranks: Int?
+
+    /// N, the processes training the run (1 when not recorded).
+    public var rankCount: Int { ranks ?? 1 }
 }
 
 public struct RunDirectory: Sendable {

@@ -7,6 +7,7 @@
 //
 // B = batch size, D = inputs per example (H·W·C).
 import Foundation
+import VAECluster
 import VAEData
 import VAEModel
 
@@ -27,6 +28,9 @@ public struct TrainRequest: Sendable {
     public var stopAfterStep: Int?
     /// Stop (as SIGINT would) on entering this phase. For tests of interruption and resume.
     public var stopInPhase: TrainingPhase?
+    /// The processes training together (`Cluster.single` without mpirun). Rank 0 reads and writes
+    /// the run directory; the others read only the shards (see `DataParallelStep`).
+    public var cluster = Cluster.single
 
     public init(data: String?, runDirectory: String, settings: TrainingSettings?) {
         self.data = data
@@ -59,6 +63,9 @@ public final class Trainer {
     private var phase = TrainingPhase.training
     /// The rows of gradient_variance.csv so far (with `gradientVarianceEvery`).
     private var gradientVarianceRows: [GradientVarianceRow] = []
+    private var cluster: Cluster { request.cluster }
+    /// The distributed step, for more than one rank.
+    private var parallel: DataParallelStep?
 
     public init(_ request: TrainRequest, progress: ProgressReporter, warn: @escaping (String) -> Void, stop: StopFlag) {
         self.request = request
@@ -70,13 +77,20 @@ public final class Trainer {
 
     /// Trains to the end and returns the summary; throws `TrainError` (or a data error) otherwise.
     public func train() throws -> RunSummary {
-        let (r, start) = request.resume ? try resumeRun() : try newRun()
+        let (r, start) = try start()
         var state = start
         r.model.useThreads(r.config.threads)
+        if cluster.isDistributed {
+            parallel = DataParallelStep(cluster: cluster, model: r.model, inputSize: r.inputSize, batchSize: r.settings.batchSize)
+        }
         do {
             return try train(r, &state)
         } catch let interruption as Interrupted {
-            throw try stopped(r, state, signal: interruption.signal)
+            let error = try stopped(r, state, signal: interruption.signal)
+            // A stop in training is shared: every rank stopped after the same step, and none may
+            // end the job before rank 0's checkpoint is on disk.
+            if cluster.isDistributed && phase == .training { try cluster.barrier() }
+            throw error
         }
     }
 
@@ -85,8 +99,8 @@ public final class Trainer {
         let settings = r.settings
         let trainCount = r.dataset.count(.train)
         let evaluation = Evaluation(dataset: r.dataset, settings: settings, inputSize: r.inputSize, stop: stop)
-        var history = try run.readHistory(through: state.epoch)
-        gradientVarianceRows = try run.readGradientVariance(through: r.model.optimizer.step)
+        var history = cluster.isRoot ? try run.readHistory(through: state.epoch) : []
+        gradientVarianceRows = cluster.isRoot ? try run.readGradientVariance(through: r.model.optimizer.step) : []
         var upcoming: EpochStream?
         while state.epoch < settings.epochs {
             enter(.training)
@@ -101,6 +115,11 @@ public final class Trainer {
             upcoming = state.epoch + 1 < settings.epochs ? EpochStream(r.dataset, settings, epoch: state.epoch + 1) : nil
             upcoming?.stream.prefetch()
 
+            // Rank 0 evaluates and writes; the others go on to the next epoch's first step.
+            guard cluster.isRoot else {
+                state = TrainingState(epoch: state.epoch + 1, rng: state.rng)
+                continue
+            }
             enter(.testEvaluation)
             let evaluationStart = now()
             let test = try evaluation.testLoss(model: r.model, epoch: state.epoch)
@@ -114,6 +133,9 @@ public final class Trainer {
             progress.epochDone(metrics, epochs: settings.epochs)
             state = TrainingState(epoch: state.epoch + 1, rng: state.rng)
             try writeCheckpoint(r, state)
+        }
+        guard cluster.isRoot else {
+            return RunSummary(history: [], steps: r.model.optimizer.step, iwae: nil, trainCount: trainCount, phaseSeconds: times)
         }
 
         enter(.importanceWeightedBound)
@@ -142,6 +164,31 @@ public final class Trainer {
 
     // MARK: Starting
 
+    /// The run and where it starts. With several ranks, rank 0 prepares it (new or resumed) and
+    /// sends its config.json and its starting state (a checkpoint's bytes) to the others, which
+    /// open the same shards; so only rank 0 needs the run directory.
+    private func start() throws -> (Run, TrainingState) {
+        guard cluster.isDistributed else { return request.resume ? try resumeRun() : try newRun() }
+        var prepared: (Run, TrainingState)?
+        var configBytes: [UInt8] = [], checkpointBytes: [UInt8] = []
+        if cluster.isRoot {
+            let (r, state) = request.resume ? try resumeRun() : try newRun()
+            prepared = (r, state)
+            configBytes = try JSONCoding.encode(r.config)
+            checkpointBytes = try TrainingCheckpoint.capture(model: r.model, state: state, config: r.config).encoded()
+        }
+        configBytes = try cluster.broadcast(configBytes)
+        checkpointBytes = try cluster.broadcast(checkpointBytes)
+        if let prepared { return prepared }
+        let config = try JSONCoding.decode(RunConfig.self, from: configBytes, path: run.config)
+        let checkpoint = try Checkpoint.decode(checkpointBytes, path: "rank 0's starting state")
+        let dataset = try ShardDataset(directory: config.data.directory)
+        guard dataset.identity == config.data.identity else {
+            throw TrainError.mismatch(path: dataset.directory, problem: "these shards differ from rank 0's (manifest SHA-256 \(dataset.identity.prefix(12))..., rank 0's \(config.data.identity.prefix(12))...)")
+        }
+        return (Run(dataset: dataset, config: config, model: try VAE(checkpoint: checkpoint)), checkpoint.state)
+    }
+
     private func newRun() throws -> (Run, TrainingState) {
         guard let settings = request.settings else { throw TrainError.invalidOption("a new run needs its settings") }
         try settings.validate()
@@ -168,7 +215,7 @@ public final class Trainer {
                         testCount: dataset.count(.test), imageHeight: shape.height, imageWidth: shape.width,
                         imageChannels: shape.channels),
             settings: settings, model: settings.modelConfig(shape: shape, classNames: dataset.manifest.labelNames),
-            threads: request.threads ?? 1)
+            threads: request.threads ?? 1, ranks: cluster.size == 1 ? nil : cluster.size)
         try AtomicFile.write(try JSONCoding.encode(config), to: run.config)
         let model = try VAE(config: config.model, seed: settings.seed, batchCapacity: settings.batchSize,
                             mcSamples: settings.mcSamples, learningRate: settings.learningRate)
@@ -180,6 +227,11 @@ public final class Trainer {
 
     private func resumeRun() throws -> (Run, TrainingState) {
         var config = try run.readConfig()
+        // Another N would sum the gradients in another order: the run could no longer be
+        // reproduced by any single N, so it is refused rather than continued with a warning.
+        guard config.rankCount == cluster.size else {
+            throw TrainError.mismatch(path: run.config, problem: "the run was trained by \(config.rankCount) process\(config.rankCount == 1 ? "" : "es") and this is \(cluster.size); resume it with mpirun -np \(config.rankCount)\(config.rankCount == 1 ? " or without mpirun" : "") (the bits depend on the count)")
+        }
         if let threads = request.threads, threads != config.threads {
             warn("warning: resuming on \(threads) threads, started on \(config.threads): the results will not be bit-identical to a run on one thread count")
             config.threads = threads
@@ -222,6 +274,12 @@ public final class Trainer {
         }
         if settings.iwaeExamples > dataset.count(.test) {
             throw TrainError.invalidOption("--iwae-n \(settings.iwaeExamples) is more than the \(dataset.count(.test)) test examples")
+        }
+        // The distributed step sums the ranks' gradients of the plain ELBO; it does not yet carry
+        // the labels of a conditional model, the score-function baseline or the variance draws.
+        if cluster.isDistributed && (settings.conditional == true || (settings.estimator ?? .reparameterization) != .reparameterization
+                                     || (settings.gradientVarianceEvery ?? 0) > 0) {
+            throw TrainError.invalidOption("under mpirun (\(cluster.size) processes) vae-train trains only unconditional models with the reparameterization estimator and no --gradient-variance-every; run one process for these")
         }
     }
 
@@ -283,13 +341,18 @@ public final class Trainer {
                       count: Int, beta: Float) throws {
         let labels = r.config.model.isConditional ? labels : nil
         let start = now()
-        if r.settings.binarize == .dynamic {
-            VAE.binarize(batch, into: batch, count: count * r.inputSize, rng: &state.rng)
+        let parts: LossParts
+        if let parallel {
+            parts = try parallel.step(batch: batch, count: count, beta: beta, binarize: r.settings.binarize == .dynamic, rng: &state.rng)
+        } else {
+            if r.settings.binarize == .dynamic {
+                VAE.binarize(batch, into: batch, count: count * r.inputSize, rng: &state.rng)
+            }
+            if r.settings.measuresGradientVariance(atStep: r.model.optimizer.step + 1) {
+                try measureGradientVariance(r, batch, labels, count: count, beta: beta)
+            }
+            parts = r.model.trainStep(batch: batch, count: count, beta: beta, rng: &state.rng, labels: labels)
         }
-        if r.settings.measuresGradientVariance(atStep: r.model.optimizer.step + 1) {
-            try measureGradientVariance(r, batch, labels, count: count, beta: beta)
-        }
-        let parts = r.model.trainStep(batch: batch, count: count, beta: beta, rng: &state.rng, labels: labels)
         times.compute += now() - start
         guard parts.total.isFinite, parts.reconstruction.isFinite, parts.kl.isFinite else {
             try writer.drain()
@@ -327,6 +390,8 @@ public final class Trainer {
             try writeCheckpoint(r, state)
         }
         if step == request.stopAfterStep { stop.request(signal: SIGTERM) }
+        // Every rank stops after the same step: a stop seen by any of them stops all.
+        if cluster.isDistributed, try cluster.any(stop.isRequested), !stop.isRequested { stop.request(signal: SIGTERM) }
         try stop.check()
     }
 
@@ -336,12 +401,14 @@ public final class Trainer {
         let step = r.model.optimizer.step
         if lastCheckpoint != run.checkpoint(step: step) { try writeCheckpoint(r, state) }
         try writer.drain()
-        return .interrupted(step: step, phase: phase, checkpoint: lastCheckpoint!, runDirectory: run.path, signal: signal)
+        return .interrupted(step: step, phase: phase, checkpoint: lastCheckpoint ?? run.checkpoint(step: step),
+                            runDirectory: run.path, signal: signal)
     }
 
     /// Hands a copy of the state now to the background writer; old checkpoints are pruned once
     /// the new one is on disk.
     private func writeCheckpoint(_ r: Run, _ state: TrainingState) throws {
+        guard cluster.isRoot else { return }  // rank 0 alone writes the run directory
         let start = now()
         // Never save an update that overflowed: the last checkpoint must be a good one.
         guard r.model.parameters.allSatisfy({ $0.isFinite }) else {

@@ -6,8 +6,10 @@ import VAEModel
 enum TrainingCheckpoint {
     /// The state of the run now, as a checkpoint.
     static func capture(model: VAE, state: TrainingState, config: RunConfig) -> Checkpoint {
-        model.checkpoint(settings: config.settings, threads: config.threads, state: state,
-                         image: config.data.shape, dataIdentity: config.data.identity)
+        var checkpoint = model.checkpoint(settings: config.settings, threads: config.threads, state: state,
+                                          image: config.data.shape, dataIdentity: config.data.identity)
+        checkpoint.ranks = config.rankCount
+        return checkpoint
     }
 
     /// Throws `TrainError.mismatch` unless `checkpoint` belongs to the run `config` describes.
@@ -21,6 +23,9 @@ enum TrainingCheckpoint {
         }
         guard checkpoint.settings == config.settings else {
             throw TrainError.mismatch(path: path, problem: "checkpoint was written with other training settings than the run's config.json")
+        }
+        guard checkpoint.ranks == config.rankCount else {
+            throw TrainError.mismatch(path: path, problem: "checkpoint was trained by \(checkpoint.ranks) processes, the run's config.json says \(config.rankCount)")
         }
     }
 }

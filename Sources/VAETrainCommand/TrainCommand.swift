@@ -3,6 +3,7 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
+import VAECluster
 import VAEData
 import VAEModel
 import VAETrain
@@ -196,17 +197,19 @@ public struct TrainCommand: ParsableCommand {
 
     public func run() throws {
         let stop = StopFlag()
-        try reportingErrors("vae-train", onSignal: .requestStop(stop)) {
+        try reportingErrors("vae-train", onSignal: .requestStop(stop)) { cluster in
             var request = TrainRequest(data: data, runDirectory: resume ?? out!, settings: resume == nil ? givenSettings() ?? TrainingSettings() : nil)
             request.resume = resume != nil
             request.force = force
-            request.threads = threads ?? (resume == nil ? ProcessInfo.processInfo.activeProcessorCount : nil)
+            request.threads = threads ?? (resume == nil ? cluster.coresPerLocalRank : nil)
             request.stopAfterStep = stopAfterStep
-            let progress = ProgressReporter(style: ProgressReporter.styleForStandardError(quiet: quiet)) {
+            request.cluster = cluster
+            // Messages come from rank 0 only.
+            let progress = ProgressReporter(style: ProgressReporter.styleForStandardError(quiet: quiet || !cluster.isRoot)) {
                 FileHandle.standardError.write(Data($0.utf8))
             }
             let summary = try Trainer(request, progress: progress, warn: printError, stop: stop).train()
-            if !quiet {
+            if !quiet && cluster.isRoot {
                 printOut("test negative ELBO \(summary.testNegElbo) nats (recon \(summary.testRecon), KL \(summary.testKl))"
                     + (summary.iwaeNll.map { ", IWAE -log p(x) <= \($0)" } ?? "")
                     + "; median epoch \(summary.medianEpochSeconds) s; model \(request.runDirectory)/model.ckpt")

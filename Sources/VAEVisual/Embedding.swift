@@ -91,102 +91,131 @@ public enum Embedding {
     @discardableResult
     public static func write(model: VAE, checkpoint: String, dataset: ShardDataset, options: EmbeddingOptions,
                              to out: AtomicOutput) throws -> Int {
-        try checkCompatible(model.config, checkpoint: checkpoint, with: dataset)
-        guard (0...maxSamples).contains(options.samples) else {
-            throw VisualError("--samples must be between 0 and \(maxSamples), got \(options.samples)")
-        }
-        let zs = model.config.latentSize, d = model.config.inputSize, n = options.samples
-        let batch = max(1, options.batchSize)
-        let columns = columns(latent: zs, withLogVariance: options.withLogVariance, samples: n)
-
+        let rows = try EmbeddingRows(model: model, checkpoint: checkpoint, dataset: dataset, options: options)
         var csv = CSVBuffer(capacity: 1 << 20)
-        for name in columns { csv.text(name) }
-        csv.endRecord()
-
-        // The label field of each label value, encoded once.
-        let labelNames = dataset.manifest.labelNames ?? []
-        // A conditional model encodes each example with its label: the data must have its classes.
-        if model.config.isConditional && labelNames != model.config.classNames {
-            throw VisualError("\(dataset.directory): the model is conditional on the classes \(model.config.classNames), these shards have \(labelNames.isEmpty ? "no labels" : "the classes \(labelNames)")")
-        }
-        let labelFields: [[UInt8]] = labelNames.map { name in
-            var bytes = [UInt8]()
-            CSV.appendField(name, to: &bytes)
-            return bytes
-        }
-
-        var x = [Float](repeating: 0, count: batch * d)      // (B, D)
-        var mu = [Float](repeating: 0, count: batch * zs)    // (B, Z)
-        var logvar = [Float](repeating: 0, count: batch * zs)  // (B, Z)
-        var eps = [Float](repeating: 0, count: max(1, n * zs))  // (N, Z)
-        var rows = 0
-
+        rows.header(into: &csv)
+        var count = 0
         for split in options.splits {
             let stream = dataset.stream(split)
             var index = 0
             while let block = try stream.next() {
-                var start = 0
-                while start < block.count {
-                    let b = min(batch, block.count - start)
-                    block.pixels.withUnsafeBufferPointer { pixels in
-                        x.withUnsafeMutableBufferPointer {
-                            Intensity.convert(pixels.baseAddress! + start * d, into: $0.baseAddress!, count: b * d)
-                        }
-                    }
-                    if model.config.isConditional {
-                        // q(z|x,y): each example with its own label (the data's classes are the model's, checked above).
-                        block.labels.withUnsafeBufferPointer { model.encode(batch: x, count: b, mu: &mu, logvar: &logvar, labels: $0.baseAddress! + start) }
-                    } else {
-                        model.encode(batch: x, count: b, mu: &mu, logvar: &logvar)
-                    }
-                    for i in 0..<b {
-                        let example = index + start + i
-                        csv.integer(example)
-                        csv.text(split.rawValue)
-                        let label = block.labels[start + i]
-                        csv.raw(label == Shard.unlabelled || Int(label) >= labelFields.count ? [] : labelFields[Int(label)])
-                        let m = i * zs
-                        try append(mu[m..<m + zs], name: "mu", split: split, index: example, to: &csv)
-                        if options.withLogVariance {
-                            try append(logvar[m..<m + zs], name: "logvar", split: split, index: example, to: &csv)
-                        }
-                        if n > 0 {
-                            var rng = sampleGenerator(seed: options.seed, split: split, index: example)
-                            eps.withUnsafeMutableBufferPointer { rng.fillNormals($0.baseAddress!, count: n * zs) }
-                            for s in 0..<n {
-                                for j in 0..<zs {
-                                    let z = mu[m + j] + Foundation.exp(0.5 * logvar[m + j]) * eps[s * zs + j]
-                                    guard csv.float(z) else {
-                                        throw nonFinite(z, column: "z\(s + 1)_\(j + 1)", split: split, index: example)
-                                    }
-                                }
-                            }
-                        }
-                        csv.endRecord()
-                    }
-                    rows += b
-                    start += b
-                    if csv.bytes.count >= 1 << 20 {
-                        try out.write(csv.bytes)
-                        csv.removeAll()
-                    }
-                }
+                try rows.append(block, split: split, firstIndex: index, to: &csv)
                 index += block.count
+                count += block.count
+                if csv.bytes.count >= 1 << 20 {
+                    try out.write(csv.bytes)
+                    csv.removeAll()
+                }
             }
         }
         try out.write(csv.bytes)
-        return rows
+        return count
     }
 
-    private static func append(_ values: ArraySlice<Float>, name: String, split: Split, index: Int,
-                               to csv: inout CSVBuffer) throws(VisualError) {
+    static func append(_ values: ArraySlice<Float>, name: String, split: Split, index: Int,
+                       to csv: inout CSVBuffer) throws(VisualError) {
         for (j, v) in values.enumerated() where !csv.float(v) {
             throw nonFinite(v, column: "\(name)_\(j + 1)", split: split, index: index)
         }
     }
 
-    private static func nonFinite(_ value: Float, column: String, split: Split, index: Int) -> VisualError {
+    static func nonFinite(_ value: Float, column: String, split: Split, index: Int) -> VisualError {
         VisualError("\(column) of \(split.rawValue) example \(index) is \(value), not a finite number: "
             + "the checkpoint is broken (or, for a draw, its log-variance too large); nothing was written")
+    }
+}
+
+/// The rows of one shard block at a time: its examples through the encoder in batches of
+/// `options.batchSize` (a batch never spans two shards, so a row's bytes do not depend on
+/// which shards were encoded before it, or by which process), one CSV record each.
+final class EmbeddingRows {
+    private let model: VAE
+    private let options: EmbeddingOptions
+    private let zs: Int, d: Int, batch: Int
+    private let columns: [String]
+    /// The label field of each label value, encoded once.
+    private let labelFields: [[UInt8]]
+    private var x: [Float]       // (B, D)
+    private var mu: [Float]      // (B, Z)
+    private var logvar: [Float]  // (B, Z)
+    private var eps: [Float]     // (N, Z)
+
+    init(model: VAE, checkpoint: String, dataset: ShardDataset, options: EmbeddingOptions) throws {
+        try Embedding.checkCompatible(model.config, checkpoint: checkpoint, with: dataset)
+        guard (0...Embedding.maxSamples).contains(options.samples) else {
+            throw VisualError("--samples must be between 0 and \(Embedding.maxSamples), got \(options.samples)")
+        }
+        self.model = model
+        self.options = options
+        zs = model.config.latentSize
+        d = model.config.inputSize
+        batch = max(1, options.batchSize)
+        columns = Embedding.columns(latent: zs, withLogVariance: options.withLogVariance, samples: options.samples)
+        let labelNames = dataset.manifest.labelNames ?? []
+        // A conditional model encodes each example with its label: the data must have its classes.
+        if model.config.isConditional && labelNames != model.config.classNames {
+            throw VisualError("\(dataset.directory): the model is conditional on the classes \(model.config.classNames), these shards have \(labelNames.isEmpty ? "no labels" : "the classes \(labelNames)")")
+        }
+        labelFields = labelNames.map { name in
+            var bytes = [UInt8]()
+            CSV.appendField(name, to: &bytes)
+            return bytes
+        }
+        x = [Float](repeating: 0, count: batch * d)
+        mu = [Float](repeating: 0, count: batch * zs)
+        logvar = [Float](repeating: 0, count: batch * zs)
+        eps = [Float](repeating: 0, count: max(1, options.samples * zs))
+    }
+
+    /// The header record.
+    func header(into csv: inout CSVBuffer) {
+        for name in columns { csv.text(name) }
+        csv.endRecord()
+    }
+
+    /// The records of `block`, whose first example has index `firstIndex` in `split`.
+    func append(_ block: ShardBlock, split: Split, firstIndex index: Int, to csv: inout CSVBuffer) throws {
+        let n = options.samples
+        var start = 0
+        while start < block.count {
+            let b = min(batch, block.count - start)
+            block.pixels.withUnsafeBufferPointer { pixels in
+                x.withUnsafeMutableBufferPointer {
+                    Intensity.convert(pixels.baseAddress! + start * d, into: $0.baseAddress!, count: b * d)
+                }
+            }
+            if model.config.isConditional {
+                // q(z|x,y): each example with its own label (the data's classes are the model's, checked in init).
+                block.labels.withUnsafeBufferPointer { model.encode(batch: x, count: b, mu: &mu, logvar: &logvar, labels: $0.baseAddress! + start) }
+            } else {
+                model.encode(batch: x, count: b, mu: &mu, logvar: &logvar)
+            }
+            for i in 0..<b {
+                let example = index + start + i
+                csv.integer(example)
+                csv.text(split.rawValue)
+                let label = block.labels[start + i]
+                csv.raw(label == Shard.unlabelled || Int(label) >= labelFields.count ? [] : labelFields[Int(label)])
+                let m = i * zs
+                try Embedding.append(mu[m..<m + zs], name: "mu", split: split, index: example, to: &csv)
+                if options.withLogVariance {
+                    try Embedding.append(logvar[m..<m + zs], name: "logvar", split: split, index: example, to: &csv)
+                }
+                if n > 0 {
+                    var rng = Embedding.sampleGenerator(seed: options.seed, split: split, index: example)
+                    eps.withUnsafeMutableBufferPointer { rng.fillNormals($0.baseAddress!, count: n * zs) }
+                    for s in 0..<n {
+                        for j in 0..<zs {
+                            let z = mu[m + j] + Foundation.exp(0.5 * logvar[m + j]) * eps[s * zs + j]
+                            guard csv.float(z) else {
+                                throw Embedding.nonFinite(z, column: "z\(s + 1)_\(j + 1)", split: split, index: example)
+                            }
+                        }
+                    }
+                }
+                csv.endRecord()
+            }
+            start += b
+        }
     }
 }

@@ -4,7 +4,9 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
+import VAECluster
 import VAEModel
+import VAETrain
 
 @main
 struct Bench: ParsableCommand {
@@ -35,6 +37,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed products; the median rate is printed.")
     var repeats = 5
 
+    @Option(help: "Under mpirun: time instead the sum over the ranks of this many floats, as vae-train sums its gradients, and print allreduce_seconds (median of --repeats, after one untimed sum) from rank 0.")
+    var allreduce: Int?
+
     @Option(help: "With --checkpoint: also time this many training steps of its model (batch 128, random data, after one untimed step) and print step_seconds.")
     var steps = 0
 
@@ -48,7 +53,12 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors("vae-bench") {
+        try reportingErrors("vae-bench") { cluster in
+            if let allreduce {
+                let seconds = try ClusterBenchmark.sumSeconds(floats: allreduce, repeats: repeats, cluster: cluster)
+                if cluster.isRoot { printOut("allreduce_seconds \(String(format: "%.6f", seconds))") }
+                return
+            }
             let config = try checkpoint.map { try Checkpoint.read(from: $0).config }
             let flops = config.map { ParameterLayout(config: $0).trainingFlopsPerExample(samples: samples) * Double(examples) }
             if let config, steps > 0 {

@@ -4,6 +4,7 @@
 // once it is complete.
 import ArgumentParser
 import CommandSupport
+import VAECluster
 import VAEData
 import VAEVisual
 
@@ -55,18 +56,20 @@ struct Embed: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors("vae-embed") {
+        try reportingErrors("vae-embed") { cluster in
             let trained = try TrainedModel(checkpoint: checkpoint, batchCapacity: batchSize)
             let dataset = try ShardDataset(directory: data)
             try Embedding.checkCompatible(trained.model.config, checkpoint: checkpoint, with: dataset)
             let options = EmbeddingOptions(splits: split.splits, withLogVariance: withLogvar, samples: samples,
                                            seed: seed, batchSize: batchSize)
-            let output = try AtomicOutput(path: out)
+            // Under mpirun every rank encodes its share of the shards; rank 0 alone writes.
+            let output = cluster.isRoot ? try AtomicOutput(path: out) : nil
             do {
-                try Embedding.write(model: trained.model, checkpoint: checkpoint, dataset: dataset, options: options, to: output)
-                try output.commit()
+                try Embedding.write(model: trained.model, checkpoint: checkpoint, dataset: dataset, options: options,
+                                    to: output, cluster: cluster)
+                try output?.commit()
             } catch {
-                output.abandon()
+                output?.abandon()
                 throw error
             }
         }

@@ -1,6 +1,7 @@
 // vae-ingest: image datasets (IDX files, folders of PNG and JPEG images) to compressed, checksummed shards.
 import ArgumentParser
 import CommandSupport
+import VAECluster
 import VAEData
 
 @main
@@ -82,7 +83,8 @@ struct IDXCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors("vae-ingest") {
+        try reportingErrors("vae-ingest") { cluster in
+            guard cluster.isRoot else { return }  // under mpirun, rank 0 ingests alone (docs/DISTRIBUTED.md)
             var paths = IngestSources.IDXPaths(
                 images: images, labels: labels, testImages: testImages, testLabels: testLabels, classes: classes)
             if let labelNames {
@@ -139,7 +141,8 @@ struct ImagesCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors("vae-ingest") {
+        try reportingErrors("vae-ingest") { cluster in
+            guard cluster.isRoot else { return }  // under mpirun, rank 0 ingests alone (docs/DISTRIBUTED.md)
             let preparation = ImagePreparation(
                 color: color, resize: size.map { ResizeRule(width: $0.width, height: $0.height, fit: fit, background: background) },
                 background: background)
@@ -197,7 +200,8 @@ struct Synthetic: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors("vae-ingest") {
+        try reportingErrors("vae-ingest") { cluster in
+            guard cluster.isRoot else { return }  // under mpirun, rank 0 ingests alone (docs/DISTRIBUTED.md)
             output.report(try SyntheticShapes.ingest(train: train, test: test, size: size, seed: seed, color: color,
                                                      parameters: output.parameters(), to: output.out, force: output.force))
         }

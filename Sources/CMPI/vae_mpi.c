@@ -1,0 +1,127 @@
+// The loader of vae_mpi.h: dlopen of libmpi, dlsym of each function and predefined object, and
+// calls through the resolved pointers. Types and signatures come from Open MPI's own <mpi.h>, so
+// a signature that does not match the library's is a compile error, not a crash.
+#include "vae_mpi.h"
+
+#include <dlfcn.h>
+#include <mpi/mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static struct {
+    int (*init_thread)(int *, char ***, int, int *);
+    int (*finalize)(void);
+    int (*comm_rank)(MPI_Comm, int *);
+    int (*comm_size)(MPI_Comm, int *);
+    int (*barrier)(MPI_Comm);
+    int (*bcast)(void *, int, MPI_Datatype, int, MPI_Comm);
+    int (*gather)(const void *, int, MPI_Datatype, void *, int, MPI_Datatype, int, MPI_Comm);
+    int (*gatherv)(const void *, int, MPI_Datatype, void *, const int *, const int *, MPI_Datatype, int, MPI_Comm);
+    int (*allgather)(const void *, int, MPI_Datatype, void *, int, MPI_Datatype, MPI_Comm);
+    int (*alltoallv)(const void *, const int *, const int *, MPI_Datatype, void *, const int *, const int *,
+                     MPI_Datatype, MPI_Comm);
+    int (*allgatherv)(const void *, int, MPI_Datatype, void *, const int *, const int *, MPI_Datatype, MPI_Comm);
+    int (*allreduce)(const void *, void *, int, MPI_Datatype, MPI_Op, MPI_Comm);
+    int (*abort)(MPI_Comm, int);
+    double (*wtime)(void);
+    void *comm_world, *type_float, *type_double, *type_byte, *type_int64, *op_sum, *op_max;
+} mpi;
+
+int vae_mpi_launched(void) {
+    return getenv("OMPI_COMM_WORLD_SIZE") != NULL || getenv("PMIX_RANK") != NULL || getenv("PMI_RANK") != NULL;
+}
+
+int vae_mpi_load(char *message, size_t capacity) {
+    void *library = dlopen("libmpi.so.40", RTLD_NOW | RTLD_GLOBAL);
+    if (!library) {
+        snprintf(message, capacity, "cannot load Open MPI (libmpi.so.40): %s", dlerror());
+        return VAE_MPI_NO_LIBRARY;
+    }
+    // The library stays loaded for the life of the process: MPI cannot be initialized twice.
+#define RESOLVE(field, name)                                                          \
+    do {                                                                              \
+        *(void **)(&mpi.field) = dlsym(library, name);                                \
+        if (!mpi.field) {                                                             \
+            snprintf(message, capacity, "libmpi.so.40 has no symbol %s", name);       \
+            return VAE_MPI_NO_SYMBOL;                                                 \
+        }                                                                             \
+    } while (0)
+    RESOLVE(init_thread, "MPI_Init_thread");
+    RESOLVE(finalize, "MPI_Finalize");
+    RESOLVE(comm_rank, "MPI_Comm_rank");
+    RESOLVE(comm_size, "MPI_Comm_size");
+    RESOLVE(barrier, "MPI_Barrier");
+    RESOLVE(bcast, "MPI_Bcast");
+    RESOLVE(gather, "MPI_Gather");
+    RESOLVE(gatherv, "MPI_Gatherv");
+    RESOLVE(allgather, "MPI_Allgather");
+    RESOLVE(alltoallv, "MPI_Alltoallv");
+    RESOLVE(allgatherv, "MPI_Allgatherv");
+    RESOLVE(allreduce, "MPI_Allreduce");
+    RESOLVE(abort, "MPI_Abort");
+    RESOLVE(wtime, "MPI_Wtime");
+    // The objects behind the MPI_COMM_WORLD, MPI_FLOAT, ... macros (Open MPI's names).
+    RESOLVE(comm_world, "ompi_mpi_comm_world");
+    RESOLVE(type_float, "ompi_mpi_float");
+    RESOLVE(type_double, "ompi_mpi_double");
+    RESOLVE(type_byte, "ompi_mpi_byte");
+    RESOLVE(type_int64, "ompi_mpi_int64_t");
+    RESOLVE(op_sum, "ompi_mpi_op_sum");
+    RESOLVE(op_max, "ompi_mpi_op_max");
+#undef RESOLVE
+    return VAE_MPI_OK;
+}
+
+void *vae_mpi_comm_world(void) { return mpi.comm_world; }
+void *vae_mpi_float(void) { return mpi.type_float; }
+void *vae_mpi_double(void) { return mpi.type_double; }
+void *vae_mpi_byte(void) { return mpi.type_byte; }
+void *vae_mpi_int64(void) { return mpi.type_int64; }
+void *vae_mpi_op_sum(void) { return mpi.op_sum; }
+void *vae_mpi_op_max(void) { return mpi.op_max; }
+
+int vae_mpi_init(void) {
+    int provided = 0;
+    return mpi.init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
+}
+
+int vae_mpi_finalize(void) { return mpi.finalize(); }
+int vae_mpi_comm_rank(void *comm, int *rank) { return mpi.comm_rank((MPI_Comm)comm, rank); }
+int vae_mpi_comm_size(void *comm, int *size) { return mpi.comm_size((MPI_Comm)comm, size); }
+int vae_mpi_barrier(void *comm) { return mpi.barrier((MPI_Comm)comm); }
+
+int vae_mpi_bcast(void *buffer, int count, void *type, int root, void *comm) {
+    return mpi.bcast(buffer, count, (MPI_Datatype)type, root, (MPI_Comm)comm);
+}
+
+int vae_mpi_gather(const void *send, int count, void *type, void *receive, int root, void *comm) {
+    return mpi.gather(send, count, (MPI_Datatype)type, receive, count, (MPI_Datatype)type, root, (MPI_Comm)comm);
+}
+
+int vae_mpi_gatherv(const void *send, int count, void *type, void *receive, const int *counts,
+                    const int *displacements, int root, void *comm) {
+    return mpi.gatherv(send, count, (MPI_Datatype)type, receive, counts, displacements, (MPI_Datatype)type, root,
+                       (MPI_Comm)comm);
+}
+
+int vae_mpi_allgather(const void *send, int count, void *type, void *receive, void *comm) {
+    return mpi.allgather(send, count, (MPI_Datatype)type, receive, count, (MPI_Datatype)type, (MPI_Comm)comm);
+}
+
+int vae_mpi_alltoallv(const void *send, const int *sendCounts, const int *sendDisplacements, void *receive,
+                      const int *receiveCounts, const int *receiveDisplacements, void *type, void *comm) {
+    return mpi.alltoallv(send, sendCounts, sendDisplacements, (MPI_Datatype)type, receive, receiveCounts,
+                         receiveDisplacements, (MPI_Datatype)type, (MPI_Comm)comm);
+}
+
+int vae_mpi_allgatherv_in_place(void *buffer, const int *counts, const int *displacements, void *type, void *comm) {
+    return mpi.allgatherv(MPI_IN_PLACE, 0, (MPI_Datatype)type, buffer, counts, displacements, (MPI_Datatype)type,
+                          (MPI_Comm)comm);
+}
+
+int vae_mpi_allreduce(const void *send, void *receive, int count, void *type, void *op, void *comm) {
+    return mpi.allreduce(send, receive, count, (MPI_Datatype)type, (MPI_Op)op, (MPI_Comm)comm);
+}
+
+int vae_mpi_abort(void *comm, int code) { return mpi.abort((MPI_Comm)comm, code); }
+double vae_mpi_wtime(void) { return mpi.wtime(); }

@@ -1,0 +1,25 @@
+// The time of the gradient sum of a distributed step, alone: for vae-bench's --allreduce, the
+// all-reduce figure of docs/DISTRIBUTED.md's cost model.
+import Foundation
+import VAECluster
+import VAEModel
+
+public enum ClusterBenchmark {
+    /// The median seconds of `repeats` sums of `floats` floats over the ranks of `cluster`, as
+    /// `DataParallelStep` sums the gradients (after one untimed sum); every rank calls it.
+    public static func sumSeconds(floats: Int, repeats: Int, cluster: Cluster) throws -> Double {
+        let reduction = GradientReduction(count: floats, ranges: cluster.size)
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: floats)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Cluster.gradientScratchCount(reduction))
+        defer { x.deallocate(); scratch.deallocate() }
+        var times: [Double] = []
+        for r in 0 ... repeats {
+            for i in 0 ..< floats { x[i] = Float(i % 1000) * 1e-3 }
+            try cluster.barrier()
+            let start = Date()
+            try cluster.sumGradients(x, reduction: reduction, scratch: scratch)
+            if r > 0 { times.append(Date().timeIntervalSince(start)) }
+        }
+        return times.sorted()[times.count / 2]
+    }
+}
