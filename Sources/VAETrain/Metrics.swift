@@ -133,6 +133,19 @@ public struct PhaseTimes: Codable, Equatable, Sendable {
     public var gradientVariance = 0.0
 }
 
+extension PhaseTimes {
+    /// Every phase is required but `gradientVariance`, which summaries written before it existed
+    /// do not hold (read as 0).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        data = try c.decode(Double.self, forKey: .data)
+        compute = try c.decode(Double.self, forKey: .compute)
+        evaluation = try c.decode(Double.self, forKey: .evaluation)
+        checkpoints = try c.decode(Double.self, forKey: .checkpoints)
+        gradientVariance = try c.decodeIfPresent(Double.self, forKey: .gradientVariance) ?? 0
+    }
+}
+
 /// A number with `digits` decimals (printf's %f, which ignores the locale), or the shortest form
 /// that reads back to the same Double when `digits` is nil.
 func format(_ value: Double, _ digits: Int? = nil) -> String {
