@@ -12,7 +12,7 @@ what=$1 bin=$2 runs=${3:-3}
 scratch=$(mktemp -d /tmp/vae-bench-photos.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+source "$(dirname "$0")/bench-lib.sh"
 timed() { # timed OUTFILE CMD...: wall seconds, peak KB, user and system seconds into OUTFILE
     local out=$1; shift
     /usr/bin/time -f '%e %M %U %S' -o "$out" "$@"

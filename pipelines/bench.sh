@@ -12,7 +12,7 @@ data=/usr/share/datasets/fashion-mnist
 scratch=$(mktemp -d /tmp/vae-bench.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+source "$(dirname "$0")/bench-lib.sh"
 timed() { # timed OUTFILE CMD...: wall seconds and peak KB into OUTFILE
     local out=$1; shift
     /usr/bin/time -f '%e %M' -o "$out" "$@"
@@ -47,14 +47,14 @@ train|train-conv)
     "$bin/vae-bench" --threads 2 > "$scratch/floor-before"
     timed "$scratch/t" "$bin/vae-train" --data "$scratch/shards" --out "$scratch/run" --epochs "$epochs" --threads 2 --quiet "${model[@]}"
     echo "vae-train, Fashion-MNIST, $name, batch 128, $epochs epochs, 2 threads, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-    sed -n '/"epoch_seconds"/,/\]/p' "$scratch/run/summary.json" | grep -o '[0-9][0-9.]*' > "$scratch/epochs"
+    jq -r '.epoch_seconds[]' "$scratch/run/summary.json" > "$scratch/epochs"
     echo "  epoch seconds:   $(awk '{printf "%.3f ", $1}' "$scratch/epochs")"
     echo "  median epoch s:  $(median < "$scratch/epochs")"
     echo "  fastest epoch s: $(sort -g "$scratch/epochs" | head -1)"
     echo "  examples/second: $(median < "$scratch/epochs" | awk '{printf "%.0f", 60000/$1}')"
     echo "  peak RSS MB:     $(cut -d' ' -f2 "$scratch/t" | awk '{printf "%.1f", $1/1024}')"
-    echo "  test -ELBO:      $(grep -o '"test_neg_elbo" *: *[0-9.]*' "$scratch/run/summary.json" | grep -o '[0-9.]*$') nats"
-    echo "  phases (s):      $(tr -d '\n ' < "$scratch/run/summary.json" | grep -o '"phase_seconds":{[^}]*}')"
+    echo "  test -ELBO:      $(jq -r .test_neg_elbo "$scratch/run/summary.json") nats"
+    echo "  phases (s):      $(jq -c .phase_seconds "$scratch/run/summary.json")"
     "$bin/vae-bench" --checkpoint "$scratch/run/model.ckpt" --examples 60000 --threads 2 > "$scratch/floor"
     rate=$(awk '$1 == "sgemm_gflops" {s += $2; n++} END {printf "%.1f", s / n}' "$scratch/floor-before" "$scratch/floor")
     gflop=$(awk '$1 == "epoch_gflop" {print $2}' "$scratch/floor")

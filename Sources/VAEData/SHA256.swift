@@ -43,13 +43,7 @@ public struct SHA256 {
         return hexString(hasher.finalize())
     }
 
-    public static func hexString(_ digest: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(digest.count * 2)
-        for byte in digest { out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 15)]) }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func hexString(_ digest: [UInt8]) -> String { Hex.bytes(digest) }
 
     /// One libcrypto digest context, freed in one place (`deinit`). Failures here are broken
     /// invariants (out of memory, a libcrypto without SHA-256), not bad input.
