@@ -11,15 +11,7 @@
 #   - a file left under a temporary name never becomes part of an artifact.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-scratch=$(mktemp -d /tmp/vae-pipeline-test.XXXXXX)
-trap 'rm -rf "$scratch"' EXIT
-passed=0 failed=0
-check() { # check DESCRIPTION COMMAND...
-    local what=$1; shift
-    if "$@" >/dev/null 2>&1; then passed=$((passed + 1)); echo "ok: $what"
-    else failed=$((failed + 1)); echo "FAILED: $what"; fi
-}
-count() { compgen -G "$1" | wc -l; }
+. Tests/pipeline-lib.sh pipeline-test
 run_make() { make --no-print-directory PIPELINE=smoke "$@" > "$scratch/make.log" 2>&1; }
 
 A=$scratch/a
@@ -120,5 +112,4 @@ check "stage.sh: no temporary file in the artifact" test "$(count "$scratch/e/de
 check "stage.sh: provenance.json is JSON with the command" \
     test "$(jq -r '.command[0]' "$scratch/e/demo-0123456789/provenance.json")" = bash
 
-echo "pipeline: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary pipeline
