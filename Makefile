@@ -29,12 +29,14 @@ ART := $(ARTIFACTS)/$(PIPELINE)
 INGEST_ID := $(call hash,ingest $(VERSION) $(INGEST_ARGS) $(INGEST_OPTS))
 TRAIN_ID := $(call hash,train $(VERSION) $(INGEST_ID) $(TRAIN_OPTS) threads=$(THREADS))
 EMBED_ID := $(call hash,embed $(VERSION) $(TRAIN_ID) $(EMBED_OPTS))
-GENERATE_ID := $(call hash,generate $(VERSION) $(TRAIN_ID) $(EMBED_ID) $(GENERATE_OPTS) $(MANIFOLD))
+GENERATE_ID := $(call hash,generate $(VERSION) $(TRAIN_ID) $(EMBED_ID) $(GENERATE_OPTS) $(MANIFOLD) $(CLASSES))
 INGEST := $(ART)/ingest-$(INGEST_ID)
 TRAIN := $(ART)/train-$(TRAIN_ID)
 EMBED := $(ART)/embed-$(EMBED_ID)
 GENERATE := $(ART)/generate-$(GENERATE_ID)
 STAGE := TOOL_VERSION=$(VERSION) pipelines/stage.sh
+# The train stage's command: vae-train, or a pipeline's script around it (given vae-train first).
+TRAIN_TOOL ?= $(BIN)/vae-train
 
 # ---- one run of a pipeline at a time ------------------------------------------------------------
 # The goals that write a pipeline's artifacts run in a sub-make holding artifacts/PIPELINE/.lock
@@ -88,7 +90,7 @@ $(INGEST)/provenance.json: | build
 
 $(TRAIN)/provenance.json: $(INGEST)/provenance.json | build
 	$(STAGE) train $(TRAIN) $(INGEST) $(INGEST)/manifest.json "$(TRAIN_OPTS) --threads $(THREADS)" -- \
-		$(BIN)/vae-train --data $(INGEST) --out @OUT@ @RESUME@ --threads $(THREADS) $(TRAIN_OPTS)
+		$(TRAIN_TOOL) --data $(INGEST) --out @OUT@ @RESUME@ --threads $(THREADS) $(TRAIN_OPTS)
 
 $(EMBED)/provenance.json: $(TRAIN)/provenance.json | build
 	$(STAGE) embed $(EMBED) $(TRAIN) $(TRAIN)/model.ckpt "$(EMBED_OPTS)" -- \
@@ -98,11 +100,11 @@ $(EMBED)/provenance.json: $(TRAIN)/provenance.json | build
 # The scatter plot reads the embed stage's latents.csv, so generate runs after embed.
 $(GENERATE)/provenance.json: $(TRAIN)/provenance.json $(EMBED)/provenance.json | build
 	$(STAGE) generate $(GENERATE) $(TRAIN) $(TRAIN)/model.ckpt "$(GENERATE_OPTS) $(MANIFOLD)" -- \
-		pipelines/generate-sheets.sh $(BIN)/vae-generate $(TRAIN)/model.ckpt $(INGEST) @OUT@ "$(MANIFOLD)" \
+		env CLASSES=$(or $(CLASSES),no) pipelines/generate-sheets.sh $(BIN)/vae-generate $(TRAIN)/model.ckpt $(INGEST) @OUT@ "$(MANIFOLD)" \
 		$(EMBED)/latents.csv $(GENERATE_OPTS)
 	for f in $(SHEETS) $(PLOTS); do ln -sfn generate/$$f.png $(ART)/latest/$$f.png; done
 
-SHEETS := samples reconstructions traversal interpolation $(if $(filter yes,$(MANIFOLD)),manifold)
+SHEETS := samples reconstructions traversal interpolation $(if $(filter yes,$(MANIFOLD)),manifold) $(if $(filter yes,$(CLASSES)),classes)
 PLOTS := curves scatter
 
 # ---- looking at the results -------------------------------------------------------------------

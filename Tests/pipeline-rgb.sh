@@ -13,7 +13,7 @@ A=$scratch/a
 make --no-print-directory PIPELINE=smoke-rgb ARTIFACTS=$A > "$scratch/make.log" 2>&1
 check "make PIPELINE=smoke-rgb succeeds" grep -q "pipeline smoke-rgb: done" "$scratch/make.log"
 check "the shards have 3 channels" bash -c ".build/release/vae-ingest info --json '$A/smoke-rgb/latest/ingest' | jq -e '.image.channels == 3'"
-check "the checkpoint records 3 channels" grep -q 'image_channels' "$A/smoke-rgb/latest/train/model.ckpt"
+check "the checkpoint records 3 channels" grep -aq '"imageChannels":3' "$A/smoke-rgb/latest/train/model.ckpt"
 check "latents.csv has a header and 640 rows" test "$(wc -l < "$A/smoke-rgb/latest/latents.csv")" = 641
 for sheet in samples reconstructions traversal interpolation manifold; do
     # Byte 25 of a PNG is the IHDR color type: 2 is RGB.

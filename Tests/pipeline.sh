@@ -23,12 +23,29 @@ for stage in ingest train embed generate; do
 done
 check "latest/latents.csv" test -s "$A/smoke/latest/latents.csv"
 check "latents.csv has a header and 640 rows" test "$(wc -l < "$A/smoke/latest/latents.csv")" = 641
-for sheet in samples reconstructions traversal interpolation manifold; do
+for sheet in samples reconstructions traversal interpolation manifold curves scatter; do
     check "latest/$sheet.png is a PNG" bash -c "head -c 8 '$A/smoke/latest/$sheet.png' | od -An -tx1 | grep -q '89 50 4e 47'"
 done
 check "train summary has test_neg_elbo" grep -q '"test_neg_elbo"' "$A/smoke/latest/train/summary.json"
 check "provenance records the input artifact" grep -q '"input_artifact": ".*ingest-' "$A/smoke/latest/train/provenance.json"
 check "make prints the test negative ELBO" grep -q "test negative ELBO: [0-9]" "$scratch/make.log"
+check "make prints the plots" grep -q "plot: .*latest/scatter.png" "$scratch/make.log"
+check "the run has model.safetensors" test -s "$A/smoke/latest/train/model.safetensors"
+train_id=$(basename "$(readlink "$A/smoke/latest/train")")
+make --no-print-directory PIPELINE=smoke ARTIFACTS=$A runs FORMAT=csv > "$scratch/runs.csv" 2>&1
+check "make runs lists the training run" grep -q "${train_id#train-}" "$scratch/runs.csv"
+run_make ARTIFACTS=$A report
+check "make report writes latest/report.html" test -s "$A/smoke/latest/report.html"
+check "every file report.html references exists" python3 -c '
+import html.parser, os, sys
+page = sys.argv[1]
+refs = []
+class P(html.parser.HTMLParser):
+    def handle_starttag(self, tag, attrs):
+        refs.extend(v for k, v in attrs if k in ("src", "href") and v and not v.startswith("#"))
+P().feed(open(page).read())
+missing = [r for r in refs if not os.path.exists(os.path.join(os.path.dirname(page), r))]
+sys.exit(1 if missing or not refs else 0)' "$A/smoke/latest/report.html"
 
 listing() { ls -la --time-style=full-iso "$1" | grep -v ' \.lock$' | md5sum; }  # the lock records its holder
 before=$(listing "$A/smoke")
@@ -86,7 +103,7 @@ check "concurrent runs: the second reused every stage" test "$(grep -c ': wrote 
 for stage in ingest train embed generate; do
     check "concurrent runs: one complete $stage artifact" test "$(count "$D/smoke/$stage-*/provenance.json")" = 1
 done
-for sheet in samples reconstructions traversal interpolation manifold; do
+for sheet in samples reconstructions traversal interpolation manifold curves scatter; do
     check "concurrent runs: generate has $sheet.png" test -s "$(echo $D/smoke/generate-*/$sheet.png)"
 done
 check "concurrent runs: every latest/ link resolves" bash -c "for l in $D/smoke/latest/*; do test -e \"\$l\" || exit 1; done"

@@ -4,7 +4,8 @@
 # GNU time reports. The training benchmarks also print the floor of an epoch: its matrix products
 # at the sgemm rate of this machine, measured by vae-bench right after the run (same OpenBLAS,
 # same threads), and the median epoch's ratio to it. Scratch output goes to a temporary
-# directory, removed at the end.
+# directory, removed at the end. The training benchmarks end with the step time of the two ways of
+# using the threads (vae-bench --split batch|products), alternated, three times each.
 set -euo pipefail
 what=$1 bin=$2 runs=${3:-5}
 data=/usr/share/datasets/fashion-mnist
@@ -63,6 +64,17 @@ train|train-conv)
     echo "  epoch GFLOP:     $gflop (the matrix products of one epoch, forward and backward)"
     echo "  floor epoch s:   $floor"
     echo "  median / floor:  $(median < "$scratch/epochs" | awk -v f="$floor" '{printf "%.2f", $1 / f}')"
+    # The two ways of using the threads, alternated in the same minutes: each thread a slice of the
+    # batch (what vae-train does) against one pass whose matrix products OpenBLAS splits.
+    for i in 1 2 3; do
+        for split in batch products; do
+            "$bin/vae-bench" --checkpoint "$scratch/run/model.ckpt" --steps "${STEPS:-200}" --threads 2 --split $split \
+                --size 256 --repeats 1 | awk '$1 == "step_seconds" {print $2}' >> "$scratch/steps-$split"
+        done
+    done
+    for split in batch products; do
+        echo "  step s, $split split: $(tr '\n' ' ' < "$scratch/steps-$split")-> median $(median < "$scratch/steps-$split")"
+    done
     ;;
 embed)
     ingest "$scratch/shards"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The generate stage: every sample sheet of one trained model, its loss curves and the scatter of
 # its latent codes, into one directory.
-#   generate-sheets.sh VAE_GENERATE CHECKPOINT SHARDS OUT_DIR MANIFOLD(yes|no) LATENTS [SHEET OPTIONS...]
+#   [CLASSES=yes] generate-sheets.sh VAE_GENERATE CHECKPOINT SHARDS OUT_DIR MANIFOLD(yes|no) LATENTS [SHEET OPTIONS...]
 # The curves come from metrics.csv beside CHECKPOINT; the scatter shows the test split of LATENTS
 # (all of it when the embed stage wrote fewer than two test rows): dimensions 1 and 2 of a 2-D model, the
-# first two principal components otherwise.
+# first two principal components otherwise. CLASSES=yes (a conditional model) adds the classes
+# sheet: one row per class, 10 columns.
 set -euo pipefail
 tool=$1 checkpoint=$2 shards=$3 out=$4 manifold=$5 latents=$6
 shift 6
@@ -22,6 +23,9 @@ data=(--data "$shards" --split "$examples")
 "$tool" reconstructions "${common[@]}" "${data[@]}" --count $((available < 16 ? available : 16)) --out "$out/reconstructions.png"
 "$tool" traverse "${common[@]}" "${data[@]}" --index 0 --steps 11 --range 3 --out "$out/traversal.png"
 "$tool" interpolate "${common[@]}" "${data[@]}" --from 0 --to $((available < 2 ? 0 : 1)) --steps 10 --out "$out/interpolation.png"
+if [ "${CLASSES:-no}" = yes ]; then
+    "$tool" classes "${common[@]}" --cols 10 --out "$out/classes.png"
+fi
 if [ "$manifold" = yes ]; then
     "$tool" manifold "${common[@]}" --steps 20 --dims 1,2 --out "$out/manifold.png"
 fi

@@ -22,7 +22,8 @@ work="$(dirname "$final")/.$(basename "$final").partial"
 mkdir -p "$(dirname "$final")"
 
 resume=--force
-if [ "$stage" = train ] && compgen -G "$work/checkpoints/*.ckpt" >/dev/null; then
+# (A train stage of several runs, one per subdirectory, resumes likewise.)
+if [ "$stage" = train ] && { compgen -G "$work/checkpoints/*.ckpt" || compgen -G "$work/*/checkpoints/*.ckpt"; } >/dev/null; then
     resume=--resume
     echo "$stage: resuming the interrupted run in $work"
 else

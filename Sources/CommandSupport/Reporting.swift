@@ -4,10 +4,13 @@ import ArgumentParser
 import Foundation
 import VAEData
 
-/// Runs `body`; any error other than ArgumentParser's own becomes one line on stderr and exit 1,
-/// or for a stop by a signal (an `InterruptionError`) exit 128 + the signal (130 for SIGINT,
-/// 143 for SIGTERM).
-public func reportingErrors(_ tool: String, _ body: () throws -> Void) throws {
+/// Runs `body` with SIGINT and SIGTERM handled as `onSignal` says (by default: remove the files
+/// being written and exit at once, see `StopSignals`); any error other than ArgumentParser's own
+/// becomes one line on stderr and exit 1, or for a stop by a signal (an `InterruptionError`)
+/// exit 128 + the signal (130 for SIGINT, 143 for SIGTERM).
+public func reportingErrors(_ tool: String, onSignal first: StopSignals.FirstSignal = .exit,
+                            _ body: () throws -> Void) throws {
+    StopSignals.install(tool: tool, first: first)
     do {
         try body()
     } catch let error as ExitCode {

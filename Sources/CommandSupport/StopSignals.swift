@@ -11,6 +11,7 @@
 // Exit statuses: 130 for SIGINT, 143 for SIGTERM, as a shell reports a process a signal killed.
 import Dispatch
 import Foundation
+import Synchronization
 import VAEData
 
 public enum StopSignals {
@@ -22,11 +23,13 @@ public enum StopSignals {
         case exit
     }
 
-    /// Installs the handlers of SIGINT and SIGTERM for the rest of the process's life.
+    /// Installs the handlers of SIGINT and SIGTERM for the rest of the process's life; only the
+    /// first call of a process does anything (`reportingErrors` makes it for every tool).
     /// - Parameters:
     ///   - tool: the executable's name, for the message on stderr.
     ///   - first: what the first signal does.
     public static func install(tool: String, first: FirstSignal) {
+        guard installed.withLock({ done in defer { done = true }; return !done }) else { return }
         let state = Handler(tool: tool, first: first)
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
@@ -37,6 +40,8 @@ public enum StopSignals {
             state.sources.append(source)  // kept alive with the handler, for the life of the process
         }
     }
+
+    private static let installed = Mutex(false)
 
     /// The handler's state; every event runs on `queue`, one at a time.
     private final class Handler: @unchecked Sendable {

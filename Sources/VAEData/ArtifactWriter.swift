@@ -105,6 +105,7 @@ public struct AtomicDirectory: Sendable {
         } catch {
             throw DataError(.io, temporary, "cannot create directory: \(error.localizedDescription)")
         }
+        TemporaryFiles.register(temporary)  // removed by an exit on Ctrl-C
     }
 
     /// Removes temporary directories of this destination whose writer is no longer running (a
@@ -137,6 +138,7 @@ public struct AtomicDirectory: Sendable {
             if let old { rename(old, final) }
             throw DataError(.io, final, "cannot rename the finished directory into place: \(reason)")
         }
+        TemporaryFiles.unregister(temporary)
         FileIO.syncDirectory(URL(fileURLWithPath: final).deletingLastPathComponent().path)
         if let old { try? fm.removeItem(atPath: old) }
     }
@@ -144,5 +146,6 @@ public struct AtomicDirectory: Sendable {
     /// Removes the temporary directory after a failure.
     public func abandon() {
         try? FileManager.default.removeItem(atPath: temporary)
+        TemporaryFiles.unregister(temporary)
     }
 }

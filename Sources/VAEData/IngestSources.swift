@@ -10,8 +10,10 @@ public enum IngestSources {
         public var labels: String?
         public var testImages: String?
         public var testLabels: String?
-        /// Labels must be below this; they are named "0", "1", ...
+        /// Labels must be below this; they are named "0", "1", ... unless `labelNames` names them.
         public var classes: Int
+        /// The classes' names in label order (`labelNames(_:)`); nil: "0", "1", ...
+        public var labelNames: [String]?
 
         public init(images: String, labels: String?, testImages: String?, testLabels: String?, classes: Int = 10) {
             self.classes = classes
@@ -20,6 +22,27 @@ public enum IngestSources {
             self.testImages = testImages
             self.testLabels = testLabels
         }
+    }
+
+    /// Class names from `--label-names`: the lines of a file (one name each, blank lines ignored)
+    /// when `argument` names one, else a comma-separated list. Names must be distinct and not empty.
+    public static func labelNames(_ argument: String) throws -> [String] {
+        let isFile = FileIO.exists(argument)
+        let names: [String]
+        if isFile {
+            names = String(decoding: try FileIO.read(argument), as: UTF8.self)
+                .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        } else {
+            names = argument.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let source = isFile ? argument : "--label-names"
+        if names.isEmpty || names.contains(where: \.isEmpty) {
+            throw DataError(.invalidArgument, source, "class names must not be empty, got \(names)")
+        }
+        if Set(names).count != names.count {
+            throw DataError(.invalidArgument, source, "class names must be distinct, got \(names)")
+        }
+        return names
     }
 
     /// Reads IDX files a piece at a time straight into a shard artifact at `out` (the same
@@ -41,6 +64,13 @@ public enum IngestSources {
             inputs.append(try describe("train-labels", path))
             trainLabels = try IDX.readLabels(path)
         }
+        if let names = paths.labelNames, let labels = trainLabels {
+            let present = Int(labels.max() ?? 0) + 1
+            if names.count != present {
+                throw DataError(.invalidArgument, paths.labels!, "--label-names gives \(names.count) names, the labels hold \(present) classes (0 to \(present - 1))")
+            }
+        }
+        let classes = paths.classes
         var testLabels: [UInt8]?
         if let path = paths.testImages {
             inputs.append(try describe("test-images", path))
@@ -60,9 +90,9 @@ public enum IngestSources {
             guard labels.count == images.count else {
                 throw DataError(.countMismatch, labelsPath, "holds \(labels.count) labels but \(images.path) holds \(images.count) images")
             }
-            if let index = labels.firstIndex(where: { Int($0) >= paths.classes }) {
+            if let index = labels.firstIndex(where: { Int($0) >= classes }) {
                 throw DataError(.labelOutOfRange, labelsPath,
-                    "label \(labels[index]) of example \(index) is out of range: there are \(paths.classes) label names (0...\(paths.classes - 1))")
+                    "label \(labels[index]) of example \(index) is out of range: there are \(classes) label names (0...\(classes - 1))")
             }
         }
         let stream = try ArtifactStream(out: out, force: force, parameters: parameters)
@@ -89,7 +119,7 @@ public enum IngestSources {
                 }
                 try images.checkEnd()
             }
-            let labelNames = trainLabels.map { _ in (0..<paths.classes).map(String.init) }
+            let labelNames = trainLabels.map { _ in paths.labelNames ?? (0..<paths.classes).map(String.init) }
             return try stream.finish(labelNames: labelNames, source: SourceInfo(kind: "idx", inputs: inputs))
         } catch {
             stream.abandon()

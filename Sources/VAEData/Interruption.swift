@@ -47,8 +47,9 @@ public struct Interrupted: Error, Equatable, CustomStringConvertible {
     public var description: String { "interrupted (\(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)")); nothing was written under a final name" }
 }
 
-/// The temporary files being written at this moment (by `AtomicFileWriter`), so that an
-/// immediate exit can remove them: a kill leaves nothing behind but what SIGKILL leaves.
+/// The temporary files and directories being written at this moment (by `AtomicFileWriter` and
+/// `AtomicDirectory`), so that an immediate exit can remove them: a kill leaves nothing behind but
+/// what SIGKILL leaves.
 public enum TemporaryFiles {
     private static let paths = Mutex<Set<String>>([])
 
@@ -56,10 +57,15 @@ public enum TemporaryFiles {
 
     static func unregister(_ path: String) { paths.withLock { _ = $0.remove(path) } }
 
-    /// Removes every temporary file still registered (for an exit on a signal).
+    /// Removes every temporary file and directory still registered (for an exit on a signal).
+    /// Each is first renamed aside, atomically, so that a writer still running cannot rename it
+    /// into its final place half-removed.
     public static func removeAll() {
         paths.withLock { set in
-            for path in set { unlink(path) }
+            for path in set {
+                let aside = path + ".removing"
+                if rename(path, aside) == 0 { try? FileManager.default.removeItem(atPath: aside) }
+            }
             set.removeAll()
         }
     }

@@ -40,13 +40,28 @@ public struct Adam: Codable, Equatable, Sendable {
     /// - Parameters: p, g, m, v: (count) each, the parameters, gradients and the two moments.
     public mutating func update(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
                                 m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int) {
+        let k = nextStep()
+        Adam.update(p: p, g: g, m: m, v: v, count: count, k)
+    }
+
+    /// Counts one more update and returns its Float scalars, for an update split by parameter
+    /// range (`update(range:...)` on each range, from any thread).
+    mutating func nextStep() -> Constants {
         step += 1
         let t = Double(step)
-        let k = Constants(stepSize: Float(learningRate / (1 - Foundation.pow(beta1, t))),
-                          inverseCorrection2: Float(1 / (1 - Foundation.pow(beta2, t)).squareRoot()),
-                          oneMinusB1: Float(1 - beta1), oneMinusB2: Float(1 - beta2),
-                          beta2: Float(beta2), eps: Float(epsilon))
-        Adam.update(p: p, g: g, m: m, v: v, count: count, k)
+        return Constants(stepSize: Float(learningRate / (1 - Foundation.pow(beta1, t))),
+                         inverseCorrection2: Float(1 / (1 - Foundation.pow(beta2, t)).squareRoot()),
+                         oneMinusB1: Float(1 - beta1), oneMinusB2: Float(1 - beta2),
+                         beta2: Float(beta2), eps: Float(epsilon))
+    }
+
+    /// The update of the elements in `range` with the scalars of `nextStep()`. Element i gets the
+    /// same bits as in a whole-array `update` when the range starts on a multiple of 16 (the
+    /// lanes are independent; a range's tail is padded as the array's would be).
+    static func update(range: Range<Int>, parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
+                       m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, _ k: Constants) {
+        let lo = range.lowerBound
+        update(p: p + lo, g: g + lo, m: m + lo, v: v + lo, count: range.count, k)
     }
 
     /// The Float scalars of one step, derived in Double.

@@ -19,7 +19,7 @@ public struct Checkpoint: Equatable, Sendable {
     public var config: ModelConfig
     /// The settings the run was started with.
     public var settings: TrainingSettings
-    /// OpenBLAS threads of the writer (results are bit-identical for the same count).
+    /// Training threads of the writer (slices of each batch, `VAE.useThreads`) (results are bit-identical for the same count).
     public var threads: Int
     /// Adam's hyperparameters and step count.
     public var adam: Adam
@@ -38,9 +38,13 @@ public struct Checkpoint: Equatable, Sendable {
     public var adamM: [Float]
     /// Adam's second moment (P).
     public var adamV: [Float]
+    /// The score-function estimator's moving-average baseline (`ScoreBaseline`), nil when the run
+    /// has none (every other estimator, and files from before it existed).
+    public var scoreBaseline: Double?
 
     public init(config: ModelConfig, settings: TrainingSettings, threads: Int, adam: Adam, state: TrainingState,
-                image: ImageShape, dataIdentity: String, parameters: [Float], adamM: [Float], adamV: [Float]) {
+                image: ImageShape, dataIdentity: String, parameters: [Float], adamM: [Float], adamV: [Float],
+                scoreBaseline: Double? = nil) {
         self.config = config
         self.settings = settings
         self.threads = threads
@@ -53,6 +57,7 @@ public struct Checkpoint: Equatable, Sendable {
         self.parameters = parameters
         self.adamM = adamM
         self.adamV = adamV
+        self.scoreBaseline = scoreBaseline
     }
 
     /// The image shape, nil when a version 1 file did not record it.
@@ -77,6 +82,8 @@ public struct Checkpoint: Equatable, Sendable {
         var imageChannels: Int
         var dataIdentity: String
         var parameterCount: Int
+        /// Absent unless the run trains with the score-function baseline.
+        var scoreBaseline: Double?
     }
 
     // MARK: Encoding
@@ -91,7 +98,8 @@ public struct Checkpoint: Equatable, Sendable {
                             examplesSeen: state.examplesSeen, rngState: (0 ..< 4).map { Hex.word64(rngState[$0]) },
                             epochLossSum: state.lossSums.total, epochReconstructionSum: state.lossSums.reconstruction,
                             epochKlSum: state.lossSums.kl, imageHeight: imageHeight, imageWidth: imageWidth,
-                            imageChannels: imageChannels, dataIdentity: dataIdentity, parameterCount: parameters.count)
+                            imageChannels: imageChannels, dataIdentity: dataIdentity, parameterCount: parameters.count,
+                            scoreBaseline: scoreBaseline)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json: [UInt8]
@@ -215,7 +223,8 @@ public struct Checkpoint: Equatable, Sendable {
             lossSums: LossSums(total: header.epochLossSum, reconstruction: header.epochReconstructionSum, kl: header.epochKlSum))
         return Checkpoint(config: header.config, settings: header.settings, threads: header.threads, adam: header.adam,
                           state: state, image: ImageShape(height: header.imageHeight, width: header.imageWidth, channels: header.imageChannels),
-                          dataIdentity: header.dataIdentity, parameters: arrays[0], adamM: arrays[1], adamV: arrays[2])
+                          dataIdentity: header.dataIdentity, parameters: arrays[0], adamM: arrays[1], adamV: arrays[2],
+                          scoreBaseline: header.scoreBaseline)
     }
 
     static func readUInt32(_ b: [UInt8], _ i: Int) -> UInt32 { LittleEndian.uint32(b, at: i) }
@@ -292,7 +301,7 @@ extension Checkpoint {
                           examplesSeen: examplesSeen, rngState: rngState, epochLossSum: m.lossSum,
                           epochReconstructionSum: m.reconstructionSum, epochKlSum: m.klSum,
                           imageHeight: m.imageHeight, imageWidth: m.imageWidth, imageChannels: 1,
-                          dataIdentity: dataIdentity, parameterCount: parameterCount)
+                          dataIdentity: dataIdentity, parameterCount: parameterCount, scoreBaseline: nil)
         }
     }
 }
@@ -303,7 +312,8 @@ extension VAE {
     public func checkpoint(settings: TrainingSettings, threads: Int, state: TrainingState, image: ImageShape,
                            dataIdentity: String) -> Checkpoint {
         Checkpoint(config: config, settings: settings, threads: threads, adam: optimizer, state: state, image: image,
-                   dataIdentity: dataIdentity, parameters: Array(parameters), adamM: Array(adamM), adamV: Array(adamV))
+                   dataIdentity: dataIdentity, parameters: Array(parameters), adamM: Array(adamM), adamV: Array(adamV),
+                   scoreBaseline: scoreBaseline.value)
     }
 
     /// A model in the state saved in `checkpoint`: parameters, Adam moments and step count, and
@@ -312,6 +322,7 @@ extension VAE {
         try self.init(config: c.config, seed: 0, batchCapacity: batchCapacity ?? max(c.settings.batchSize, 1),
                       mcSamples: max(c.settings.mcSamples, 1), learningRate: c.adam.learningRate)
         try restore(from: c)
+        estimator = c.settings.estimator ?? .reparameterization
     }
     /// Overwrites parameters, Adam moments and Adam's state with those of `checkpoint`, which must
     /// be for the same model config; gradients are set to zero.
@@ -328,5 +339,6 @@ extension VAE {
         _ = adamV.update(from: c.adamV)
         zeroGradients()
         optimizer = c.adam
+        scoreBaseline = ScoreBaseline(value: c.scoreBaseline)
     }
 }

@@ -36,6 +36,8 @@ extension TrainingSettings {
     public static let maxBatchSize = 1 << 20
     /// Most samples of z per example: the workspace is sized by it too.
     public static let maxMCSamples = 1 << 12
+    /// Most draws per gradient-variance measurement.
+    public static let maxGradientVarianceDraws = 1 << 16
 
     /// Throws a `ModelError` naming the first setting outside its range.
     public func checkLimits() throws(ModelError) {
@@ -45,6 +47,8 @@ extension TrainingSettings {
             ("checkpoint interval", checkpointEvery, 0...Int(Int32.max)), ("checkpoints kept", keepCheckpoints, 0...Int(Int32.max)),
             ("shuffle window", shuffleWindow, 1...Int(Int32.max)),
             ("importance samples", iwaeSamples, 0...Int(Int32.max)), ("importance-weighted examples", iwaeExamples, 0...Int(Int32.max)),
+            ("gradient variance interval", gradientVarianceEvery ?? 0, 0...Int(Int32.max)),
+            ("gradient variance draws", gradientVarianceDraws ?? Self.maxGradientVarianceDraws, 2...Self.maxGradientVarianceDraws),
         ]
         for (name, value, range) in ranges where !range.contains(value) {
             throw ModelError(.invalidArgument, "invalid training settings: \(name) is \(value), must be \(range.lowerBound) to \(range.upperBound)")
@@ -53,6 +57,6 @@ extension TrainingSettings {
 }
 
 extension Checkpoint {
-    /// Most OpenBLAS threads a checkpoint may record.
+    /// Most training threads a checkpoint may record.
     public static let maxThreads = 4096
 }

@@ -8,7 +8,6 @@
 // N = images, H × W × C = an image (channels last), G_h × G_w = the patch grid (the smaller image
 // of the convolution), k = kernel, s = stride, p = padding. Patch (gy, gx) covers image rows
 // gy·s - p ..< gy·s - p + k and columns gx·s - p ..< gx·s - p + k; outside the image it reads 0.
-import COpenBLAS
 import Foundation
 
 /// The geometry shared by a convolution and its adjoint: the image, the patch grid and the kernel,
@@ -74,9 +73,11 @@ enum Col2imEpilogue {
 /// ```
 /// cols[n, gy, gx, ky, kx, c] = image[n, gy·s - p + ky, gx·s - p + kx, c]   (0 outside the image)
 /// ```
-/// - Parameters: cols: (N, G_h, G_w, k, k, C) output; image: (N, H, W, C).
-func im2col(_ cols: UnsafeMutablePointer<Float>, _ image: UnsafePointer<Float>, images n: Int, _ g: PatchGeometry) {
-    ImagePass.im2col(cols: cols, image: image, geometry: g).run(images: n)
+/// - Parameters: cols: (N, G_h, G_w, k, k, C) output; image: (N, H, W, C); pool: the threads
+///   the images are split over (see `ImagePass.run(images:pool:)`).
+func im2col(_ cols: UnsafeMutablePointer<Float>, _ image: UnsafePointer<Float>, images n: Int, _ g: PatchGeometry,
+            pool: WorkerPool) {
+    ImagePass.im2col(cols: cols, image: image, geometry: g).run(images: n, pool: pool)
 }
 
 /// `im2col` of images lo ..< hi.
@@ -130,10 +131,10 @@ private func copyChannels(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePoint
 /// ```
 /// Every pixel's sum runs in the same order (ky, then kx ascending), so results do not depend on
 /// the thread count; the bias gradient is summed in image order on one thread.
-/// - Parameters: image: (N, H, W, C) output; cols: (N, G_h, G_w, k, k, C).
+/// - Parameters: image: (N, H, W, C) output; cols: (N, G_h, G_w, k, k, C); pool: as for `im2col`.
 func col2im(_ image: UnsafeMutablePointer<Float>, _ cols: UnsafePointer<Float>, images n: Int,
-            _ g: PatchGeometry, epilogue: Col2imEpilogue) {
-    ImagePass.col2im(image: image, cols: cols, geometry: g, epilogue: epilogue).run(images: n)
+            _ g: PatchGeometry, pool: WorkerPool, epilogue: Col2imEpilogue) {
+    ImagePass.col2im(image: image, cols: cols, geometry: g, epilogue: epilogue).run(images: n, pool: pool)
     if case .reluBackward(_, let biasGrad) = epilogue {
         sumRows(image, rows: n * g.height * g.width, cols: g.channels, into: biasGrad)
     }
@@ -194,8 +195,7 @@ func sumRows(_ x: UnsafePointer<Float>, rows: Int, cols c: Int, into sums: Unsaf
     }
 }
 
-/// One of the image passes with its arguments: a value the helper thread can be handed without
-/// allocating (a closure would need a heap context).
+/// One of the image passes with its arguments.
 enum ImagePass {
     case im2col(cols: UnsafeMutablePointer<Float>, image: UnsafePointer<Float>, geometry: PatchGeometry)
     case col2im(image: UnsafeMutablePointer<Float>, cols: UnsafePointer<Float>, geometry: PatchGeometry,
@@ -209,50 +209,18 @@ enum ImagePass {
         }
     }
 
-    /// The pass over `n` images, split in two halves run in parallel when OpenBLAS has more than
-    /// one thread (each image is written by exactly one thread, so the results are the same for
-    /// any split); batches under 8 images run on the calling thread.
-    func run(images n: Int) {
-        if n < 8 || openblas_get_num_threads() < 2 {
+    /// The pass over `n` images, split over the model's threads (part k takes images
+    /// [k·n/T, (k+1)·n/T)). Each image is written by exactly one part, so the results are the same
+    /// for any split. Inside a data-parallel slice the pool's run is nested and the parts run
+    /// one after another on the slice's thread; batches under 8 images run on the calling thread.
+    func run(images n: Int, pool: WorkerPool) {
+        if n < 8 || pool.threads < 2 {
             run(0, n)
         } else {
-            PassWorker.shared.run(self, images: n)
-        }
-    }
-}
-
-/// One helper thread for the image passes, started once for the process: the caller runs the
-/// first half of the images, the helper the second. Unlike `DispatchQueue.concurrentPerform`,
-/// which allocates its bookkeeping on every call, handing a pass over is two semaphore signals,
-/// so the passes allocate nothing. Callers on several threads take turns.
-final class PassWorker: @unchecked Sendable {
-    static let shared = PassWorker()
-
-    private let start = DispatchSemaphore(value: 0)
-    private let done = DispatchSemaphore(value: 0)
-    private let turn = NSLock()
-    private var job: ImagePass?
-    private var range = (0, 0)
-
-    private init() {
-        let thread = Thread { [unowned self] in
-            while true {
-                start.wait()
-                job!.run(range.0, range.1)
-                done.signal()
+            pool.run { k in
+                let part = WorkerPool.slice(k, of: n, parts: pool.threads)
+                run(part.lowerBound, part.upperBound)
             }
         }
-        thread.start()
-    }
-
-    func run(_ pass: ImagePass, images n: Int) {
-        turn.lock()
-        defer { turn.unlock() }
-        job = pass
-        range = (n / 2, n)
-        start.signal()
-        pass.run(0, n / 2)
-        done.wait()
-        job = nil
     }
 }

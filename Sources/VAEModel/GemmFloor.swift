@@ -34,13 +34,26 @@ public enum GemmFloor {
         return rates.sorted()[rates.count / 2]
     }
 
+    /// How a step uses its threads, for comparing the two designs.
+    public enum ThreadSplit: String, CaseIterable, Sendable {
+        /// Data parallelism: each thread a slice of the batch, one-thread products (`VAE.useThreads`).
+        case batch
+        /// One pass over the whole batch, each matrix product split over OpenBLAS's threads.
+        case products
+    }
+
     /// The mean wall time of one training step of a model of `config` (seed 1) on uniform random
-    /// inputs, batch `batch`, `samples` samples per example, `threads` OpenBLAS threads, over
-    /// `steps` steps after one untimed step.
+    /// inputs, batch `batch`, `samples` samples per example, on `threads` threads used as `split`
+    /// says, over `steps` steps after one untimed step.
     public static func stepSeconds(config: ModelConfig, steps: Int, batch: Int = 128, samples: Int = 1,
-                                   threads: Int) throws(ModelError) -> Double {
-        VAE.setThreads(threads)
+                                   threads: Int, split: ThreadSplit = .batch) throws(ModelError) -> Double {
         let model = try VAE(config: config, seed: 1, batchCapacity: batch, mcSamples: samples)
+        switch split {
+        case .batch: model.useThreads(threads)
+        case .products:
+            model.useThreads(1)
+            VAE.setThreads(threads)
+        }
         var rng = SeededRandom(seed: 2)
         var x = [Float](repeating: 0, count: batch * config.inputSize)
         x.withUnsafeMutableBufferPointer { rng.fillUniform($0.baseAddress!, count: $0.count) }

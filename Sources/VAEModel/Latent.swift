@@ -37,6 +37,25 @@ func latentForward(z: UnsafeMutablePointer<Float>, sigma: UnsafeMutablePointer<F
     }
 }
 
+/// The closed-form KL's gradient, written into dHead (every estimator starts from it):
+///
+/// ```
+/// ∂/∂mu_j = beta · mu_j,   ∂/∂logvar_j = beta · (exp(logvar_j) - 1) / 2
+/// ```
+/// - Parameters: dHead: (B, 2Z) output [dmu | dlogvar]; head: (B, 2Z); sigma: (B, Z).
+func klBackward(dHead: UnsafeMutablePointer<Float>, head: UnsafePointer<Float>, sigma: UnsafePointer<Float>,
+                examples b: Int, latent zs: Int, beta: Float) {
+    for i in 0 ..< b {
+        let mu = head + i * 2 * zs
+        let sg = sigma + i * zs
+        let dmu = dHead + i * 2 * zs
+        for j in 0 ..< zs {
+            dmu[j] = beta * mu[j]
+            dmu[zs + j] = beta * 0.5 * (sg[j] * sg[j] - 1)
+        }
+    }
+}
+
 /// Reparameterization and KL, backward: from dz (the reconstruction loss's gradient with respect
 /// to each sample z_l) to the gradient of the head's output, plus the head's bias gradient.
 ///
@@ -50,15 +69,11 @@ func latentForward(z: UnsafeMutablePointer<Float>, sigma: UnsafeMutablePointer<F
 func latentBackward(dHead: UnsafeMutablePointer<Float>, headBiasGrad: UnsafeMutablePointer<Float>,
                     dz: UnsafePointer<Float>, head: UnsafePointer<Float>, sigma: UnsafePointer<Float>,
                     eps: UnsafePointer<Float>, examples b: Int, latent zs: Int, samples l: Int, beta: Float) {
+    klBackward(dHead: dHead, head: head, sigma: sigma, examples: b, latent: zs, beta: beta)
     for i in 0 ..< b {
-        let mu = head + i * 2 * zs
         let sg = sigma + i * zs
         let dmu = dHead + i * 2 * zs
         let dlv = dmu + zs
-        for j in 0 ..< zs {
-            dmu[j] = beta * mu[j]
-            dlv[j] = beta * 0.5 * (sg[j] * sg[j] - 1)
-        }
         for k in 0 ..< l {
             let row = (k * b + i) * zs
             for j in 0 ..< zs {

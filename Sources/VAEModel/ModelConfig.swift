@@ -64,6 +64,13 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var imageWidth: Int
     /// Channels per pixel: 1 gray, 3 RGB (absent in older files: 1).
     public var imageChannels: Int
+    /// The classes of a conditional VAE, q(z|x,y) and p(x|z,y) with y one-hot over them, in the
+    /// order of the data's labels; empty (and absent in files) for an unconditional one.
+    public var classNames: [String] = []
+
+    /// K, the number of classes the model is conditioned on (0: unconditional).
+    public var classCount: Int { classNames.count }
+    public var isConditional: Bool { !classNames.isEmpty }
 
     public init(inputSize: Int = 784, hiddenSizes: [Int] = [400], latentSize: Int = 20,
                 likelihood: Likelihood = .bernoulli, architecture: Architecture = .mlp,
@@ -87,7 +94,20 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case inputSize, hiddenSizes, latentSize, likelihood, architecture, imageHeight, imageWidth, imageChannels
+        case inputSize, hiddenSizes, latentSize, likelihood, architecture, imageHeight, imageWidth, imageChannels, classNames
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(inputSize, forKey: .inputSize)
+        try c.encode(hiddenSizes, forKey: .hiddenSizes)
+        try c.encode(latentSize, forKey: .latentSize)
+        try c.encode(likelihood, forKey: .likelihood)
+        try c.encode(architecture, forKey: .architecture)
+        try c.encode(imageHeight, forKey: .imageHeight)
+        try c.encode(imageWidth, forKey: .imageWidth)
+        try c.encode(imageChannels, forKey: .imageChannels)
+        if isConditional { try c.encode(classNames, forKey: .classNames) }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -100,10 +120,13 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         imageHeight = try c.decodeIfPresent(Int.self, forKey: .imageHeight) ?? 0
         imageWidth = try c.decodeIfPresent(Int.self, forKey: .imageWidth) ?? 0
         imageChannels = try c.decodeIfPresent(Int.self, forKey: .imageChannels) ?? 1
+        classNames = try c.decodeIfPresent([String].self, forKey: .classNames) ?? []
     }
 
     /// The largest image side and channel count accepted (a config that claims more is corrupt).
     static let maxSide = 1 << 14, maxChannels = 4, maxConvChannels = 1 << 12
+    /// The most classes a conditional model may have.
+    public static let maxClasses = 1 << 12
 
     /// Throws a `ModelError` naming the first size that is zero, negative or inconsistent, or a
     /// sigma that is not a positive finite number. For the conv architecture: height and width
@@ -117,6 +140,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
         if case .gaussianFixed(let sigma) = likelihood, !(sigma > 0 && sigma.isFinite) {
             throw ModelError(.invalidConfig, "invalid model: Gaussian sigma is \(sigma), must be positive and finite")
+        }
+        if classCount > Self.maxClasses {
+            throw ModelError(.invalidConfig, "invalid model: \(classCount) classes, at most \(Self.maxClasses)")
+        }
+        if Set(classNames).count != classCount || classNames.contains(where: \.isEmpty) {
+            throw ModelError(.invalidConfig, "invalid model: class names must be distinct and not empty, got \(classNames)")
         }
         let h = imageHeight, w = imageWidth, ch = imageChannels
         if h < 0 || w < 0 || h > Self.maxSide || w > Self.maxSide || !(1 ... Self.maxChannels).contains(ch) {

@@ -151,27 +151,30 @@ public struct ParameterLayout: Equatable, Sendable {
         var convEncoder: [ConvView] = [], convDecoder: [ConvView] = []
         switch c.architecture {
         case .mlp:
-            var width = c.inputSize
+            // A conditional model's encoder sees [x | y] and its decoder [z | y] (y one-hot, K wide).
+            var width = c.inputSize + c.classCount
             for (i, h) in c.hiddenSizes.enumerated() {
                 encoder.append(linear("encoder.\(i)", width, h))
                 width = h
             }
             head = linear("head", width, 2 * c.latentSize)
-            width = c.latentSize
+            width = c.latentSize + c.classCount
             for (i, h) in c.hiddenSizes.reversed().enumerated() {
                 decoder.append(linear("decoder.\(i)", width, h))
                 width = h
             }
             output = linear("output", width, c.inputSize)
         case .conv(let channels):
-            var (h, w, ch) = (c.imageHeight, c.imageWidth, c.imageChannels)
+            // A conditional model's encoder sees y as K constant planes after the image's channels,
+            // its decoder's projection [z | y].
+            var (h, w, ch) = (c.imageHeight, c.imageWidth, c.imageChannels + c.classCount)
             for (i, co) in channels.enumerated() {
                 let v = conv("encoder.conv\(i)", transposed: false, ch, co, h, w)
                 convEncoder.append(v)
                 (h, w, ch) = (v.outHeight, v.outWidth, co)
             }
             head = linear("head", h * w * ch, 2 * c.latentSize)
-            decoder.append(linear("decoder.linear", c.latentSize, h * w * ch))
+            decoder.append(linear("decoder.linear", c.latentSize + c.classCount, h * w * ch))
             let outs = Array(channels.dropLast().reversed()) + [c.imageChannels]
             for (j, co) in outs.enumerated() {
                 let v = conv("decoder.deconv\(j)", transposed: true, ch, co, h, w)

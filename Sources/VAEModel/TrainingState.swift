@@ -45,6 +45,17 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     /// The importance-weighted bound at the end: K samples on the first N test examples (0: none).
     public var iwaeSamples: Int = 0
     public var iwaeExamples: Int = 0
+    /// How the encoder's gradient is estimated; nil (runs from before it existed) is the
+    /// reparameterization.
+    public var estimator: GradientEstimator?
+    /// Every this many steps (and at step 1), the gradient's spread over `gradientVarianceDraws`
+    /// draws of eps under every estimator, into gradient_variance.csv; nil or 0: never.
+    public var gradientVarianceEvery: Int?
+    /// K, the draws of each gradient-variance measurement; nil: 100.
+    public var gradientVarianceDraws: Int?
+    /// A conditional VAE, q(z|x,y) and p(x|z,y), over the classes of labelled shards; nil
+    /// (runs from before it existed) is false.
+    public var conditional: Bool?
 
     public init() {}
 }

@@ -39,8 +39,9 @@ public struct LossParts: Equatable, Sendable {
 /// in the layout of `layout`. The workspace holds every activation for up to `batchCapacity`
 /// examples and `mcSamples` samples; it grows (once) if a larger batch arrives.
 ///
-/// A model is not thread-safe: every method uses the one workspace. Use one model per thread
-/// (the matrix products themselves run on OpenBLAS's threads, see `setThreads`).
+/// A model is not thread-safe: every method uses the one workspace. Use one model per thread.
+/// With `useThreads(T)`, T > 1, a training step splits its batch over T threads of its own
+/// (see `DataParallel`), and inference runs its matrix products on T OpenBLAS threads.
 public final class VAE {
     public let config: ModelConfig
     public let layout: ParameterLayout
@@ -48,6 +49,10 @@ public final class VAE {
     public var optimizer: Adam
     /// L, the Monte Carlo samples per example in `trainStep`.
     public var mcSamples: Int
+    /// How the encoder's gradient of the reconstruction term is estimated (Estimators.swift).
+    public var estimator = GradientEstimator.reparameterization
+    /// The moving-average baseline of `GradientEstimator.scoreFunctionBaseline`, moved by `trainStep`.
+    public var scoreBaseline = ScoreBaseline()
 
     private let memory: UnsafeMutablePointer<Float>  // (4, P): parameters | gradients | m | v
     /// The parameters (P), in the layout of `layout`.
@@ -59,7 +64,10 @@ public final class VAE {
     public let adamM: UnsafeMutableBufferPointer<Float>
     /// Adam's second moment (P).
     public let adamV: UnsafeMutableBufferPointer<Float>
-    private var ws: Workspace
+    /// The activations of inference, and of slice 0 of a training step.
+    var ws: Workspace
+    /// The threads, slices and reduction of data-parallel training (one thread: no workers).
+    var parallel: DataParallel
 
     /// A new model with PyTorch-style initial weights drawn from `SeededRandom(seed: seed)`.
     /// - Parameters:
@@ -82,6 +90,7 @@ public final class VAE {
         adamM = UnsafeMutableBufferPointer(start: memory + 2 * p, count: p)
         adamV = UnsafeMutableBufferPointer(start: memory + 3 * p, count: p)
         ws = Workspace(layout: layout, config: config, batch: batchCapacity, samples: mcSamples)
+        parallel = DataParallel(threads: 1, layout: layout)
         var rng = SeededRandom(seed: seed)
         layout.initialize(memory, rng: &rng)
     }
@@ -93,14 +102,30 @@ public final class VAE {
         openblas_set_num_threads(Int32(max(1, n)))
     }
 
-    private var P: UnsafeMutablePointer<Float> { memory }
-    private var G: UnsafeMutablePointer<Float> { memory + layout.count }
+    var P: UnsafeMutablePointer<Float> { memory }
+    var G: UnsafeMutablePointer<Float> { memory + layout.count }
 
     /// Makes the workspace hold `batch` examples with `samples` samples each.
-    private func reserve(batch: Int, samples: Int) {
+    func reserve(batch: Int, samples: Int) {
         if batch > ws.batch || samples > ws.samples {
             ws = Workspace(layout: layout, config: config, batch: max(batch, ws.batch), samples: max(samples, ws.samples))
         }
+    }
+
+    /// The encoder's input for `b` examples: x itself, or [x | y] for a conditional model.
+    func encoderInput(_ x: UnsafePointer<Float>, labels: UnsafePointer<UInt16>?, rows b: Int, ws: Workspace) -> UnsafePointer<Float> {
+        guard let c = ws.condition else { return x }
+        let g = config.inputGroups
+        appendOneHot(c.input, x, rows: b, groups: g.count, width: g.width, labels: labels, labelCount: b, classes: config.classCount)
+        return UnsafePointer(c.input)
+    }
+
+    /// The decoder's input for `r` rows of z whose labels repeat every `b` rows: z itself, or [z | y].
+    func decoderInput(_ z: UnsafePointer<Float>, labels: UnsafePointer<UInt16>?, rows r: Int, examples b: Int,
+                      ws: Workspace) -> UnsafePointer<Float> {
+        guard let c = ws.condition else { return z }
+        appendOneHot(c.zy, z, rows: r, groups: 1, width: config.latentSize, labels: labels, labelCount: b, classes: config.classCount)
+        return UnsafePointer(c.zy)
     }
 
     // MARK: - Training
@@ -112,17 +137,26 @@ public final class VAE {
     ///   - count: B; a batch larger than the workspace grows it (once); 0 does nothing.
     ///   - beta: the weight of the KL term (1 for the ELBO; less during a KL warm-up).
     ///   - rng: the source of eps, L·B·Z normals drawn sample-major.
+    ///   - labels: (count) the examples' classes, for a conditional model (ignored otherwise; a
+    ///     conditional model given none, or a label outside its classes, sees y = 0).
     /// - Returns: the per-example loss of this batch before the update.
     @discardableResult
     public func trainStep(batch x: UnsafePointer<Float>, count: Int, beta: Float,
-                          rng: inout SeededRandom) -> LossParts {
+                          rng: inout SeededRandom, labels: UnsafePointer<UInt16>? = nil) -> LossParts {
         if count <= 0 { return .zero }
-        reserve(batch: count, samples: mcSamples)
-        rng.fillNormals(ws.eps, count: mcSamples * count * config.latentSize)
-        let parts = forwardBackward(x, count: count, beta: beta, samples: mcSamples)
-        // One thread: it runs at cache speed; splitting it over cores busy with OpenBLAS only adds overhead.
-        optimizer.update(parameters: P, gradients: G, m: adamM.baseAddress!, v: adamV.baseAddress!,
-                         count: layout.count)
+        let parts: LossParts
+        if parallel.threads > 1 {
+            parts = parallelTrainStep(batch: x, count: count, beta: beta, rng: &rng, labels: labels)
+        } else {
+            reserve(batch: count, samples: mcSamples)
+            rng.fillNormals(ws.eps, count: mcSamples * count * config.latentSize)
+            let sums = forwardBackward(x, labels: labels, count: count, beta: beta, samples: mcSamples, ws: ws, gradients: G)
+            optimizer.update(parameters: P, gradients: G, m: adamM.baseAddress!, v: adamV.baseAddress!,
+                             count: layout.count)
+            parts = sums.parts(examples: count, beta: beta)
+        }
+        // The mean of -log p(x|z) over the batch's rows is the per-example reconstruction term.
+        if estimator == .scoreFunctionBaseline { scoreBaseline.update(batchMean: parts.reconstruction) }
         return parts
     }
 
@@ -133,38 +167,50 @@ public final class VAE {
     ///   - samples: L.
     @discardableResult
     public func computeGradients(batch x: UnsafePointer<Float>, count: Int, beta: Float,
-                                 samples: Int, eps: UnsafePointer<Float>) -> LossParts {
+                                 samples: Int, eps: UnsafePointer<Float>, labels: UnsafePointer<UInt16>? = nil) -> LossParts {
         if count <= 0 || samples <= 0 { zeroGradients(); return .zero }
+        if parallel.threads > 1 {
+            return parallelGradients(batch: x, count: count, beta: beta, samples: samples, eps: eps, labels: labels)
+                .parts(examples: count, beta: beta)
+        }
         reserve(batch: count, samples: samples)
         ws.eps.update(from: eps, count: samples * count * config.latentSize)
-        return forwardBackward(x, count: count, beta: beta, samples: samples)
+        return forwardBackward(x, labels: labels, count: count, beta: beta, samples: samples, ws: ws, gradients: G)
+            .parts(examples: count, beta: beta)
     }
 
-    /// Sets every gradient to zero: the one place they are cleared, at the start of each
-    /// forward-backward pass (as llm.c's gpt2_zero_grad), so that backward may add into them.
+    /// Sets every gradient to zero. A forward-backward pass clears the gradient buffer it adds into
+    /// at its start (as llm.c's gpt2_zero_grad): the model's `gradients`, or in data-parallel
+    /// training a slice's own buffer, which the reduction then adds into `gradients`.
     public func zeroGradients() {
         gradients.update(repeating: 0)
     }
 
-    /// Forward and backward for eps already in the workspace: clears the gradients, then sets
-    /// every one of them (backward adds into the cleared memory).
-    private func forwardBackward(_ x: UnsafePointer<Float>, count b: Int, beta: Float, samples l: Int) -> LossParts {
+    /// Forward and backward for eps already in `ws`: clears `gradients` (P), then sets every one
+    /// of them (backward adds into the cleared memory). The pass of one slice of a batch in
+    /// data-parallel training, or of the whole batch on one thread.
+    func forwardBackward(_ x: UnsafePointer<Float>, labels: UnsafePointer<UInt16>?, count b: Int, beta: Float, samples l: Int,
+                         ws: Workspace, gradients g: UnsafeMutablePointer<Float>) -> PassSums {
         let zs = config.latentSize, r = l * b
-        let g = G
-        zeroGradients()
+        g.update(repeating: 0, count: layout.count)
+        if b == 0 { return PassSums() }
 
         // Forward: encoder, latent, decoder, likelihood (which also gives the logits' gradient).
-        encoderForward(x, rows: b)
+        let xin = encoderInput(x, labels: labels, rows: b, ws: ws)
+        encoderForward(xin, rows: b, ws: ws)
         latentForward(z: ws.z, sigma: ws.sigma, kl: ws.kl, head: ws.head, eps: ws.eps,
                       examples: b, latent: zs, samples: l)
-        decoderForward(ws.z, rows: r, into: ws.logits)
+        let zin = decoderInput(ws.z, labels: labels, rows: r, examples: b, ws: ws)
+        decoderForward(zin, rows: r, into: ws.logits, ws: ws)
         if let out = layout.output {
-            likelihoodPass(grad: ws.logits, biasGrad: g + out.biasOffset, x: x, rows: r, examples: b, scale: 1 / Float(l))
+            likelihoodPass(grad: ws.logits, biasGrad: g + out.biasOffset, x: x, rows: r, examples: b, scale: 1 / Float(l),
+                           ws: ws, gradients: g)
         } else {
             // The last transposed convolution's bias is per channel: sum the per-pixel sums by channel.
             let last = layout.convDecoder.last!
             ws.pixelGrad.update(repeating: 0, count: config.inputSize)
-            likelihoodPass(grad: ws.logits, biasGrad: ws.pixelGrad, x: x, rows: r, examples: b, scale: 1 / Float(l))
+            likelihoodPass(grad: ws.logits, biasGrad: ws.pixelGrad, x: x, rows: r, examples: b, scale: 1 / Float(l),
+                           ws: ws, gradients: g)
             sumRows(ws.pixelGrad, rows: last.outHeight * last.outWidth, cols: last.outChannels, into: g + last.biasOffset)
         }
 
@@ -174,27 +220,35 @@ public final class VAE {
             defer { scratch = scratch == ws.gradA ? ws.gradB : ws.gradA }
             return scratch
         }
+        let dzin = ws.condition?.dzy ?? ws.dz
         if let out = layout.output {
-            mlpBackward(ws.logits, input: ws.z, hidden: layout.decoder, activations: ws.decoder, last: out,
-                        dx: ws.dz, rows: r, scratch: nextScratch)
+            mlpBackward(ws.logits, input: zin, hidden: layout.decoder, activations: ws.decoder, last: out,
+                        dx: dzin, rows: r, gradients: g, scratch: nextScratch)
         } else {
-            let dProjection = convDecoderBackward(ws.logits, rows: r, scratch: nextScratch)
-            mlpBackward(dProjection, input: ws.z, hidden: [], activations: [], last: layout.decoder[0],
-                        dx: ws.dz, rows: r, scratch: nextScratch)
+            let dProjection = convDecoderBackward(ws.logits, rows: r, ws: ws, gradients: g, scratch: nextScratch)
+            mlpBackward(dProjection, input: zin, hidden: [], activations: [], last: layout.decoder[0],
+                        dx: dzin, rows: r, gradients: g, scratch: nextScratch)
         }
+        if let c = ws.condition { dropOneHotGradient(ws.dz, c.dzy, rows: r, latent: zs, classes: config.classCount) }
         let h = layout.head
-        latentBackward(dHead: ws.dHead, headBiasGrad: g + h.biasOffset, dz: ws.dz, head: ws.head,
-                       sigma: ws.sigma, eps: ws.eps, examples: b, latent: zs, samples: l, beta: beta)
+        if estimator == .reparameterization {
+            latentBackward(dHead: ws.dHead, headBiasGrad: g + h.biasOffset, dz: ws.dz, head: ws.head,
+                           sigma: ws.sigma, eps: ws.eps, examples: b, latent: zs, samples: l, beta: beta)
+        } else {
+            let c = estimator == .scoreFunction ? 0 : scoreBaseline.current(batchMean: meanNegativeLogLikelihood(ws.logLik, rows: r))
+            scoreFunctionBackward(dHead: ws.dHead, headBiasGrad: g + h.biasOffset, logLikelihood: ws.logLik, head: ws.head,
+                                  sigma: ws.sigma, eps: ws.eps, baseline: c, examples: b, latent: zs, samples: l, beta: beta)
+        }
         if layout.convEncoder.isEmpty {
-            mlpBackward(ws.dHead, input: x, hidden: layout.encoder, activations: ws.encoder, last: h,
-                        dx: nil, rows: b, scratch: nextScratch)
+            mlpBackward(ws.dHead, input: xin, hidden: layout.encoder, activations: ws.encoder, last: h,
+                        dx: nil, rows: b, gradients: g, scratch: nextScratch)
         } else {
             let dFlat = nextScratch()
             mlpBackward(ws.dHead, input: ws.encoder.last!, hidden: [], activations: [], last: h,
-                        dx: dFlat, rows: b, scratch: nextScratch)
-            convEncoderBackward(dFlat, rows: b, scratch: nextScratch)
+                        dx: dFlat, rows: b, gradients: g, scratch: nextScratch)
+            convEncoderBackward(dFlat, rows: b, ws: ws, gradients: g, scratch: nextScratch)
         }
-        return lossParts(examples: b, samples: l, beta: beta)
+        return lossSums(ws, examples: b, samples: l)
     }
 
     /// Backward through linear layers: `last` on top of the `hidden` layers (ReLU, outputs in
@@ -203,9 +257,9 @@ public final class VAE {
     /// layers (last's bias gradient is the caller's, summed where dy was made).
     private func mlpBackward(_ dy: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, hidden: [LinearView],
                              activations: [UnsafeMutablePointer<Float>], last: LinearView,
-                             dx: UnsafeMutablePointer<Float>?, rows: Int,
+                             dx: UnsafeMutablePointer<Float>?, rows: Int, gradients g: UnsafeMutablePointer<Float>,
                              scratch: () -> UnsafeMutablePointer<Float>) {
-        let p = P, g = G
+        let p = P
         var dy = dy
         for i in stride(from: hidden.count, through: 0, by: -1) {
             let v = i == hidden.count ? last : hidden[i]
@@ -226,12 +280,13 @@ public final class VAE {
     ///
     /// A transposed convolution is cols = x · Wᵀ (a linear layer of Ci inputs and k·k·Co outputs
     /// per input pixel) followed by col2im; its backward is im2col of dy, then the linear backward.
-    private func convDecoderBackward(_ dLogits: UnsafeMutablePointer<Float>, rows r: Int,
+    private func convDecoderBackward(_ dLogits: UnsafeMutablePointer<Float>, rows r: Int, ws: Workspace,
+                                     gradients g: UnsafeMutablePointer<Float>,
                                      scratch: () -> UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
-        let p = P, g = G
+        let p = P
         var dy = dLogits
         for (j, v) in layout.convDecoder.enumerated().reversed() {
-            im2col(ws.cols, dy, images: r, v.patches)
+            im2col(ws.cols, dy, images: r, v.patches, pool: parallel.pool)
             let dx = scratch()
             let x = ws.decoder[j]  // the input: the projection (j = 0) or transposed convolution j - 1
             linearBackward(dx, g + v.weightOffset, ws.cols, x, p + v.weightOffset,
@@ -254,9 +309,10 @@ public final class VAE {
     /// A convolution is im2col then y = cols · Wᵀ (a linear layer of k·k·Ci inputs and Co
     /// outputs per output pixel); its backward is the linear backward to the patches' gradient,
     /// then col2im, fused with the previous layer's ReLU mask and bias gradient.
-    private func convEncoderBackward(_ dTop: UnsafeMutablePointer<Float>, rows b: Int,
+    private func convEncoderBackward(_ dTop: UnsafeMutablePointer<Float>, rows b: Int, ws: Workspace,
+                                     gradients g: UnsafeMutablePointer<Float>,
                                      scratch: () -> UnsafeMutablePointer<Float>) {
-        let p = P, g = G
+        let p = P
         let k = layout.convEncoder.count
         let last = layout.convEncoder[k - 1]
         reluBiasBackward(dTop, g + last.biasOffset, ws.encoder[k - 1],
@@ -267,28 +323,27 @@ public final class VAE {
                            rows: b * v.outHeight * v.outWidth, inputs: v.patchSize, outputs: v.outChannels)
             if i > 0 {
                 let dx = scratch()
-                col2im(dx, ws.cols, images: b, v.patches,
+                col2im(dx, ws.cols, images: b, v.patches, pool: parallel.pool,
                        epilogue: .reluBackward(output: ws.encoder[i - 1], biasGrad: g + layout.convEncoder[i - 1].biasOffset))
                 dy = dx
             }
         }
     }
 
-    /// Sums the workspace's per-row log-likelihoods and per-example KL into per-example means.
-    private func lossParts(examples b: Int, samples l: Int, beta: Float) -> LossParts {
+    /// Sums the workspace's per-row negative log-likelihoods (divided by L) and per-example KL.
+    private func lossSums(_ ws: Workspace, examples b: Int, samples l: Int) -> PassSums {
         var rec = 0.0, kl = 0.0
         for r in 0 ..< l * b { rec -= Double(ws.logLik[r]) }
         rec /= Double(l)
         for i in 0 ..< b { kl += Double(ws.kl[i]) }
-        let n = Double(b)
-        return LossParts(total: (rec + Double(beta) * kl) / n, reconstruction: rec / n, kl: kl / n)
+        return PassSums(reconstruction: rec, kl: kl)
     }
 
     // MARK: - Forward pieces
 
     /// x (B, D) -> ws.head (B, 2Z) = [mu | logvar], hidden activations kept in ws.encoder (and
     /// the convolutions' patches in ws.encoderCols).
-    private func encoderForward(_ x: UnsafePointer<Float>, rows b: Int) {
+    private func encoderForward(_ x: UnsafePointer<Float>, rows b: Int, ws: Workspace) {
         if layout.convEncoder.isEmpty {
             mlpForward(x, hidden: layout.encoder, activations: ws.encoder, last: layout.head, into: ws.head, rows: b)
             return
@@ -296,7 +351,7 @@ public final class VAE {
         let p = P
         var input = x
         for (i, v) in layout.convEncoder.enumerated() {
-            im2col(ws.encoderCols[i], input, images: b, v.patches)
+            im2col(ws.encoderCols[i], input, images: b, v.patches, pool: parallel.pool)
             let rows = b * v.outHeight * v.outWidth
             linearForward(ws.encoder[i], ws.encoderCols[i], p + v.weightOffset,
                           rows: rows, inputs: v.patchSize, outputs: v.outChannels)
@@ -307,7 +362,7 @@ public final class VAE {
     }
 
     /// z (R, Z) -> logits (R, D), hidden activations kept in ws.decoder. R <= ws.rows.
-    private func decoderForward(_ z: UnsafePointer<Float>, rows r: Int, into logits: UnsafeMutablePointer<Float>) {
+    private func decoderForward(_ z: UnsafePointer<Float>, rows r: Int, into logits: UnsafeMutablePointer<Float>, ws: Workspace) {
         if let output = layout.output {
             mlpForward(z, hidden: layout.decoder, activations: ws.decoder, last: output, into: logits, rows: r)
             return
@@ -320,7 +375,7 @@ public final class VAE {
             linearForward(ws.cols, ws.decoder[j], p + v.weightOffset,
                           rows: r * v.inHeight * v.inWidth, inputs: v.inChannels, outputs: v.patchSize)
             let isLast = j == layout.convDecoder.count - 1
-            col2im(isLast ? logits : ws.decoder[j + 1], ws.cols, images: r, v.patches,
+            col2im(isLast ? logits : ws.decoder[j + 1], ws.cols, images: r, v.patches, pool: parallel.pool,
                    epilogue: .bias(p + v.biasOffset, relu: !isLast))
         }
     }
@@ -343,7 +398,8 @@ public final class VAE {
     /// ws.logLik (R) from ws.logits (R, D) and x (B, D); with `grad`, also the loss gradient of
     /// the logits (written over them), the output bias gradient, and the log-variance gradient.
     private func likelihoodPass(grad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?,
-                                x: UnsafePointer<Float>, rows r: Int, examples b: Int, scale: Float) {
+                                x: UnsafePointer<Float>, rows r: Int, examples b: Int, scale: Float,
+                                ws: Workspace, gradients: UnsafeMutablePointer<Float>?) {
         let d = config.inputSize
         switch config.likelihood {
         case .bernoulli:
@@ -353,7 +409,7 @@ public final class VAE {
             let lv = P + layout.logVarianceOffset!
             for j in 0 ..< d { ws.precision[j] = Foundation.exp(-lv[j]) }
             gaussianPass(grad: grad, logLik: ws.logLik, biasGrad: biasGrad,
-                         logVarGrad: grad == nil ? nil : G + layout.logVarianceOffset!,
+                         logVarGrad: gradients.map { $0 + layout.logVarianceOffset! },
                          logits: ws.logits, x: x, logVariance: lv, precision: ws.precision,
                          rows: r, examples: b, size: d, scale: scale)
         case .gaussianFixed(let sigma):
@@ -375,21 +431,21 @@ public final class VAE {
     /// - Parameters:
     ///   - x: (count, D); beta: the KL weight in `total` (1: the negative ELBO).
     public func evaluate(batch x: UnsafePointer<Float>, count: Int, beta: Float = 1,
-                         rng: inout SeededRandom) -> LossParts {
+                         rng: inout SeededRandom, labels: UnsafePointer<UInt16>? = nil) -> LossParts {
         if count <= 0 { return .zero }
         let zs = config.latentSize, d = config.inputSize
         var rec = 0.0, kl = 0.0
         var start = 0
         while start < count {
             let b = min(ws.batch, count - start)
-            let xb = x + start * d
-            encoderForward(xb, rows: b)
+            let xb = x + start * d, yb = labels.map { $0 + start }
+            encoderForward(encoderInput(xb, labels: yb, rows: b, ws: ws), rows: b, ws: ws)
             rng.fillNormals(ws.eps, count: b * zs)
             latentForward(z: ws.z, sigma: ws.sigma, kl: ws.kl, head: ws.head, eps: ws.eps,
                           examples: b, latent: zs, samples: 1)
-            decoderForward(ws.z, rows: b, into: ws.logits)
-            likelihoodPass(grad: nil, biasGrad: nil, x: xb, rows: b, examples: b, scale: 1)
-            let part = lossParts(examples: b, samples: 1, beta: beta)
+            decoderForward(decoderInput(ws.z, labels: yb, rows: b, examples: b, ws: ws), rows: b, into: ws.logits, ws: ws)
+            likelihoodPass(grad: nil, biasGrad: nil, x: xb, rows: b, examples: b, scale: 1, ws: ws, gradients: nil)
+            let part = lossSums(ws, examples: b, samples: 1).parts(examples: b, beta: beta)
             rec += part.reconstruction * Double(b)
             kl += part.kl * Double(b)
             start += b
@@ -401,12 +457,13 @@ public final class VAE {
     /// The encoder's mean and log-variance of q(z|x) for `count` examples.
     /// - Parameters: x: (count, D); mu, logvar: (count, Z) outputs.
     public func encode(batch x: UnsafePointer<Float>, count: Int,
-                       mu: UnsafeMutablePointer<Float>, logvar: UnsafeMutablePointer<Float>) {
+                       mu: UnsafeMutablePointer<Float>, logvar: UnsafeMutablePointer<Float>,
+                       labels: UnsafePointer<UInt16>? = nil) {
         let zs = config.latentSize, d = config.inputSize
         var start = 0
         while start < count {
             let b = min(ws.batch, count - start)
-            encoderForward(x + start * d, rows: b)
+            encoderForward(encoderInput(x + start * d, labels: labels.map { $0 + start }, rows: b, ws: ws), rows: b, ws: ws)
             for i in 0 ..< b {
                 (mu + (start + i) * zs).update(from: ws.head + i * 2 * zs, count: zs)
                 (logvar + (start + i) * zs).update(from: ws.head + i * 2 * zs + zs, count: zs)
@@ -418,12 +475,14 @@ public final class VAE {
     /// The decoder's means for `count` latent vectors: Bernoulli probabilities, or Gaussian means
     /// (both sigmoid of the logits).
     /// - Parameters: z: (count, Z); means: (count, D) output.
-    public func decode(z: UnsafePointer<Float>, count: Int, means: UnsafeMutablePointer<Float>) {
+    public func decode(z: UnsafePointer<Float>, count: Int, means: UnsafeMutablePointer<Float>,
+                       labels: UnsafePointer<UInt16>? = nil) {
         let zs = config.latentSize, d = config.inputSize
         var start = 0
         while start < count {
             let r = min(ws.rows, count - start)
-            decoderForward(z + start * zs, rows: r, into: means + start * d)
+            decoderForward(decoderInput(z + start * zs, labels: labels.map { $0 + start }, rows: r, examples: r, ws: ws),
+                           rows: r, into: means + start * d, ws: ws)
             sigmoidInPlace(means + start * d, count: r * d)
             start += r
         }
@@ -454,7 +513,8 @@ public final class VAE {
     ///     its results are incomplete (the caller checks the flag and discards them).
     /// - Returns: (count) per-example bounds in nats.
     public func importanceWeightedBound(batch x: UnsafePointer<Float>, count: Int, samples k: Int,
-                                        rng: inout SeededRandom, stop: StopFlag? = nil) -> [Double] {
+                                        rng: inout SeededRandom, stop: StopFlag? = nil,
+                                        labels: UnsafePointer<UInt16>? = nil) -> [Double] {
         var result = [Double](repeating: 0, count: max(count, 0))
         if count <= 0 || k <= 0 { return result }
         let zs = config.latentSize, d = config.inputSize
@@ -464,8 +524,8 @@ public final class VAE {
         var start = 0
         while start < count {
             let b = min(ws.batch, count - start)
-            let xb = x + start * d
-            encoderForward(xb, rows: b)
+            let xb = x + start * d, yb = labels.map { $0 + start }
+            encoderForward(encoderInput(xb, labels: yb, rows: b, ws: ws), rows: b, ws: ws)
             for i in 0 ..< b { maxW[i] = -.infinity; sumW[i] = 0 }
             var done = 0
             while done < k {
@@ -474,8 +534,8 @@ public final class VAE {
                 rng.fillNormals(ws.eps, count: s * b * zs)
                 latentForward(z: ws.z, sigma: ws.sigma, kl: nil, head: ws.head, eps: ws.eps,
                               examples: b, latent: zs, samples: s)
-                decoderForward(ws.z, rows: s * b, into: ws.logits)
-                likelihoodPass(grad: nil, biasGrad: nil, x: xb, rows: s * b, examples: b, scale: 1)
+                decoderForward(decoderInput(ws.z, labels: yb, rows: s * b, examples: b, ws: ws), rows: s * b, into: ws.logits, ws: ws)
+                likelihoodPass(grad: nil, biasGrad: nil, x: xb, rows: s * b, examples: b, scale: 1, ws: ws, gradients: nil)
                 for l in 0 ..< s {
                     for i in 0 ..< b {
                         let row = l * b + i

@@ -38,6 +38,8 @@ final class Workspace {
     let precision: UnsafeMutablePointer<Float>  // (D) exp(-logVariance)
     let pixelGrad: UnsafeMutablePointer<Float>  // (D) conv: the logits' gradient summed over rows,
                                                 // before it is summed by channel into the bias
+    /// A conditional model's [x | y], [z | y] and its gradient (Conditioning.swift); else nil.
+    let condition: ConditionBuffers?
 
     init(layout: ParameterLayout, config c: ModelConfig, batch: Int, samples: Int) {
         self.batch = batch
@@ -72,6 +74,7 @@ final class Workspace {
         logits = next.next()!; logLik = next.next()!; gradA = next.next()!; gradB = next.next()!
         dz = next.next()!; dHead = next.next()!; logVariance = next.next()!; precision = next.next()!
         pixelGrad = next.next()!
+        condition = c.isConditional ? ConditionBuffers(config: c, batch: batch, samples: samples) : nil
     }
 
     deinit { memory.deallocate() }

@@ -69,6 +69,8 @@ enum Streams {
     /// Test-set evaluation after each epoch (its own stream, so evaluating never moves training's).
     static let evaluation: UInt64 = 3
     static let iwae: UInt64 = 4
+    /// The draws of gradient-variance measurements (`epoch` is the step measured).
+    static let gradientVariance: UInt64 = 5
     /// Window w of an epoch uses stream windowOrder + w.
     static let windowOrder: UInt64 = 1 << 32
 }

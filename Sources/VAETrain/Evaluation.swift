@@ -20,8 +20,8 @@ struct Evaluation {
     func testLoss(model: VAE, epoch: Int) throws -> LossParts {
         var rng = SeededRandom.derived(seed: settings.seed, stream: Streams.evaluation, epoch: UInt64(epoch))
         var rec = 0.0, kl = 0.0, count = 0
-        try forEachTestBatch(limit: nil) { batch, n in
-            let parts = model.evaluate(batch: batch, count: n, beta: 1, rng: &rng)
+        try forEachTestBatch(limit: nil) { batch, labels, n in
+            let parts = model.evaluate(batch: batch, count: n, beta: 1, rng: &rng, labels: labels)
             rec += parts.reconstruction * Double(n)
             kl += parts.kl * Double(n)
             count += n
@@ -37,18 +37,18 @@ struct Evaluation {
         guard settings.iwaeSamples > 0 else { return nil }
         var rng = SeededRandom.derived(seed: settings.seed, stream: Streams.iwae, epoch: 0)
         var sum = 0.0
-        try forEachTestBatch(limit: settings.iwaeExamples) { batch, n in
+        try forEachTestBatch(limit: settings.iwaeExamples) { batch, labels, n in
             let bounds = model.importanceWeightedBound(batch: batch, count: n, samples: settings.iwaeSamples,
-                                                       rng: &rng, stop: stop)
+                                                       rng: &rng, stop: stop, labels: labels)
             try stop.check()  // the bounds of an interrupted batch are incomplete
             sum += bounds.reduce(0, +)
         }
         return -sum / Double(settings.iwaeExamples)
     }
 
-    /// Calls `body` with the test split in manifest order, in batches of the training batch size,
-    /// checking the stop flag before each.
-    private func forEachTestBatch(limit: Int?, _ body: (UnsafePointer<Float>, Int) throws -> Void) throws {
+    /// Calls `body` with the test split in manifest order, in batches of the training batch size
+    /// (with their labels for a conditional model, else nil), checking the stop flag before each.
+    private func forEachTestBatch(limit: Int?, _ body: (UnsafePointer<Float>, UnsafePointer<UInt16>?, Int) throws -> Void) throws {
         let d = inputSize
         let b = settings.batchSize
         let batch = UnsafeMutablePointer<Float>.allocate(capacity: b * d)  // (B, D)
@@ -63,7 +63,9 @@ struct Evaluation {
                 block.pixels.withUnsafeBufferPointer { pixels in
                     Intensity.convert(pixels.baseAddress! + offset * d, into: batch, count: n * d)
                 }
-                try body(batch, n)
+                try block.labels.withUnsafeBufferPointer { labels in
+                    try body(batch, settings.conditional == true ? labels.baseAddress! + offset : nil, n)
+                }
                 offset += n
                 remaining -= n
             }

@@ -129,6 +129,8 @@ public struct PhaseTimes: Codable, Equatable, Sendable {
     public var compute = 0.0
     public var evaluation = 0.0
     public var checkpoints = 0.0
+    /// Measuring the gradient's variance (`--gradient-variance-every`), not counted in epoch times.
+    public var gradientVariance = 0.0
 }
 
 /// A number with `digits` decimals (printf's %f, which ignores the locale), or the shortest form

@@ -5,6 +5,7 @@
 //   history.json    the same figures as JSON, read by a resumed run
 //   summary.json    the final figures
 //   model.ckpt      the final checkpoint
+//   model.safetensors  the final weights for PyTorch (MLP models)
 //   checkpoints/    periodic and end-of-epoch checkpoints, step-NNNNNNNNN.ckpt, the newest few kept
 import Foundation
 import VAEData
@@ -30,7 +31,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var data: DataReference
     public var settings: TrainingSettings
     public var model: ModelConfig
-    /// OpenBLAS threads: results are bit-identical for the same count.
+    /// Training threads (slices of each batch, `VAE.useThreads`): results are bit-identical for the same count.
     public var threads: Int
 }
 
@@ -44,6 +45,8 @@ public struct RunDirectory: Sendable {
     public var history: String { FileIO.join(path, "history.json") }
     public var summary: String { FileIO.join(path, "summary.json") }
     public var model: String { FileIO.join(path, "model.ckpt") }
+    /// The final model's weights as safetensors (models SafeTensors supports).
+    public var safetensors: String { FileIO.join(path, "model.safetensors") }
     public var checkpoints: String { FileIO.join(path, "checkpoints") }
 
     public func checkpoint(step: Int) -> String {

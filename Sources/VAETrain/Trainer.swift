@@ -20,7 +20,7 @@ public struct TrainRequest: Sendable {
     public var resume = false
     /// Start a new run even if the directory holds one (its checkpoints are removed).
     public var force = false
-    /// OpenBLAS threads; nil: the run's own count on resume, 1 for a new run.
+    /// Training threads (slices of each batch); nil: the run's own count on resume, 1 for a new run.
     public var threads: Int?
     /// Stop (as SIGTERM would: checkpoint, then `TrainError.interrupted`) after this many steps
     /// in total. For tests of interruption and resume.
@@ -57,6 +57,8 @@ public final class Trainer {
     private var lastCheckpoint: String?
     private let writer = CheckpointWriter()
     private var phase = TrainingPhase.training
+    /// The rows of gradient_variance.csv so far (with `gradientVarianceEvery`).
+    private var gradientVarianceRows: [GradientVarianceRow] = []
 
     public init(_ request: TrainRequest, progress: ProgressReporter, warn: @escaping (String) -> Void, stop: StopFlag) {
         self.request = request
@@ -70,7 +72,7 @@ public final class Trainer {
     public func train() throws -> RunSummary {
         let (r, start) = request.resume ? try resumeRun() : try newRun()
         var state = start
-        VAE.setThreads(r.config.threads)
+        r.model.useThreads(r.config.threads)
         do {
             return try train(r, &state)
         } catch let interruption as Interrupted {
@@ -84,14 +86,17 @@ public final class Trainer {
         let trainCount = r.dataset.count(.train)
         let evaluation = Evaluation(dataset: r.dataset, settings: settings, inputSize: r.inputSize, stop: stop)
         var history = try run.readHistory(through: state.epoch)
+        gradientVarianceRows = try run.readGradientVariance(through: r.model.optimizer.step)
         var upcoming: EpochStream?
         while state.epoch < settings.epochs {
             enter(.training)
             let positionBefore = state.examplesSeen
             let epochStart = now()
+            let measuredBefore = times.gradientVariance
             let stream = upcoming?.epoch == state.epoch ? upcoming! : EpochStream(r.dataset, settings, epoch: state.epoch)
             try trainEpoch(r, &state, stream)
-            let seconds = now() - epochStart
+            // Gradient-variance measurements are not training time.
+            let seconds = now() - epochStart - (times.gradientVariance - measuredBefore)
             // The next epoch's first shards decode during the test evaluation.
             upcoming = state.epoch + 1 < settings.epochs ? EpochStream(r.dataset, settings, epoch: state.epoch + 1) : nil
             upcoming?.stream.prefetch()
@@ -123,15 +128,15 @@ public final class Trainer {
             iwae: iwae.map { ($0, settings.iwaeSamples, settings.iwaeExamples) }, trainCount: trainCount,
             phaseSeconds: times)
         try writer.drain()
-        try AtomicFile.write(try JSONCoding.encode(summary), to: run.summary)
-        // The final model: the last checkpoint's bytes under the run's top level, and its weights
-        // as safetensors beside it.
+        // The final model: its weights as safetensors, the last checkpoint's bytes under the run's
+        // top level, and summary.json last, so that a run with a summary is complete.
         let final = TrainingCheckpoint.capture(model: r.model, state: state, config: r.config)
-        try final.write(to: run.model)
         if SafeTensors.supports(final.config) {
             try SafeTensors(checkpoint: final, image: r.dataset.shape, classNames: r.dataset.manifest.labelNames)
-                .write(to: FileIO.join(run.path, "model.safetensors"))
+                .write(to: run.safetensors)
         }
+        try final.write(to: run.model)
+        try AtomicFile.write(try JSONCoding.encode(summary), to: run.summary)
         return summary
     }
 
@@ -148,7 +153,8 @@ public final class Trainer {
         }
         let fm = FileManager.default
         if request.force {
-            for path in [run.checkpoints, run.model, run.config, run.metrics, run.history, run.summary] { try? fm.removeItem(atPath: path) }
+            for path in [run.checkpoints, run.model, run.safetensors, run.config, run.metrics, run.history, run.summary,
+                         run.gradientVariance, run.gradientVarianceHistory] { try? fm.removeItem(atPath: path) }
         }
         do {
             try fm.createDirectory(atPath: run.checkpoints, withIntermediateDirectories: true)
@@ -161,10 +167,12 @@ public final class Trainer {
             data: .init(directory: data, identity: dataset.identity, trainCount: dataset.count(.train),
                         testCount: dataset.count(.test), imageHeight: shape.height, imageWidth: shape.width,
                         imageChannels: shape.channels),
-            settings: settings, model: settings.modelConfig(shape: shape), threads: request.threads ?? 1)
+            settings: settings, model: settings.modelConfig(shape: shape, classNames: dataset.manifest.labelNames),
+            threads: request.threads ?? 1)
         try AtomicFile.write(try JSONCoding.encode(config), to: run.config)
         let model = try VAE(config: config.model, seed: settings.seed, batchCapacity: settings.batchSize,
                             mcSamples: settings.mcSamples, learningRate: settings.learningRate)
+        model.estimator = settings.estimator ?? .reparameterization
         try run.writeMetrics([])
         let state = TrainingState(rng: SeededRandom.derived(seed: settings.seed, stream: Streams.training, epoch: 0))
         return (Run(dataset: dataset, config: config, model: model), state)
@@ -204,7 +212,11 @@ public final class Trainer {
     }
 
     private func checkData(_ dataset: ShardDataset, _ settings: TrainingSettings) throws {
-        try settings.modelConfig(shape: dataset.shape).validate()
+        if settings.conditional == true && (dataset.manifest.labelNames ?? []).isEmpty {
+            throw DataError(.invalidArgument, FileIO.join(dataset.directory, "manifest.json"),
+                            "--conditional needs labelled shards, and these have no labels (no label_names)")
+        }
+        try settings.modelConfig(shape: dataset.shape, classNames: dataset.manifest.labelNames).validate()
         guard dataset.count(.train) > 0 else {
             throw DataError(.emptyFile, dataset.directory, "the train split holds no examples")
         }
@@ -223,6 +235,8 @@ public final class Trainer {
         let plan = epoch.plan, stream = epoch.stream
         let batch = UnsafeMutablePointer<Float>.allocate(capacity: b * d)  // (B, D)
         defer { batch.deallocate() }
+        let labels = UnsafeMutablePointer<UInt16>.allocate(capacity: b)  // (B) the batch's classes
+        defer { labels.deallocate() }
         let beta = r.settings.beta(atEpoch: state.epoch)
         var filled = 0
         let epochStart = now()
@@ -243,10 +257,11 @@ public final class Trainer {
                 blocks[k].pixels.withUnsafeBufferPointer { pixels in
                     Intensity.convert(pixels.baseAddress! + (example - starts[k]) * d, into: row, count: d)
                 }
+                labels[filled] = blocks[k].labels[example - starts[k]]
                 filled += 1
                 if filled == b {
                     times.data += now() - mark
-                    try step(r, &state, batch, count: b, beta: beta)
+                    try step(r, &state, batch, labels, count: b, beta: beta)
                     mark = now()
                     filled = 0
                     progress.step(
@@ -259,17 +274,22 @@ public final class Trainer {
         }
         times.data += now() - mark
         if filled > 0 {  // the last, partial batch of the epoch
-            try step(r, &state, batch, count: filled, beta: beta)
+            try step(r, &state, batch, labels, count: filled, beta: beta)
             try checkpointIfDue(r, state)
         }
     }
 
-    private func step(_ r: Run, _ state: inout TrainingState, _ batch: UnsafeMutablePointer<Float>, count: Int, beta: Float) throws {
+    private func step(_ r: Run, _ state: inout TrainingState, _ batch: UnsafeMutablePointer<Float>, _ labels: UnsafePointer<UInt16>,
+                      count: Int, beta: Float) throws {
+        let labels = r.config.model.isConditional ? labels : nil
         let start = now()
         if r.settings.binarize == .dynamic {
             VAE.binarize(batch, into: batch, count: count * r.inputSize, rng: &state.rng)
         }
-        let parts = r.model.trainStep(batch: batch, count: count, beta: beta, rng: &state.rng)
+        if r.settings.measuresGradientVariance(atStep: r.model.optimizer.step + 1) {
+            try measureGradientVariance(r, batch, labels, count: count, beta: beta)
+        }
+        let parts = r.model.trainStep(batch: batch, count: count, beta: beta, rng: &state.rng, labels: labels)
         times.compute += now() - start
         guard parts.total.isFinite, parts.reconstruction.isFinite, parts.kl.isFinite else {
             try writer.drain()
@@ -277,6 +297,22 @@ public final class Trainer {
         }
         state.examplesSeen += count
         state.lossSums.add(parts, count: count)
+    }
+
+    /// Appends the spread of the encoder's gradient on this batch, before the step's update, to
+    /// gradient_variance.csv. Its eps come from their own stream (seeded by the step), so
+    /// measuring never changes training.
+    private func measureGradientVariance(_ r: Run, _ batch: UnsafeMutablePointer<Float>, _ labels: UnsafePointer<UInt16>?,
+                                         count: Int, beta: Float) throws {
+        let start = now()
+        let step = r.model.optimizer.step + 1
+        var rng = SeededRandom.derived(seed: r.settings.seed, stream: Streams.gradientVariance, epoch: UInt64(step))
+        let spreads = try r.model.gradientSpread(
+            batch: batch, count: count, beta: beta,
+            draws: r.settings.gradientVarianceDraws ?? TrainingSettings.defaultGradientVarianceDraws, rng: &rng, labels: labels)
+        gradientVarianceRows += spreads.map { GradientVarianceRow(step: step, $0) }
+        try run.writeGradientVariance(gradientVarianceRows)
+        times.gradientVariance += now() - start
     }
 
     private func enter(_ next: TrainingPhase) {

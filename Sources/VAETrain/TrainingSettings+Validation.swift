@@ -5,14 +5,19 @@ import VAEData
 import VAEModel
 
 extension TrainingSettings {
-    /// The model these settings describe for images of `shape` (H·W·C inputs).
-    public func modelConfig(shape: ImageShape) -> ModelConfig {
+    /// The model these settings describe for images of `shape` (H·W·C inputs); a conditional one
+    /// over the classes `classNames` (the manifest's label names).
+    public func modelConfig(shape: ImageShape, classNames: [String]? = nil) -> ModelConfig {
+        var config: ModelConfig
         if case .conv(let channels) = architecture {
-            return .conv(height: shape.height, width: shape.width, channels: shape.channels, convChannels: channels,
-                         latentSize: latentSize, likelihood: likelihood)
+            config = .conv(height: shape.height, width: shape.width, channels: shape.channels, convChannels: channels,
+                           latentSize: latentSize, likelihood: likelihood)
+        } else {
+            config = ModelConfig(inputSize: shape.pixels, hiddenSizes: hiddenSizes, latentSize: latentSize, likelihood: likelihood,
+                                 imageHeight: shape.height, imageWidth: shape.width, imageChannels: shape.channels)
         }
-        return ModelConfig(inputSize: shape.pixels, hiddenSizes: hiddenSizes, latentSize: latentSize, likelihood: likelihood,
-                           imageHeight: shape.height, imageWidth: shape.width, imageChannels: shape.channels)
+        if conditional == true { config.classNames = classNames ?? [] }
+        return config
     }
 
     /// The KL weight for `epoch` (0-based): beta · min(1, (epoch + 1) / warm-up epochs).
@@ -46,6 +51,9 @@ extension TrainingSettings {
         try require(shuffleWindow > 0, "--shuffle-window must be at least 1 shard, got \(shuffleWindow)")
         try require(iwaeSamples >= 0 && iwaeExamples >= 0, "--iwae-k and --iwae-n must not be negative")
         try require((iwaeSamples == 0) == (iwaeExamples == 0), "--iwae-k and --iwae-n go together")
+        try require((gradientVarianceEvery ?? 0) >= 0, "--gradient-variance-every must be 0 or more steps, got \(gradientVarianceEvery ?? 0)")
+        try require((2...TrainingSettings.maxGradientVarianceDraws).contains(gradientVarianceDraws ?? 2),
+                    "--gradient-variance-draws must be at least 2 and at most \(TrainingSettings.maxGradientVarianceDraws), got \(gradientVarianceDraws ?? 0)")
         if case .gaussianFixed(let sigma) = likelihood {
             try require(sigma > 0 && sigma.isFinite, "--sigma must be positive, got \(sigma)")
         }

@@ -15,6 +15,8 @@ public enum LikelihoodChoice: String, CaseIterable, ExpressibleByArgument, Senda
 
 extension Binarization: ExpressibleByArgument {}
 
+extension GradientEstimator: ExpressibleByArgument {}
+
 /// The encoder and decoder family as the user names it (`--channels` sizes the convolutions).
 public enum ArchitectureChoice: String, CaseIterable, ExpressibleByArgument, Sendable {
     case mlp
@@ -108,7 +110,19 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("iwae-n"), help: "How many test examples (the first N) the importance-weighted bound covers (needs --iwae-k).")
     var iwaeN: Int?
 
-    @Option(help: "Threads for the matrix products; results are bit-identical for the same count (default: all cores).")
+    @Option(help: "How the encoder's gradient of the reconstruction term is estimated (default reparameterization).")
+    var estimator: GradientEstimator?
+
+    @Option(help: ArgumentHelp("Every N steps and at step 1, measure the encoder gradient's variance under every estimator into RUN_DIR/gradient_variance.csv (default 0: never).", valueName: "N"))
+    var gradientVarianceEvery: Int?
+
+    @Option(help: ArgumentHelp("Draws of eps per gradient-variance measurement (default 100).", valueName: "K"))
+    var gradientVarianceDraws: Int?
+
+    @Flag(help: "A conditional VAE, q(z|x,y) and p(x|z,y), over the classes of the (labelled) shards.")
+    var conditional = false
+
+    @Option(help: "Threads: each takes a fixed slice of every batch; results are bit-identical for the same count (default: all cores).")
     var threads: Int?
 
     @Option(help: .hidden)
@@ -148,6 +162,10 @@ public struct TrainCommand: ParsableCommand {
         set(shuffleWindow) { s.shuffleWindow = $0 }
         set(iwaeK) { s.iwaeSamples = $0 }
         set(iwaeN) { s.iwaeExamples = $0 }
+        set(estimator) { s.estimator = $0 }
+        set(conditional ? true : nil) { s.conditional = $0 }
+        set(gradientVarianceEvery) { s.gradientVarianceEvery = $0 }
+        set(gradientVarianceDraws) { s.gradientVarianceDraws = $0 }
         return any ? s : nil
     }
 
@@ -165,6 +183,9 @@ public struct TrainCommand: ParsableCommand {
         if sigma != nil && likelihood != .gaussian { throw ValidationError("--sigma goes with --likelihood gaussian") }
         if channels != nil && arch != .conv { throw ValidationError("--channels goes with --arch conv") }
         if hidden != nil && arch == .conv { throw ValidationError("--hidden goes with --arch mlp") }
+        if gradientVarianceDraws != nil && (gradientVarianceEvery ?? 0) == 0 {
+            throw ValidationError("--gradient-variance-draws goes with --gradient-variance-every")
+        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         do {
             try (givenSettings() ?? TrainingSettings()).validate()
@@ -174,14 +195,13 @@ public struct TrainCommand: ParsableCommand {
     }
 
     public func run() throws {
-        try reportingErrors("vae-train") {
+        let stop = StopFlag()
+        try reportingErrors("vae-train", onSignal: .requestStop(stop)) {
             var request = TrainRequest(data: data, runDirectory: resume ?? out!, settings: resume == nil ? givenSettings() ?? TrainingSettings() : nil)
             request.resume = resume != nil
             request.force = force
             request.threads = threads ?? (resume == nil ? ProcessInfo.processInfo.activeProcessorCount : nil)
             request.stopAfterStep = stopAfterStep
-            let stop = StopFlag()
-            StopSignals.install(tool: "vae-train", first: .requestStop(stop))
             let progress = ProgressReporter(style: ProgressReporter.styleForStandardError(quiet: quiet)) {
                 FileHandle.standardError.write(Data($0.utf8))
             }

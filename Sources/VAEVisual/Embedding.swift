@@ -105,6 +105,10 @@ public enum Embedding {
 
         // The label field of each label value, encoded once.
         let labelNames = dataset.manifest.labelNames ?? []
+        // A conditional model encodes each example with its label: the data must have its classes.
+        if model.config.isConditional && labelNames != model.config.classNames {
+            throw VisualError("\(dataset.directory): the model is conditional on the classes \(model.config.classNames), these shards have \(labelNames.isEmpty ? "no labels" : "the classes \(labelNames)")")
+        }
         let labelFields: [[UInt8]] = labelNames.map { name in
             var bytes = [UInt8]()
             CSV.appendField(name, to: &bytes)
@@ -129,7 +133,12 @@ public enum Embedding {
                             Intensity.convert(pixels.baseAddress! + start * d, into: $0.baseAddress!, count: b * d)
                         }
                     }
-                    model.encode(batch: x, count: b, mu: &mu, logvar: &logvar)
+                    if model.config.isConditional {
+                        // q(z|x,y): each example with its own label (the data's classes are the model's, checked above).
+                        block.labels.withUnsafeBufferPointer { model.encode(batch: x, count: b, mu: &mu, logvar: &logvar, labels: $0.baseAddress! + start) }
+                    } else {
+                        model.encode(batch: x, count: b, mu: &mu, logvar: &logvar)
+                    }
                     for i in 0..<b {
                         let example = index + start + i
                         csv.integer(example)

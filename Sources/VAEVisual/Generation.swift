@@ -55,14 +55,51 @@ public enum Generation {
         }
     }
 
-    /// The decoder's means for (N, Z) codes. - Returns: (N, D).
-    static func decode(_ model: VAE, _ z: [Float]) -> [Float] {
+    /// The decoder's means for (N, Z) codes, of a conditional model with the class of each code
+    /// (`labels`, N). - Returns: (N, D).
+    static func decode(_ model: VAE, _ z: [Float], labels: [UInt16]? = nil) -> [Float] {
         let count = z.count / model.config.latentSize
         var means = [Float](repeating: 0, count: count * model.config.inputSize)
         z.withUnsafeBufferPointer { zp in
-            means.withUnsafeMutableBufferPointer { model.decode(z: zp.baseAddress!, count: count, means: $0.baseAddress!) }
+            means.withUnsafeMutableBufferPointer { out in
+                if let labels, model.config.isConditional {
+                    labels.withUnsafeBufferPointer { model.decode(z: zp.baseAddress!, count: count, means: out.baseAddress!, labels: $0.baseAddress!) }
+                } else {
+                    model.decode(z: zp.baseAddress!, count: count, means: out.baseAddress!)
+                }
+            }
         }
         return means
+    }
+
+    /// The class `text` names for a conditional model: one of its class names, or an index
+    /// from 0. Throws for an unconditional model and for anything else, listing the names.
+    public static func classIndex(_ text: String, model: VAE) throws(VisualError) -> UInt16 {
+        let names = model.config.classNames
+        guard !names.isEmpty else { throw VisualError("--class \(text): the model is not conditional (trained without --conditional)") }
+        if let i = names.firstIndex(of: text) { return UInt16(i) }
+        if let i = Int(text), (0..<names.count).contains(i) { return UInt16(i) }
+        throw VisualError("--class \(text) is not a class of the model; the classes are \(names.enumerated().map { "\($0.offset) \($0.element)" }.joined(separator: ", "))")
+    }
+
+    /// The class a conditional model decodes with: `label`, else (when `fallback` is nil) an error
+    /// asking for --class; nil for an unconditional model.
+    static func requiredClass(_ label: UInt16?, model: VAE) throws(VisualError) -> UInt16? {
+        guard model.config.isConditional else { return nil }
+        guard let label else {
+            throw VisualError("the model is conditional: give --class, one of \(model.config.classNames.joined(separator: ", "))")
+        }
+        return label
+    }
+
+    /// The labels of the examples `indices` of `split` for a conditional model; nil otherwise.
+    public static func exampleLabels(model: VAE, dataset: ShardDataset, split: Split, indices: [Int]) throws -> [UInt16]? {
+        guard model.config.isConditional else { return nil }
+        let labels = try dataset.examples(at: indices, split: split).labels
+        guard labels.allSatisfy({ Int($0) < model.config.classCount }) else {
+            throw VisualError("\(dataset.directory): examples without a class of the model (unlabelled data?)")
+        }
+        return labels
     }
 
     /// Places N = rows·cols images (N, D) in [0, 1] row by row, D = h·w·`channels`.
@@ -100,8 +137,9 @@ public enum Generation {
     /// Bernoulli likelihood 0 or 1 with the mean as probability (`u < mean`, u uniform); for a
     /// Gaussian one mean + σ_d·ε clamped to [0, 1], with σ_d the fixed sigma or exp(logvar_d / 2).
     /// All the codes are drawn first, then all the pixels, from `SeededRandom(seed: seed)`.
+    /// A conditional model decodes every tile with class `label`, or without one, row r with class r mod K.
     public static func samples(model: VAE, shape: ImageShape, rows: Int, cols: Int, temperature: Float,
-                               samplePixels: Bool, seed: UInt64, style: SheetStyle) throws -> Sheet {
+                               samplePixels: Bool, seed: UInt64, style: SheetStyle, label: UInt16? = nil) throws -> Sheet {
         try checkShape(shape, model: model)
         guard temperature >= 0, temperature.isFinite, temperature <= 100 else {
             throw VisualError("--temperature must be between 0 and 100, got \(temperature)")
@@ -109,7 +147,8 @@ public enum Generation {
         let layout = try layout(rows: rows, cols: cols, shape: shape, style: style)
         var rng = SeededRandom(seed: seed)
         let z = LatentGrid.prior(count: rows * cols, latent: model.config.latentSize, temperature: temperature, rng: &rng)
-        var means = decode(model, z)
+        let k = max(model.config.classCount, 1)
+        var means = decode(model, z, labels: (0..<rows * cols).map { label ?? UInt16(($0 / cols) % k) })
         if samplePixels { drawPixels(&means, model: model, rng: &rng) }
         return sheet(layout, style, channels: shape.channels, images: means)
     }
@@ -133,6 +172,22 @@ public enum Generation {
         }
     }
 
+    /// One row per class of a conditional model, one column per code z ~ N(0, I) drawn from
+    /// `SeededRandom(seed: seed)`: every column decodes the same z with each class in turn, so a
+    /// column shows one style across the classes. Rows in the order of the model's classes.
+    public static func classes(model: VAE, shape: ImageShape, cols: Int, seed: UInt64, style: SheetStyle) throws -> Sheet {
+        try checkShape(shape, model: model)
+        let k = model.config.classCount
+        guard k > 0 else { throw VisualError("the classes sheet needs a conditional model (trained with --conditional)") }
+        let layout = try layout(rows: k, cols: cols, shape: shape, style: style)
+        var rng = SeededRandom(seed: seed)
+        let zs = model.config.latentSize
+        let z = LatentGrid.prior(count: cols, latent: zs, temperature: 1, rng: &rng)
+        let all = (0..<k).flatMap { _ in z }
+        let labels = (0..<k * cols).map { UInt16($0 / cols) }
+        return sheet(layout, style, channels: shape.channels, images: decode(model, all, labels: labels))
+    }
+
     /// The examples `indices` of `split` with their reconstructions decode(mu) under them:
     /// ⌈N / cols⌉ pairs of rows, originals in the upper row of each pair.
     public static func reconstructions(model: VAE, dataset: ShardDataset, split: Split, indices: [Int], cols: Int,
@@ -146,8 +201,9 @@ public enum Generation {
         let x = examples.intensities
         let zs = model.config.latentSize, n = indices.count, p = dataset.shape.pixels
         var mu = [Float](repeating: 0, count: n * zs), logvar = mu
-        model.encode(batch: x, count: n, mu: &mu, logvar: &logvar)
-        let recon = decode(model, mu)
+        let labels = try exampleLabels(model: model, dataset: dataset, split: split, indices: indices)
+        model.encode(batch: x, count: n, mu: &mu, logvar: &logvar, labels: labels)
+        let recon = decode(model, mu, labels: labels)
         var sheet = Sheet(layout: layout, channels: dataset.shape.channels, background: style.background)
         for t in 0..<n {
             let row = 2 * (t / layout.cols), col = t % layout.cols
@@ -164,7 +220,8 @@ public enum Generation {
     /// The steps × steps manifold over dimensions `dims` (numbered from 0; see
     /// `LatentGrid.manifold`): x = dims.0 left to right, y = dims.1 bottom to top.
     public static func manifold(model: VAE, shape: ImageShape, steps: Int, dims: (Int, Int),
-                                style: SheetStyle) throws -> Sheet {
+                                style: SheetStyle, label: UInt16? = nil) throws -> Sheet {
+        let label = try requiredClass(label, model: model)
         try checkShape(shape, model: model)
         try checkSteps(steps)
         let zs = model.config.latentSize
@@ -172,13 +229,15 @@ public enum Generation {
             throw VisualError("the manifold needs two different latent dimensions between 1 and \(zs), got \(dims.0 + 1),\(dims.1 + 1)")
         }
         let layout = try layout(rows: steps, cols: steps, shape: shape, style: style)
-        return sheet(layout, style, channels: shape.channels, images: decode(model, LatentGrid.manifold(steps: steps, latent: zs, dims: (dims.0, dims.1))))
+        return sheet(layout, style, channels: shape.channels, images: decode(model, LatentGrid.manifold(steps: steps, latent: zs, dims: (dims.0, dims.1)),
+                                                   labels: label.map { [UInt16](repeating: $0, count: steps * steps) }))
     }
 
     /// One row per dimension of `dims` (numbered from 0): `base` (Z) with that dimension swept
     /// over [-range, range] in `steps` steps (see `LatentGrid.traversal`).
     public static func traversal(model: VAE, shape: ImageShape, base: [Float], dims: [Int], steps: Int, range: Float,
-                                 style: SheetStyle) throws -> Sheet {
+                                 style: SheetStyle, label: UInt16? = nil) throws -> Sheet {
+        let label = try requiredClass(label, model: model)
         try checkShape(shape, model: model)
         try checkSteps(steps)
         let zs = model.config.latentSize
@@ -190,25 +249,30 @@ public enum Generation {
             throw VisualError("--range must be positive and at most 100, got \(range)")
         }
         let layout = try layout(rows: dims.count, cols: steps, shape: shape, style: style)
-        return sheet(layout, style, channels: shape.channels, images: decode(model, LatentGrid.traversal(base: base, dims: dims, steps: steps, range: range)))
+        return sheet(layout, style, channels: shape.channels, images: decode(model, LatentGrid.traversal(base: base, dims: dims, steps: steps, range: range),
+                                                   labels: label.map { [UInt16](repeating: $0, count: dims.count * steps) }))
     }
 
     /// One row of `steps` images decoded along the segment from code `a` to code `b` (both Z).
     public static func interpolation(model: VAE, shape: ImageShape, from a: [Float], to b: [Float], steps: Int,
-                                     style: SheetStyle) throws -> Sheet {
+                                     style: SheetStyle, label: UInt16? = nil) throws -> Sheet {
+        let label = try requiredClass(label, model: model)
         try checkShape(shape, model: model)
         try checkSteps(steps)
         let layout = try layout(rows: 1, cols: steps, shape: shape, style: style)
-        return sheet(layout, style, channels: shape.channels, images: decode(model, LatentGrid.interpolation(from: a, to: b, steps: steps)))
+        return sheet(layout, style, channels: shape.channels, images: decode(model, LatentGrid.interpolation(from: a, to: b, steps: steps),
+                                                   labels: label.map { [UInt16](repeating: $0, count: steps) }))
     }
 
-    /// The codes mu of the examples `indices` of `split`. - Returns: indices.count codes of Z.
+    /// The codes mu of the examples `indices` of `split` (a conditional model encodes each with
+    /// its own label). - Returns: indices.count codes of Z.
     public static func codes(model: VAE, dataset: ShardDataset, split: Split, indices: [Int]) throws -> [[Float]] {
         try checkShape(dataset.shape, model: model)
         let examples = try dataset.examples(at: indices, split: split)
         let zs = model.config.latentSize
         var mu = [Float](repeating: 0, count: indices.count * zs), logvar = mu
-        model.encode(batch: examples.intensities, count: indices.count, mu: &mu, logvar: &logvar)
+        let labels = try exampleLabels(model: model, dataset: dataset, split: split, indices: indices)
+        model.encode(batch: examples.intensities, count: indices.count, mu: &mu, logvar: &logvar, labels: labels)
         return (0..<indices.count).map { Array(mu[$0 * zs..<($0 + 1) * zs]) }
     }
 }

@@ -26,7 +26,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Samples of z per example (the model's --mc-samples).")
     var samples = 1
 
-    @Option(help: "OpenBLAS threads.")
+    @Option(help: "Threads: of the sgemm, and of the timed steps (--steps).")
     var threads = 2
 
     @Option(help: "The side N of the timed sgemm.")
@@ -37,6 +37,9 @@ struct Bench: ParsableCommand {
 
     @Option(help: "With --checkpoint: also time this many training steps of its model (batch 128, random data, after one untimed step) and print step_seconds.")
     var steps = 0
+
+    @Option(help: "With --steps: how the steps use the threads (batch: each thread a slice of the batch; products: each matrix product split over OpenBLAS's threads).")
+    var split = GemmFloor.ThreadSplit.batch
 
     func validate() throws {
         guard threads >= 1, size >= 1, repeats >= 1, examples >= 1, samples >= 1, steps >= 0 else {
@@ -49,7 +52,7 @@ struct Bench: ParsableCommand {
             let config = try checkpoint.map { try Checkpoint.read(from: $0).config }
             let flops = config.map { ParameterLayout(config: $0).trainingFlopsPerExample(samples: samples) * Double(examples) }
             if let config, steps > 0 {
-                let seconds = try GemmFloor.stepSeconds(config: config, steps: steps, samples: samples, threads: threads)
+                let seconds = try GemmFloor.stepSeconds(config: config, steps: steps, samples: samples, threads: threads, split: split)
                 printOut("step_seconds \(String(format: "%.4f", seconds))")
             }
             let rate = GemmFloor.sgemmRate(size: size, threads: threads, repeats: repeats)
@@ -61,3 +64,5 @@ struct Bench: ParsableCommand {
         }
     }
 }
+
+extension GemmFloor.ThreadSplit: ExpressibleByArgument {}

@@ -56,7 +56,6 @@ struct Embed: ParsableCommand {
 
     func run() throws {
         try reportingErrors("vae-embed") {
-            StopSignals.install(tool: "vae-embed", first: .exit)
             let trained = try TrainedModel(checkpoint: checkpoint, batchCapacity: batchSize)
             let dataset = try ShardDataset(directory: data)
             try Embedding.checkCompatible(trained.model.config, checkpoint: checkpoint, with: dataset)

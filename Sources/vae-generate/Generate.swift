@@ -17,6 +17,6 @@ struct Generate: ParsableCommand {
             See docs/EMBED_AND_GENERATE.md.
             """,
         version: PipelineVersion.current,
-        subcommands: [Samples.self, Reconstructions.self, Manifold.self, Traverse.self, Interpolate.self,
+        subcommands: [Samples.self, Classes.self, Reconstructions.self, Manifold.self, Traverse.self, Interpolate.self,
                       CurvesCommand.self, ScatterCommand.self, RunsCommand.self, ReportCommand.self])
 }

@@ -34,8 +34,10 @@ struct Interpolate: ParsableCommand {
     func run() throws {
         try sheet.draw("interpolate", data: data) { trained, dataset, shape in
             let codes = try Generation.codes(model: trained.model, dataset: dataset!, split: split, indices: [from, to])
+            // A conditional model decodes the whole row with the class of --from.
+            let label = try Generation.exampleLabels(model: trained.model, dataset: dataset!, split: split, indices: [from])?[0]
             return try Generation.interpolation(model: trained.model, shape: shape, from: codes[0], to: codes[1],
-                                                steps: steps, style: sheet.style)
+                                                steps: steps, style: sheet.style, label: label)
         }
     }
 }

@@ -19,6 +19,9 @@ struct Manifold: ParsableCommand {
     @Option(help: "The two latent dimensions, numbered from 1: horizontal,vertical.")
     var dims = "1,2"
 
+    @Option(name: .customLong("class"), help: ArgumentHelp("A conditional model: the class to decode with, a name or an index from 0.", valueName: "name|index"))
+    var classChoice: String?
+
     @Option(help: "A shard artifact whose image shape to use (when the checkpoint does not record it and the images are not square).")
     var data: String?
 
@@ -35,7 +38,7 @@ struct Manifold: ParsableCommand {
                 throw VisualError("--dims must name exactly two latent dimensions for the manifold, got '\(dims)'")
             }
             return try Generation.manifold(model: trained.model, shape: shape, steps: steps, dims: (chosen[0], chosen[1]),
-                                           style: sheet.style)
+                                           style: sheet.style, label: try classChoice.map { try Generation.classIndex($0, model: trained.model) })
         }
     }
 }

@@ -25,6 +25,9 @@ struct Samples: ParsableCommand {
     @Flag(help: "Draw every pixel from p(x|z) instead of showing its mean.")
     var samplePixels = false
 
+    @Option(name: .customLong("class"), help: ArgumentHelp("A conditional model: decode every tile with this class, a name or an index from 0 (default: row r with class r mod K).", valueName: "name|index"))
+    var classChoice: String?
+
     @Option(help: "A shard artifact whose image shape to use (when the checkpoint does not record it and the images are not square).")
     var data: String?
 
@@ -38,7 +41,8 @@ struct Samples: ParsableCommand {
     func run() throws {
         try sheet.draw("samples", data: data) { trained, _, shape in
             try Generation.samples(model: trained.model, shape: shape, rows: rows, cols: cols, temperature: temperature,
-                                   samplePixels: samplePixels, seed: sheet.seed, style: sheet.style)
+                                   samplePixels: samplePixels, seed: sheet.seed, style: sheet.style,
+                                   label: try classChoice.map { try Generation.classIndex($0, model: trained.model) })
         }
     }
 }

@@ -41,7 +41,6 @@ struct SheetOptions: ParsableArguments {
     func draw(_ tool: String, data: String?,
               _ body: (_ trained: TrainedModel, _ dataset: ShardDataset?, _ shape: ImageShape) throws -> Sheet) throws {
         try reportingErrors("vae-generate \(tool)") {
-            StopSignals.install(tool: "vae-generate \(tool)", first: .exit)
             let trained = try TrainedModel(checkpoint: checkpoint, batchCapacity: 256)
             let dataset = try data.map { try ShardDataset(directory: $0) }
             let shape = try trained.imageShape(data: dataset)

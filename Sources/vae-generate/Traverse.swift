@@ -31,6 +31,9 @@ struct Traverse: ParsableCommand {
     @Option(help: "The split of --index: train or test.")
     var split: Split = .test
 
+    @Option(name: .customLong("class"), help: ArgumentHelp("A conditional model: the class to decode with, a name or an index from 0 (default: that of the example of --index).", valueName: "name|index"))
+    var classChoice: String?
+
     func validate() throws {
         guard (2...Generation.maxSteps).contains(steps) else {
             throw ValidationError("--steps must be between 2 and \(Generation.maxSteps), got \(steps)")
@@ -44,11 +47,13 @@ struct Traverse: ParsableCommand {
             let zs = trained.model.config.latentSize
             let chosen = try dims.map { try Generation.parseDimensions($0, latent: zs) } ?? Array(0..<zs)
             var base = [Float](repeating: 0, count: zs)
+            var label = try classChoice.map { try Generation.classIndex($0, model: trained.model) }
             if let index, let dataset {
                 base = try Generation.codes(model: trained.model, dataset: dataset, split: split, indices: [index])[0]
+                label = try label ?? Generation.exampleLabels(model: trained.model, dataset: dataset, split: split, indices: [index])?[0]
             }
             return try Generation.traversal(model: trained.model, shape: shape, base: base, dims: chosen, steps: steps,
-                                            range: range, style: sheet.style)
+                                            range: range, style: sheet.style, label: label)
         }
     }
 }

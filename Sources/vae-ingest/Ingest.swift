@@ -71,16 +71,24 @@ struct IDXCommand: ParsableCommand {
     @Option(help: "Number of classes: labels must be below it (10 for MNIST and Fashion-MNIST).")
     var classes = 10
 
+    @Option(help: ArgumentHelp("The classes' names in label order: a file of one name per line, or a,b,c (default 0, 1, ...).", valueName: "file|names"))
+    var labelNames: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard (1...256).contains(classes) else { throw ValidationError("--classes must be 1 to 256") }
+        if labelNames != nil && labels == nil { throw ValidationError("--label-names goes with --labels") }
     }
 
     func run() throws {
         try reportingErrors("vae-ingest") {
-            let paths = IngestSources.IDXPaths(
+            var paths = IngestSources.IDXPaths(
                 images: images, labels: labels, testImages: testImages, testLabels: testLabels, classes: classes)
+            if let labelNames {
+                paths.labelNames = try IngestSources.labelNames(labelNames)
+                paths.classes = paths.labelNames!.count
+            }
             output.report(try IngestSources.ingestIDX(paths, parameters: output.parameters(), to: output.out, force: output.force))
         }
     }

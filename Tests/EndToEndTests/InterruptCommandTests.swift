@@ -1,4 +1,4 @@
-// Ctrl-C on the built vae-embed and vae-generate: they exit at once with status 130 (SIGINT) or
+// Ctrl-C on the built vae-ingest, vae-embed and vae-generate: they exit at once with status 130 (SIGINT) or
 // 143 (SIGTERM), and nothing they were writing is left, under its final name or a temporary one.
 import Foundation
 import TestSupport
@@ -61,5 +61,22 @@ final class InterruptCommandTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 130, stderr)
         XCTAssertEqual(stderr, "vae-generate samples: SIGINT received: stopped; nothing was written under a final name\n")
         XCTAssertEqual(directoryListing(out), [])
+    }
+
+    func testCtrlCStopsVaeIngestAndLeavesNoDirectory() throws {
+        let dir = try makeScratchDirectory(self)
+        let out = dir + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        // 100,000 images of 28 x 28: seconds of work.
+        let (process, _, err) = try launch(executable("vae-ingest"), ["synthetic", "--train", "100000", "--test", "100",
+                                                                     "--size", "28", "--out", out + "/shards", "--quiet"])
+        XCTAssertTrue(waitForFile(in: out, containing: ".shards.tmp-"), "the artifact is being written")
+        usleep(200_000)
+        XCTAssertTrue(process.isRunning, "still ingesting when interrupted")
+        let stderr = interrupt(process, stderr: err, with: [SIGINT])
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 130, stderr)
+        XCTAssertEqual(stderr, "vae-ingest: SIGINT received: stopped; nothing was written under a final name\n")
+        XCTAssertEqual(directoryListing(out), [], "neither the artifact nor its temporary directory")
     }
 }

@@ -35,9 +35,10 @@ final class ConvGradientCheckTests: XCTestCase {
     }
 
     func testBatchLargeEnoughForTheParallelPasses() throws {
-        // 9 examples: the im2col and col2im passes split the batch over threads.
+        // 9 examples on two data-parallel threads: slices of 4 and 5 images, the image passes of
+        // each run inside its slice.
         try GradientCheck.assertPasses(.conv(height: 4, width: 4, channels: 3, convChannels: [2, 3], latentSize: 2),
-                                       samples: 1, count: 9)
+                                       samples: 1, count: 9, threads: 2)
     }
 
     // MARK: The check must fail for wrong gradients

@@ -22,17 +22,23 @@ enum GradientCheck {
     /// show the check fails); `gradientBeta` lets the analytic gradient use another beta; `only`
     /// restricts the finite differences to the named tensors.
     static func check(_ config: ModelConfig, samples l: Int, count b: Int = 4, beta: Float = 0.7,
-                      gradientBeta: Float? = nil, seed: UInt64 = 3, only: Set<String>? = nil,
+                      gradientBeta: Float? = nil, seed: UInt64 = 3, only: Set<String>? = nil, threads: Int = 1,
                       corrupt: ((inout [Float], ParameterLayout) -> Void)? = nil,
                       file: StaticString = #filePath, line: UInt = #line) throws -> Result {
         let model = try VAE(config: config, seed: seed, batchCapacity: 2, mcSamples: 1)
+        model.useThreads(threads)
         let d = config.inputSize, zs = config.latentSize
         let x = TestData.uniform(b * d, seed: seed + 100)
         let eps = TestData.normals(l * b * zs, seed: seed + 200)
+        // A conditional model: example i of class (2i + 1) mod K, so that classes differ and repeat.
+        let labels: [Int]? = config.isConditional ? (0 ..< b).map { (2 * $0 + 1) % config.classCount } : nil
+        let labels16 = labels?.map { UInt16($0) } ?? []
         let parts = x.withUnsafeBufferPointer { xp in
             eps.withUnsafeBufferPointer { ep in
-                model.computeGradients(batch: xp.baseAddress!, count: b, beta: gradientBeta ?? beta,
-                                       samples: l, eps: ep.baseAddress!)
+                labels16.withUnsafeBufferPointer { yp in
+                    model.computeGradients(batch: xp.baseAddress!, count: b, beta: gradientBeta ?? beta,
+                                           samples: l, eps: ep.baseAddress!, labels: labels == nil ? nil : yp.baseAddress!)
+                }
             }
         }
         var analytic = Array(model.gradients)
@@ -41,11 +47,11 @@ enum GradientCheck {
         var p = model.parameters.map(Double.init)
         let xd = x.map(Double.init), ed = eps.map(Double.init)
         func f() -> Double {
-            let r = ReferenceVAE.loss(config, model.layout, p, x: xd, eps: ed, count: b, samples: l)
+            let r = ReferenceVAE.loss(config, model.layout, p, x: xd, eps: ed, count: b, samples: l, labels: labels)
             return r.reconstruction + Double(beta) * r.kl
         }
         // The forward pass itself must agree with the reference.
-        let reference = ReferenceVAE.loss(config, model.layout, p, x: xd, eps: ed, count: b, samples: l)
+        let reference = ReferenceVAE.loss(config, model.layout, p, x: xd, eps: ed, count: b, samples: l, labels: labels)
         XCTAssertEqual(parts.reconstruction * Double(b), reference.reconstruction,
                        accuracy: 1e-5 * abs(reference.reconstruction) + 1e-5, "reconstruction", file: file, line: line)
         XCTAssertEqual(parts.kl * Double(b), reference.kl, accuracy: 1e-5 * abs(reference.kl) + 1e-5,
@@ -75,9 +81,9 @@ enum GradientCheck {
         return result
     }
 
-    static func assertPasses(_ config: ModelConfig, samples l: Int, count b: Int = 4,
+    static func assertPasses(_ config: ModelConfig, samples l: Int, count b: Int = 4, threads: Int = 1,
                              file: StaticString = #filePath, line: UInt = #line) throws {
-        let r = try check(config, samples: l, count: b, file: file, line: line)
+        let r = try check(config, samples: l, count: b, threads: threads, file: file, line: line)
         XCTAssertEqual(r.worst.count, ParameterLayout(config: config).tensors.count, file: file, line: line)
         for w in r.worst {
             XCTAssertGreaterThan(r.largest[w.name]!, 1e-3, "\(w.name): gradient is all zero, the check proves nothing", file: file, line: line)
@@ -115,6 +121,12 @@ final class GradientCheckTests: XCTestCase {
 
     func testBernoulliTwoHiddenThreeSamples() throws {
         try assertPasses(ModelConfig(inputSize: 6, hiddenSizes: [5, 4], latentSize: 3), samples: 3)
+    }
+
+    func testGaussianLearnedTwoHiddenOnThreeDataParallelThreads() throws {
+        // 5 examples on 3 threads: slices of 1, 2 and 2 examples, their gradients summed.
+        try GradientCheck.assertPasses(ModelConfig(inputSize: 6, hiddenSizes: [5, 4], latentSize: 3, likelihood: .gaussianLearned),
+                                       samples: 2, count: 5, threads: 3)
     }
 
     func testBernoulliNoHiddenTwoSamples() throws {

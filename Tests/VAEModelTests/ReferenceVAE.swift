@@ -119,20 +119,31 @@ enum ReferenceVAE {
 
     struct Parts { var reconstruction = 0.0; var kl = 0.0 }
 
-    /// Σ over the batch of [-(1/L) Σ_l log p(x|z_l)] and of KL, for x (B, D) and eps (L, B, Z).
+    /// A conditional model's input: x with the one-hot label y appended, after all of x (MLP)
+    /// or after every pixel's `channels` values (conv: y as constant planes).
+    static func withLabel(_ x: [Double], label: Int, classes k: Int, channels: Int? = nil) -> [Double] {
+        let y = (0 ..< k).map { $0 == label ? 1.0 : 0.0 }
+        guard let c = channels else { return x + y }
+        return stride(from: 0, to: x.count, by: c).flatMap { Array(x[$0 ..< $0 + c]) + y }
+    }
+
+    /// Σ over the batch of [-(1/L) Σ_l log p(x|z_l)] and of KL, for x (B, D) and eps (L, B, Z);
+    /// with `labels` (B), of the conditional model's -(1/L) Σ_l log p(x|z_l,y) and KL(q(z|x,y) || p(z)).
     static func loss(_ config: ModelConfig, _ layout: ParameterLayout, _ p: [Double],
-                     x: [Double], eps: [Double], count b: Int, samples l: Int) -> Parts {
-        let d = config.inputSize, zs = config.latentSize
+                     x: [Double], eps: [Double], count b: Int, samples l: Int, labels: [Int]? = nil) -> Parts {
+        let d = config.inputSize, zs = config.latentSize, k = config.classCount
+        let isConv = !layout.convEncoder.isEmpty
         var parts = Parts()
         for i in 0 ..< b {
             let xi = Array(x[i * d ..< (i + 1) * d])
-            let head = head(layout, p, x: xi)
+            let encoderInput = labels.map { withLabel(xi, label: $0[i], classes: k, channels: isConv ? config.imageChannels : nil) } ?? xi
+            let head = head(layout, p, x: encoderInput)
             let mu = Array(head[0 ..< zs]), lv = Array(head[zs ..< 2 * zs])
             for j in 0 ..< zs { parts.kl += -0.5 * (1 + lv[j] - mu[j] * mu[j] - exp(lv[j])) }
             for s in 0 ..< l {
                 var z = [Double](repeating: 0, count: zs)
                 for j in 0 ..< zs { z[j] = mu[j] + exp(0.5 * lv[j]) * eps[(s * b + i) * zs + j] }
-                let a = logits(layout, p, z: z)
+                let a = logits(layout, p, z: labels.map { withLabel(z, label: $0[i], classes: k) } ?? z)
                 parts.reconstruction -= logLikelihood(config, layout, p, logits: a, x: xi) / Double(l)
             }
         }

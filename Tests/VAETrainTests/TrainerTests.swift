@@ -28,11 +28,12 @@ final class TrainerTests: XCTestCase {
     }
 
     private func train(_ data: String?, _ run: String, _ options: TrainingSettings?, resume: Bool = false, force: Bool = false,
-                       stopAfter: Int? = nil, stopIn phase: TrainingPhase? = nil, warnings: WarningLog? = nil) throws -> RunSummary {
+                       stopAfter: Int? = nil, stopIn phase: TrainingPhase? = nil, warnings: WarningLog? = nil,
+                       threads: Int = 1) throws -> RunSummary {
         var request = TrainRequest(data: data, runDirectory: run, settings: options)
         request.resume = resume
         request.force = force
-        request.threads = 1
+        request.threads = threads
         request.stopAfterStep = stopAfter
         request.stopInPhase = phase
         let log = warnings ?? WarningLog()
@@ -93,6 +94,19 @@ final class TrainerTests: XCTestCase {
         _ = try train(nil, dir + "/parts", nil, resume: true)
         XCTAssertEqual(try FileIO.read(dir + "/whole/model.ckpt"), try FileIO.read(dir + "/parts/model.ckpt"))
         XCTAssertEqual(try losses(dir + "/whole"), try losses(dir + "/parts"), "the same losses per epoch")
+    }
+
+    func testStoppedAndResumedTwoThreadRunEndsIdenticalToAnUninterruptedOne() throws {
+        // Data-parallel steps (batch 16 in slices of 8) and a last partial batch in slices too.
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        var options = smallOptions(epochs: 2)
+        options.mcSamples = 2
+        _ = try train(data, dir + "/whole", options, threads: 2)
+        XCTAssertThrowsError(try train(data, dir + "/parts", options, stopAfter: 13, threads: 2))
+        _ = try train(nil, dir + "/parts", nil, resume: true, threads: 2)
+        XCTAssertEqual(try FileIO.read(dir + "/whole/model.ckpt"), try FileIO.read(dir + "/parts/model.ckpt"))
+        XCTAssertEqual(try losses(dir + "/whole"), try losses(dir + "/parts"))
     }
 
     /// The header and the loss columns of metrics.csv (the columns that do not measure time).
@@ -162,7 +176,10 @@ final class TrainerTests: XCTestCase {
         for path in leftovers { try AtomicFile.write(Array("half a file".utf8), to: path) }
         _ = try train(nil, dir + "/run", nil, resume: true)
         for path in leftovers { XCTAssertFalse(FileIO.exists(path), "\(path) is removed on resume") }
-        XCTAssertEqual(directoryListing(dir + "/run"), ["checkpoints", "config.json", "history.json", "metrics.csv", "model.ckpt", "model.safetensors", "summary.json"])
+        for directory in [dir + "/run", dir + "/run/checkpoints"] {
+            XCTAssertFalse(directoryListing(directory).contains { AtomicFile.isTemporaryName($0) }, "\(directoryListing(directory))")
+        }
+        XCTAssertTrue(FileIO.exists(dir + "/run/model.ckpt"), "the resumed run finished")
     }
 
     func testResumeSkipsACorruptNewestCheckpointWithAWarning() throws {
@@ -247,6 +264,12 @@ final class TrainerTests: XCTestCase {
         }
         XCTAssertEqual(try FileIO.read(dir + "/run/model.ckpt"), before, "untouched")
         XCTAssertNoThrow(try train(data, dir + "/run", smallOptions(epochs: 1), force: true))
+        // A new run over a finished one, stopped early, leaves none of the old run's final files.
+        XCTAssertTrue(FileIO.exists(dir + "/run/model.safetensors"))
+        XCTAssertThrowsError(try train(data, dir + "/run", smallOptions(epochs: 1), force: true, stopAfter: 2))
+        for name in ["model.ckpt", "model.safetensors", "summary.json"] {
+            XCTAssertFalse(FileIO.exists(dir + "/run/" + name), "\(name) of the old run is gone")
+        }
     }
 
     func testResumeAgainstOtherDataOrOtherSettingsIsAnError() throws {

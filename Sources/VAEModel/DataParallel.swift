@@ -1,0 +1,159 @@
+// Data-parallel training inside one process: each of T threads takes a fixed slice of the batch
+// and runs forward and backward on it with single-threaded matrix products, its own workspace and
+// its own gradient buffer; the slices' gradients are summed in slice order (`GradientReduction`)
+// and Adam runs on each thread's parameter range. Every random draw is the single-thread one: eps
+// is drawn for the whole batch, sample-major, and each slice copies its rows. See docs/METHOD.md,
+// "Data parallelism".
+//
+// B = examples in the batch, T = threads = slices, L = samples per example, Z = latent size,
+// D = input size, P = parameters; slice s holds examples [s·B/T, (s+1)·B/T), b_s of them.
+import COpenBLAS
+
+/// The loss sums of one forward-backward pass (or slice), before they are divided by the examples.
+struct PassSums {
+    /// -(1/L) Σ_rows log p(x | z).
+    var reconstruction = 0.0
+    /// Σ_examples KL(q(z|x) || p(z)).
+    var kl = 0.0
+
+    /// The per-example means over `examples` examples.
+    func parts(examples b: Int, beta: Float) -> LossParts {
+        let n = Double(b)
+        return LossParts(total: (reconstruction + Double(beta) * kl) / n, reconstruction: reconstruction / n, kl: kl / n)
+    }
+}
+
+/// The threads, the slices' workspaces and gradient buffers, and the reduction of data-parallel
+/// training. Slice 0 uses the model's own workspace and gradients; slices 1 ..< T have their own.
+final class DataParallel {
+    /// T: slices of every batch, threads, parameter ranges.
+    var threads: Int { pool.threads }
+    let pool: WorkerPool
+    let reduction: GradientReduction
+    /// Workspaces of slices 1 ..< T (index s - 1), sized for ceil(B/T) examples.
+    private(set) var workspaces: [Workspace] = []
+    /// Gradient buffers of slices 1 ..< T (index s - 1), P Floats each.
+    let gradients: [UnsafeMutablePointer<Float>]
+    /// (L·B, Z) the whole batch's eps, drawn at once, read by the slices.
+    private(set) var eps: UnsafeMutablePointer<Float>
+    private var epsCapacity = 0
+    /// (T) each slice's loss sums.
+    let sums: UnsafeMutablePointer<PassSums>
+
+    init(threads t: Int, layout: ParameterLayout) {
+        pool = WorkerPool(threads: t)
+        reduction = GradientReduction(count: layout.count, ranges: pool.threads)
+        gradients = (1 ..< pool.threads).map { _ in
+            let g = UnsafeMutablePointer<Float>.allocate(capacity: layout.count)
+            g.initialize(repeating: 0, count: layout.count)
+            return g
+        }
+        eps = .allocate(capacity: 0)
+        sums = .allocate(capacity: pool.threads)
+        sums.initialize(repeating: PassSums(), count: pool.threads)
+    }
+
+    deinit {
+        for g in gradients { g.deallocate() }
+        eps.deallocate()
+        sums.deallocate()
+    }
+
+    /// Makes every slice workspace hold its slice of a `batch`-example batch with `samples`
+    /// samples, and the eps buffer the whole batch.
+    func reserve(batch: Int, samples: Int, layout: ParameterLayout, config: ModelConfig) {
+        let slice = (batch + threads - 1) / threads
+        for s in 1 ..< max(threads, 1) {
+            if workspaces.count < s {
+                workspaces.append(Workspace(layout: layout, config: config, batch: slice, samples: samples))
+            } else if slice > workspaces[s - 1].batch || samples > workspaces[s - 1].samples {
+                let old = workspaces[s - 1]
+                workspaces[s - 1] = Workspace(layout: layout, config: config, batch: max(slice, old.batch),
+                                              samples: max(samples, old.samples))
+            }
+        }
+        let need = samples * batch * config.latentSize
+        if need > epsCapacity {
+            eps.deallocate()
+            eps = .allocate(capacity: need)
+            epsCapacity = need
+        }
+    }
+}
+
+extension VAE {
+    /// Splits training over `threads` threads of the model's own (T = 1: the calling thread only)
+    /// and gives inference `threads` OpenBLAS threads. The bits of a training step depend on T;
+    /// for T = 1 they are those of a model that never called this.
+    public func useThreads(_ threads: Int) {
+        let t = max(1, threads)
+        if t != parallel.threads { parallel = DataParallel(threads: t, layout: layout) }
+        VAE.setThreads(t)
+    }
+
+    /// The threads of `useThreads` (1 unless set).
+    public var threads: Int { parallel.threads }
+
+    /// `trainStep` on T > 1 threads: eps for the whole batch, the slices' passes, then each
+    /// thread sums its parameter range of the slices' gradients and runs Adam on it.
+    func parallelTrainStep(batch x: UnsafePointer<Float>, count: Int, beta: Float,
+                           rng: inout SeededRandom, labels: UnsafePointer<UInt16>?) -> LossParts {
+        let dp = prepare(count: count, samples: mcSamples)
+        rng.fillNormals(dp.eps, count: mcSamples * count * config.latentSize)
+        let sums = slicePasses(x, labels: labels, count: count, beta: beta, samples: mcSamples)
+        let k = optimizer.nextStep()
+        let p = P, g = G, m = adamM.baseAddress!, v = adamV.baseAddress!
+        dp.pool.run { t in
+            let range = dp.reduction.range(t)
+            GradientReduction.accumulate(into: g, dp.gradients, range: range)
+            Adam.update(range: range, parameters: p, gradients: g, m: m, v: v, k)
+        }
+        return sums.parts(examples: count, beta: beta)
+    }
+
+    /// `computeGradients` on T > 1 threads: the slices' passes and the reduction, no update.
+    func parallelGradients(batch x: UnsafePointer<Float>, count: Int, beta: Float, samples: Int,
+                           eps: UnsafePointer<Float>, labels: UnsafePointer<UInt16>?) -> PassSums {
+        let dp = prepare(count: count, samples: samples)
+        dp.eps.update(from: eps, count: samples * count * config.latentSize)
+        let sums = slicePasses(x, labels: labels, count: count, beta: beta, samples: samples)
+        let g = G
+        dp.pool.run { t in GradientReduction.accumulate(into: g, dp.gradients, range: dp.reduction.range(t)) }
+        return sums
+    }
+
+    /// Grows the workspaces for a batch of `count` examples and sets OpenBLAS to one thread
+    /// (the slices run their products side by side; inference sets it back).
+    private func prepare(count: Int, samples: Int) -> DataParallel {
+        reserve(batch: count, samples: samples)
+        parallel.reserve(batch: count, samples: samples, layout: layout, config: config)
+        openblas_set_num_threads(1)
+        return parallel
+    }
+
+    /// Forward and backward of every slice on its thread, eps rows copied from the whole batch's;
+    /// returns the loss sums added in slice order. Slice s's gradients end in its buffer.
+    private func slicePasses(_ x: UnsafePointer<Float>, labels: UnsafePointer<UInt16>?, count: Int, beta: Float,
+                             samples l: Int) -> PassSums {
+        let dp = parallel, t = dp.threads, zs = config.latentSize, d = config.inputSize
+        let main = ws, g = G
+        dp.pool.run { s in
+            let slice = WorkerPool.slice(s, of: count, parts: t)
+            let b = slice.count
+            let sws = s == 0 ? main : dp.workspaces[s - 1]
+            for k in 0 ..< l {
+                (sws.eps + k * b * zs).update(from: dp.eps + (k * count + slice.lowerBound) * zs, count: b * zs)
+            }
+            dp.sums[s] = forwardBackward(x + slice.lowerBound * d, labels: labels.map { $0 + slice.lowerBound },
+                                         count: b, beta: beta, samples: l,
+                                         ws: sws, gradients: s == 0 ? g : dp.gradients[s - 1])
+        }
+        var total = PassSums()
+        for s in 0 ..< t {
+            total.reconstruction += dp.sums[s].reconstruction
+            total.kl += dp.sums[s].kl
+        }
+        openblas_set_num_threads(Int32(t))
+        return total
+    }
+}
