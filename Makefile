@@ -138,7 +138,7 @@ test: deps
 # backtracer is off, so that libFuzzer sees the trap and saves the input).
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 20
-FUZZ_TARGETS := manifest shard checkpoint checkpoint-conv idx png
+FUZZ_TARGETS := manifest shard checkpoint checkpoint-conv idx png jpeg
 fuzz: deps
 	swift build --scratch-path .build/fuzz --product vae-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DLIBFUZZER -Xswiftc -use-ld=lld
 	for t in $(FUZZ_TARGETS); do \

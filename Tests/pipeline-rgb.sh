@@ -2,18 +2,13 @@
 # The color pipelines end to end through the Makefile:
 #   - smoke-rgb: colored shapes into 3-channel shards, an RGB model, latents, and RGB sample
 #     sheets (PNG color type 2);
-#   - photos: a folder of JPEGs of two sizes (enough for the 16 test reconstructions of a sheet), a gray PNG, a truncated JPEG and a stray file, with
-#     --skip-bad, into 32x32 RGB shards (the bad file listed, the stray one counted) and RGB sheets.
+#   - photos: a folder of JPEGs of two sizes, a gray PNG, a truncated JPEG and a stray file, with
+#     --skip-bad, into 32x32 RGB shards (the bad file listed, the stray one counted) and RGB sheets;
+#   - photos on a folder of 3 JPEGs (1 test image): the sheets take their examples from the train
+#     split, as many as it has.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-scratch=$(mktemp -d /tmp/vae-pipeline-rgb.XXXXXX)
-trap 'rm -rf "$scratch"' EXIT
-passed=0 failed=0
-check() { # check DESCRIPTION COMMAND...
-    local what=$1; shift
-    if "$@" >/dev/null 2>&1; then passed=$((passed + 1)); echo "ok: $what"
-    else failed=$((failed + 1)); echo "FAILED: $what"; fi
-}
+. Tests/pipeline-lib.sh pipeline-rgb
 A=$scratch/a
 make --no-print-directory PIPELINE=smoke-rgb ARTIFACTS=$A > "$scratch/make.log" 2>&1
 check "make PIPELINE=smoke-rgb succeeds" grep -q "pipeline smoke-rgb: done" "$scratch/make.log"
@@ -40,5 +35,15 @@ check "photos: the stray file is counted" bash -c "jq -e '.stray_files == 1' '$I
 for sheet in samples reconstructions; do
     check "photos: $sheet.png is an RGB PNG" bash -c "test \"\$(od -An -tu1 -j25 -N1 '$A/photos/latest/$sheet.png' | tr -d ' ')\" = 2"
 done
-echo "pipeline-rgb: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+T=$scratch/tiny
+.build/release/vae-ingest make-photos --out "$T" --count 3 --classes 1 --size 40x30
+make --no-print-directory PIPELINE=photos PHOTOS="$T" ARTIFACTS=$scratch/t > "$scratch/tiny.log" 2>&1
+check "photos, 3 images: make succeeds (the sheets take as many examples as there are)" \
+    grep -q "pipeline photos: done" "$scratch/tiny.log"
+check "photos, 3 images: one test image, two train images" \
+    jq -e '.test.count == 1 and .train.count == 2' "$scratch/t/photos/latest/ingest/manifest.json"
+for sheet in reconstructions traversal interpolation scatter; do
+    check "photos, 3 images: $sheet.png is a PNG" \
+        bash -c "head -c 8 '$scratch/t/photos/latest/$sheet.png' | od -An -tx1 | grep -q '89 50 4e 47'"
+done
+summary pipeline-rgb

@@ -11,15 +11,7 @@
 #   - a file left under a temporary name never becomes part of an artifact.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-scratch=$(mktemp -d /tmp/vae-pipeline-test.XXXXXX)
-trap 'rm -rf "$scratch"' EXIT
-passed=0 failed=0
-check() { # check DESCRIPTION COMMAND...
-    local what=$1; shift
-    if "$@" >/dev/null 2>&1; then passed=$((passed + 1)); echo "ok: $what"
-    else failed=$((failed + 1)); echo "FAILED: $what"; fi
-}
-count() { compgen -G "$1" | wc -l; }
+. Tests/pipeline-lib.sh pipeline-test
 run_make() { make --no-print-directory PIPELINE=smoke "$@" > "$scratch/make.log" 2>&1; }
 
 A=$scratch/a
@@ -150,5 +142,4 @@ check "LAUNCH=mpirun: the ingest artifact is one process's" \
 make --no-print-directory PIPELINE=smoke ARTIFACTS=$M THREADS=1 > "$scratch/one.log" 2>&1
 check "LAUNCH=mpirun: one process, THREADS=1: another train stage" test "$(count "$M/smoke/train-*")" = 2
 
-echo "pipeline: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary pipeline

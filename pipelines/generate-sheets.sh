@@ -3,17 +3,26 @@
 # its latent codes, into one directory.
 #   [CLASSES=yes] generate-sheets.sh VAE_GENERATE CHECKPOINT SHARDS OUT_DIR MANIFOLD(yes|no) LATENTS [SHEET OPTIONS...]
 # The curves come from metrics.csv beside CHECKPOINT; the scatter shows the test split of LATENTS
-# (all of it when the embed stage wrote no test rows): dimensions 1 and 2 of a 2-D model, the
+# (all of it when the embed stage wrote fewer than two test rows): dimensions 1 and 2 of a 2-D model, the
 # first two principal components otherwise. CLASSES=yes (a conditional model) adds the classes
 # sheet: one row per class, 10 columns.
 set -euo pipefail
 tool=$1 checkpoint=$2 shards=$3 out=$4 manifold=$5 latents=$6
 shift 6
 common=(--checkpoint "$checkpoint" "$@")
+# The sheets of examples take theirs from the test split, or from train when the test split holds
+# fewer than two (a small folder): up to 16 reconstructions, as many as the split has.
+examples=test
+available=$(jq -e '.test.count' "$shards/manifest.json")
+if [ "$available" -lt 2 ]; then
+    examples=train
+    available=$(jq -e '.train.count' "$shards/manifest.json")
+fi
+data=(--data "$shards" --split "$examples")
 "$tool" samples "${common[@]}" --rows 8 --cols 8 --out "$out/samples.png"
-"$tool" reconstructions "${common[@]}" --data "$shards" --split test --count 16 --out "$out/reconstructions.png"
-"$tool" traverse "${common[@]}" --data "$shards" --index 0 --steps 11 --range 3 --out "$out/traversal.png"
-"$tool" interpolate "${common[@]}" --data "$shards" --from 0 --to 1 --steps 10 --out "$out/interpolation.png"
+"$tool" reconstructions "${common[@]}" "${data[@]}" --count $((available < 16 ? available : 16)) --out "$out/reconstructions.png"
+"$tool" traverse "${common[@]}" "${data[@]}" --index 0 --steps 11 --range 3 --out "$out/traversal.png"
+"$tool" interpolate "${common[@]}" "${data[@]}" --from 0 --to $((available < 2 ? 0 : 1)) --steps 10 --out "$out/interpolation.png"
 if [ "${CLASSES:-no}" = yes ]; then
     "$tool" classes "${common[@]}" --cols 10 --out "$out/classes.png"
 fi
@@ -22,6 +31,6 @@ if [ "$manifold" = yes ]; then
 fi
 "$tool" curves --csv "$(dirname "$checkpoint")/metrics.csv" --x epoch --y train_loss,test_loss \
     --title "loss per example (nats): train loss and test negative ELBO" --out "$out/curves.png"
-split=all
-if grep -q -m1 '^[0-9]*,test,' "$latents"; then split=test; fi
+split=all  # the test split's codes, when there are at least two (principal components need two)
+if [ "$(grep -c '^[0-9]*,test,' "$latents")" -ge 2 ]; then split=test; fi
 "$tool" scatter --latents "$latents" --data "$shards" --split "$split" --max-points 10000 --out "$out/scatter.png"

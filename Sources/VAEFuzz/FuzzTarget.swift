@@ -34,7 +34,7 @@ public struct FuzzTarget: Sendable {
     }
 
     /// Every target, in the order `make fuzz` runs them.
-    public static let all: [FuzzTarget] = [.manifest, .shard, .checkpoint, .convCheckpoint, .idx, .png]
+    public static let all: [FuzzTarget] = [.manifest, .shard, .checkpoint, .convCheckpoint, .idx, .png, .jpeg]
 
     public static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }
 }

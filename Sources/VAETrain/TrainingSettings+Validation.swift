@@ -26,20 +26,25 @@ extension TrainingSettings {
         return Float(beta * min(1, Double(epoch + 1) / Double(klWarmupEpochs)))
     }
 
-    /// Throws a `TrainError` naming the first setting out of range.
+    /// Throws a `TrainError` naming the first setting out of range. The upper bounds are the
+    /// ones a checkpoint is read against (`ModelConfig.checkLimits`, `TrainingSettings.checkLimits`),
+    /// so a run that starts can always be resumed from its own checkpoints.
     public func validate() throws {
         func require(_ ok: Bool, _ message: String) throws {
             if !ok { throw TrainError.invalidOption(message) }
         }
-        try require(!hiddenSizes.contains { $0 <= 0 }, "--hidden widths must be positive, got \(hiddenSizes)")
+        let width = 1...ModelConfig.maxWidth
+        try require(hiddenSizes.allSatisfy(width.contains), "--hidden widths must be 1 to \(ModelConfig.maxWidth), got \(hiddenSizes)")
+        try require(hiddenSizes.count <= ModelConfig.maxHiddenLayers,
+                    "--hidden gives \(hiddenSizes.count) layers, over the limit of \(ModelConfig.maxHiddenLayers)")
         let channels = architecture?.convChannels ?? []
         try require(!channels.contains { $0 <= 0 }, "--channels must be positive, got \(channels)")
-        try require(latentSize > 0, "--latent must be at least 1, got \(latentSize)")
-        try require(mcSamples > 0, "--mc-samples must be at least 1, got \(mcSamples)")
+        try require(width.contains(latentSize), "--latent must be 1 to \(ModelConfig.maxWidth), got \(latentSize)")
+        try require((1...Self.maxMCSamples).contains(mcSamples), "--mc-samples must be 1 to \(Self.maxMCSamples), got \(mcSamples)")
         try require(beta >= 0 && beta.isFinite, "--beta must be a non-negative number, got \(beta)")
         try require(klWarmupEpochs >= 0, "--kl-warmup must be 0 or more epochs, got \(klWarmupEpochs)")
         try require(learningRate > 0 && learningRate.isFinite, "--lr must be positive, got \(learningRate)")
-        try require(batchSize > 0, "--batch-size must be at least 1, got \(batchSize)")
+        try require((1...Self.maxBatchSize).contains(batchSize), "--batch-size must be 1 to \(Self.maxBatchSize), got \(batchSize)")
         try require(epochs > 0, "--epochs must be at least 1, got \(epochs)")
         try require(checkpointEvery >= 0, "--checkpoint-every must be 0 or more steps, got \(checkpointEvery)")
         try require(keepCheckpoints > 0, "--keep-checkpoints must be at least 1, got \(keepCheckpoints)")
@@ -54,6 +59,11 @@ extension TrainingSettings {
         }
         if binarize == .dynamic {
             try require(likelihood == .bernoulli, "--binarize dynamic goes with the Bernoulli likelihood")
+        }
+        do {  // the rest of the checkpoint's limits (counts that must fit its 32-bit fields)
+            try checkLimits()
+        } catch {
+            throw TrainError.invalidOption(error.description)
         }
     }
 }

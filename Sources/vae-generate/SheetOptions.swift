@@ -52,7 +52,3 @@ struct SheetOptions: ParsableArguments {
 
 extension Split: ExpressibleByArgument {}
 
-extension RGBColor: ExpressibleByArgument {
-    public init?(argument: String) { self.init(argument) }
-    public var defaultValueDescription: String { red == green && green == blue ? "\(red)" : description }
-}

@@ -120,7 +120,7 @@ struct ImagesCommand: ParsableCommand {
     @Option(help: "Keep gray (BT.601 luma, 1 channel) or rgb (3 channels).")
     var color: ColorMode = .gray
 
-    @Option(help: "R,G,B shown where an image is transparent or padded.")
+    @Option(help: "R,G,B (or one gray level) shown where an image is transparent or padded.")
     var background: RGBColor = .black
 
     @Flag(help: "Leave out files that cannot be read or decoded (listed in the manifest) instead of stopping at the first.")
@@ -161,11 +161,6 @@ struct ImagesCommand: ParsableCommand {
 }
 
 extension ImageSize: ExpressibleByArgument {
-    public init?(argument: String) { self.init(argument) }
-    public var defaultValueDescription: String { description }
-}
-
-extension RGBColor: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
     public var defaultValueDescription: String { description }
 }

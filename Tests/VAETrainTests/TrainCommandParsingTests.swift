@@ -1,6 +1,7 @@
 // vae-train's command line parsed in process, as swift-argument-parser's own tests do: the values
 // users type become typed settings, and every refusal is pinned to its message.
 import ArgumentParser
+import VAEData
 import VAEModel
 import VAETrain
 import VAETrainCommand
@@ -80,10 +81,29 @@ final class TrainCommandParsingTests: XCTestCase {
                        "--resume takes the run's settings from its config.json; give no training options")
         XCTAssertEqual(error(new + ["--sigma", "0.1"]), "--sigma goes with --likelihood gaussian")
         XCTAssertEqual(error(new + ["--likelihood", "gaussian", "--sigma", "0"]), "--sigma must be positive, got 0.0")
-        XCTAssertEqual(error(new + ["--batch-size", "0"]), "--batch-size must be at least 1, got 0")
+        XCTAssertEqual(error(new + ["--batch-size", "0"]), "--batch-size must be 1 to 1048576, got 0")
         XCTAssertEqual(error(new + ["--iwae-k", "5"]), "--iwae-k and --iwae-n go together")
         XCTAssertEqual(error(new + ["--binarize", "dynamic", "--likelihood", "gaussian"]),
                        "--binarize dynamic goes with the Bernoulli likelihood")
         XCTAssertEqual(error(new + ["--threads", "0"]), "--threads must be at least 1")
+    }
+
+    /// The options stop where a checkpoint's limits do: the largest values start a run whose
+    /// settings and model pass the checks its checkpoints are read against, one more is refused.
+    func testOptionLimitsAreTheCheckpointLimits() throws {
+        let batch = TrainingSettings.maxBatchSize, samples = TrainingSettings.maxMCSamples, width = ModelConfig.maxWidth
+        let largest = try parse(new + ["--batch-size", "\(batch)", "--mc-samples", "\(samples)", "--latent", "\(width)",
+                                       "--hidden", Array(repeating: "\(width)", count: ModelConfig.maxHiddenLayers).joined(separator: ",")])
+        let settings = try XCTUnwrap(largest.givenSettings())
+        XCTAssertNoThrow(try settings.checkLimits())
+        XCTAssertNoThrow(try settings.modelConfig(shape: ImageShape(height: 28, width: 28, channels: 1)).checkLimits())
+        XCTAssertEqual(error(new + ["--batch-size", "\(batch + 1)"]), "--batch-size must be 1 to \(batch), got \(batch + 1)")
+        XCTAssertEqual(error(new + ["--mc-samples", "\(samples + 1)"]), "--mc-samples must be 1 to \(samples), got \(samples + 1)")
+        XCTAssertEqual(error(new + ["--latent", "\(width + 1)"]), "--latent must be 1 to \(width), got \(width + 1)")
+        XCTAssertEqual(error(new + ["--hidden", "8,\(width + 1)"]), "--hidden widths must be 1 to \(width), got [8, \(width + 1)]")
+        XCTAssertEqual(error(new + ["--hidden", Array(repeating: "4", count: ModelConfig.maxHiddenLayers + 1).joined(separator: ",")]),
+                       "--hidden gives \(ModelConfig.maxHiddenLayers + 1) layers, over the limit of \(ModelConfig.maxHiddenLayers)")
+        XCTAssertEqual(error(new + ["--epochs", "2147483648"]),
+                       "invalid training settings: epochs is 2147483648, must be 0 to 2147483647")
     }
 }
