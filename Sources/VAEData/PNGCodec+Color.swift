@@ -20,24 +20,11 @@ extension PNGCodec {
                                       scratch: &scratch) { _, _ in }
             return PixelImage(width: size.width, height: size.height, channels: 1, pixels: pixels)
         }
-        guard let decoder = vae_png_decoder_create() else { throw DataError(.io, path, "out of memory") }
-        defer { vae_png_decoder_destroy(decoder) }
-        var message = [CChar](repeating: 0, count: 256)
-        let input = bytes.bindMemory(to: UInt8.self)
-        var status = message.withUnsafeMutableBufferPointer {
-            vae_png_decoder_begin(decoder, input.baseAddress, input.count, $0.baseAddress, $0.count)
-        }
-        try check(status, message, path: path, bytes: input, decoder: decoder)
-        let width = Int(decoder.pointee.width), height = Int(decoder.pointee.height)
-        let channels = Int(decoder.pointee.channels)
-        let needed = Int(decoder.pointee.rowbytes) * height
+        let decoding = try Decoding(bytes, path: path)
+        let width = decoding.width, height = decoding.height, channels = decoding.channels
+        let needed = decoding.rowBytes * height
         var samples = [UInt8](repeating: 0, count: needed)
-        status = samples.withUnsafeMutableBufferPointer { out in
-            message.withUnsafeMutableBufferPointer {
-                vae_png_decoder_read(decoder, out.baseAddress, needed, $0.baseAddress, $0.count)
-            }
-        }
-        try check(status, message, path: path, bytes: input, decoder: decoder)
+        try samples.withUnsafeMutableBufferPointer { try decoding.read(into: $0.baseAddress!, count: needed) }
         if channels == 3 { return PixelImage(width: width, height: height, channels: 3, pixels: samples) }
         let n = width * height
         let bg = [UInt32(background.red), UInt32(background.green), UInt32(background.blue)]

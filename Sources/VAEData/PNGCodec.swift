@@ -120,19 +120,8 @@ public enum PNGCodec {
         appendingTo pixels: inout [UInt8], scratch: inout [UInt8],
         accept: (_ width: Int, _ height: Int) throws -> Void
     ) throws -> (width: Int, height: Int) {
-        guard let decoder = vae_png_decoder_create() else { throw DataError(.io, path, "out of memory") }
-        defer { vae_png_decoder_destroy(decoder) }
-        var message = [CChar](repeating: 0, count: 256)
-
-        let input = bytes.bindMemory(to: UInt8.self)
-        var status = message.withUnsafeMutableBufferPointer {
-            vae_png_decoder_begin(decoder, input.baseAddress, input.count, $0.baseAddress, $0.count)
-        }
-        try check(status, message, path: path, bytes: input, decoder: decoder)
-        let width = Int(decoder.pointee.width)
-        let height = Int(decoder.pointee.height)
-        let channels = Int(decoder.pointee.channels)
-        let rowBytes = Int(decoder.pointee.rowbytes)
+        let decoding = try Decoding(bytes, path: path)
+        let width = decoding.width, height = decoding.height, channels = decoding.channels
         try accept(width, height)
 
         let start = pixels.count
@@ -140,21 +129,11 @@ public enum PNGCodec {
         pixels.append(contentsOf: repeatElement(0, count: count))
         do {
             if channels == 1 {  // gray: straight into place
-                status = pixels.withUnsafeMutableBufferPointer { out in
-                    message.withUnsafeMutableBufferPointer {
-                        vae_png_decoder_read(decoder, out.baseAddress! + start, count, $0.baseAddress, $0.count)
-                    }
-                }
-                try check(status, message, path: path, bytes: input, decoder: decoder)
+                try pixels.withUnsafeMutableBufferPointer { try decoding.read(into: $0.baseAddress! + start, count: count) }
             } else {
-                let needed = rowBytes * height
+                let needed = decoding.rowBytes * height
                 if scratch.count < needed { scratch = [UInt8](repeating: 0, count: needed) }
-                status = scratch.withUnsafeMutableBufferPointer { out in
-                    message.withUnsafeMutableBufferPointer {
-                        vae_png_decoder_read(decoder, out.baseAddress, needed, $0.baseAddress, $0.count)
-                    }
-                }
-                try check(status, message, path: path, bytes: input, decoder: decoder)
+                try scratch.withUnsafeMutableBufferPointer { try decoding.read(into: $0.baseAddress!, count: needed) }
                 scratch.withUnsafeBufferPointer { source in
                     pixels.withUnsafeMutableBufferPointer { out in
                         toGray(UnsafeMutableBufferPointer(rebasing: out[start..<start + count]),
@@ -199,6 +178,43 @@ public enum PNGCodec {
     }
 
     /// Turns a status of the shim into a DataError naming `path`.
+    /// One PNG being decoded by libpng: the header read and checked on creation, then the image
+    /// read once with `read`; the decoder is freed in one place, `deinit`.
+    final class Decoding {
+        private let decoder: UnsafeMutablePointer<vae_png_decoder>
+        private let input: UnsafeBufferPointer<UInt8>
+        private let path: String
+        private var message = [CChar](repeating: 0, count: 256)
+        let width: Int, height: Int, channels: Int, rowBytes: Int
+
+        init(_ bytes: UnsafeRawBufferPointer, path: String) throws {
+            guard let decoder = vae_png_decoder_create() else { throw DataError(.io, path, "out of memory") }
+            self.decoder = decoder
+            self.path = path
+            input = bytes.bindMemory(to: UInt8.self)
+            let input = input
+            let status = message.withUnsafeMutableBufferPointer {
+                vae_png_decoder_begin(decoder, input.baseAddress, input.count, $0.baseAddress, $0.count)
+            }
+            try PNGCodec.check(status, message, path: path, bytes: input, decoder: decoder)
+            width = Int(decoder.pointee.width)
+            height = Int(decoder.pointee.height)
+            channels = Int(decoder.pointee.channels)
+            rowBytes = Int(decoder.pointee.rowbytes)
+        }
+
+        deinit { vae_png_decoder_destroy(decoder) }
+
+        /// Reads the image's `count` bytes (rows of `rowBytes`) into `out`.
+        func read(into out: UnsafeMutablePointer<UInt8>, count: Int) throws {
+            let decoder = decoder
+            let status = message.withUnsafeMutableBufferPointer {
+                vae_png_decoder_read(decoder, out, count, $0.baseAddress, $0.count)
+            }
+            try PNGCodec.check(status, message, path: path, bytes: input, decoder: decoder)
+        }
+    }
+
     static func check(
         _ status: Int32, _ message: [CChar], path: String, bytes: UnsafeBufferPointer<UInt8>,
         decoder: UnsafeMutablePointer<vae_png_decoder>
