@@ -77,6 +77,9 @@ public final class VAE {
     public init(config: ModelConfig, seed: UInt64, batchCapacity: Int = 128, mcSamples: Int = 1,
                 learningRate: Double = 1e-3) throws(ModelError) {
         try config.validate()
+        // Every thread that computes with a model flushes subnormal numbers to zero (the pool's
+        // workers do the same when they start): same bits on every run, no slow microcode assists.
+        vae_flush_subnormals()
         if batchCapacity < 1 { throw ModelError(.invalidArgument, "batch capacity is \(batchCapacity), must be positive") }
         if mcSamples < 1 { throw ModelError(.invalidArgument, "mcSamples is \(mcSamples), must be positive") }
         self.config = config

@@ -4,6 +4,7 @@
 // `run` waits for them), so a training step that runs two jobs per step stays allocation-free.
 //
 // T = threads (parts of every job), k = a part, 0 for the calling thread.
+import COpenBLAS
 import Foundation
 
 /// The calling thread and T - 1 persistent worker threads that run the parts of one job at a time.
@@ -40,6 +41,7 @@ final class WorkerPool: @unchecked Sendable {
         for k in 1 ..< self.threads {
             let shared = shared
             let thread = Thread {
+                vae_flush_subnormals()
                 while true {
                     shared.start[k - 1].wait()
                     if shared.stopping { return }
