@@ -86,6 +86,24 @@ final class WorkerPool: @unchecked Sendable {
 
     /// The part of `0 ..< count` that part k of T takes: [k·count/T, (k+1)·count/T).
     static func slice(_ k: Int, of count: Int, parts t: Int) -> Range<Int> {
-        (k * count / t) ..< ((k + 1) * count / t)
+        BatchSlices(count: count, parts: t).range(k)
     }
 }
+
+/// How a batch is cut into `parts` contiguous slices, the rule of the threads inside a process:
+/// slice k is [k·count/parts, (k+1)·count/parts). A slice may be empty when count < parts.
+public struct BatchSlices: Sendable {
+    public let count: Int
+    public let parts: Int
+
+    public init(count: Int, parts: Int) {
+        self.count = count
+        self.parts = parts
+    }
+
+    /// The examples of slice `k`.
+    public func range(_ k: Int) -> Range<Int> {
+        (k * count / parts) ..< ((k + 1) * count / parts)
+    }
+}
+

@@ -21,23 +21,6 @@
 import VAECluster
 import VAEModel
 
-/// How a batch is cut into `parts` contiguous slices, the rule of the threads inside a process:
-/// slice k is [k·count/parts, (k+1)·count/parts). A slice may be empty when count < parts.
-public struct BatchSlices: Sendable {
-    public let count: Int
-    public let parts: Int
-
-    public init(count: Int, parts: Int) {
-        self.count = count
-        self.parts = parts
-    }
-
-    /// The examples of slice `i`.
-    public func range(_ k: Int) -> Range<Int> {
-        (k * count / parts) ..< ((k + 1) * count / parts)
-    }
-}
-
 /// The buffers of the distributed step, allocated once per run.
 final class DataParallelStep {
     private let cluster: Cluster
