@@ -275,12 +275,6 @@ public final class Trainer {
         if settings.iwaeExamples > dataset.count(.test) {
             throw TrainError.invalidOption("--iwae-n \(settings.iwaeExamples) is more than the \(dataset.count(.test)) test examples")
         }
-        // The distributed step sums the ranks' gradients of the plain ELBO; it does not yet carry
-        // the labels of a conditional model, the score-function baseline or the variance draws.
-        if cluster.isDistributed && (settings.conditional == true || (settings.estimator ?? .reparameterization) != .reparameterization
-                                     || (settings.gradientVarianceEvery ?? 0) > 0) {
-            throw TrainError.invalidOption("under mpirun (\(cluster.size) processes) vae-train trains only unconditional models with the reparameterization estimator and no --gradient-variance-every; run one process for these")
-        }
     }
 
     // MARK: One epoch
@@ -341,16 +335,18 @@ public final class Trainer {
                       count: Int, beta: Float) throws {
         let labels = r.config.model.isConditional ? labels : nil
         let start = now()
+        if r.settings.binarize == .dynamic {
+            VAE.binarize(batch, into: batch, count: count * r.inputSize, rng: &state.rng)
+        }
+        // Rank 0 alone measures (its own random stream: training is unchanged); the others wait
+        // for it in the step's sum.
+        if cluster.isRoot && r.settings.measuresGradientVariance(atStep: r.model.optimizer.step + 1) {
+            try measureGradientVariance(r, batch, labels, count: count, beta: beta)
+        }
         let parts: LossParts
         if let parallel {
-            parts = try parallel.step(batch: batch, count: count, beta: beta, binarize: r.settings.binarize == .dynamic, rng: &state.rng)
+            parts = try parallel.step(batch: batch, labels: labels, count: count, beta: beta, rng: &state.rng)
         } else {
-            if r.settings.binarize == .dynamic {
-                VAE.binarize(batch, into: batch, count: count * r.inputSize, rng: &state.rng)
-            }
-            if r.settings.measuresGradientVariance(atStep: r.model.optimizer.step + 1) {
-                try measureGradientVariance(r, batch, labels, count: count, beta: beta)
-            }
             parts = r.model.trainStep(batch: batch, count: count, beta: beta, rng: &state.rng, labels: labels)
         }
         times.compute += now() - start

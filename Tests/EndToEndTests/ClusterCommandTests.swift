@@ -13,6 +13,14 @@ final class ClusterCommandTests: XCTestCase {
     private let settings = ["--hidden", "24", "--latent", "3", "--epochs", "3", "--batch-size", "16",
                             "--checkpoint-every", "5", "--threads", "1", "--seed", "4", "--quiet"]
 
+    /// This test's Open MPI session directories: jobs that share /tmp's default one race when
+    /// one ends while another starts ("orte_session_dir failed").
+    private var sessions = ""
+
+    override func setUpWithError() throws {
+        sessions = try makeScratchDirectory(self, function: "mpi-sessions")
+    }
+
     /// `mpirun -np N` with what this machine needs: --oversubscribe past its cores, and
     /// --allow-run-as-root when the tests run as root.
     private func mpirun(_ n: Int, _ tool: String, _ arguments: [String]) throws -> ProcessResult {
@@ -20,7 +28,7 @@ final class ClusterCommandTests: XCTestCase {
     }
 
     private func mpirunArguments(_ n: Int) -> [String] {
-        ["-np", "\(n)", "--oversubscribe"] + (getuid() == 0 ? ["--allow-run-as-root"] : [])
+        ["-np", "\(n)", "--oversubscribe", "--mca", "orte_tmpdir_base", sessions] + (getuid() == 0 ? ["--allow-run-as-root"] : [])
     }
 
     private func makeData(_ dir: String) throws -> String {
@@ -53,15 +61,71 @@ final class ClusterCommandTests: XCTestCase {
         threads[threads.firstIndex(of: "--threads")! + 1] = "2"
         result = try runTool(train, ["--data", data, "--out", dir + "/threads"] + threads)
         XCTAssertEqual(result.status, 0, result.stderr)
-        let ranks = try Checkpoint.read(from: dir + "/two-a/model.ckpt"), inProcess = try Checkpoint.read(from: dir + "/threads/model.ckpt")
-        XCTAssertEqual(ranks.parameters, inProcess.parameters)
-        XCTAssertEqual(ranks.adamV, inProcess.adamV)
-        XCTAssertEqual(ranks.ranks, 2)
+        try assertSameTraining(ranks: dir + "/two-a", threads: dir + "/threads")
         // The run records its process count; every tool reads the model.
         let config = String(decoding: try FileIO.read(dir + "/two-a/config.json"), as: UTF8.self)
         XCTAssertTrue(config.contains("\"ranks\" : 2"), config)
         result = try runTool(embed, ["--checkpoint", dir + "/two-a/model.ckpt", "--data", data, "--out", dir + "/latents.csv"])
         XCTAssertEqual(result.status, 0, result.stderr)
+    }
+
+    /// Asserts that the model.ckpt of run `ranks` (2 processes of 1 thread) holds the bytes of
+    /// run `threads`'s (1 process of 2 threads) but for the counts each records (and the settings,
+    /// which may differ in what does not change training: taken from `ranks`'s).
+    private func assertSameTraining(ranks: String, threads: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let a = try Checkpoint.read(from: ranks + "/model.ckpt")
+        var b = try Checkpoint.read(from: threads + "/model.ckpt")
+        XCTAssertEqual(a.ranks, 2, file: file, line: line)
+        XCTAssertEqual(b.ranks, 1, file: file, line: line)
+        XCTAssertEqual(b.threads, 2, file: file, line: line)
+        b.ranks = a.ranks
+        b.threads = a.threads
+        b.settings = a.settings
+        XCTAssertEqual(a.parameters, b.parameters, "parameters", file: file, line: line)
+        XCTAssertEqual(try a.encoded(), try b.encoded(), "checkpoint bytes", file: file, line: line)
+    }
+
+    /// A conditional model, and the score-function estimator with its baseline, across 2 ranks:
+    /// the labels of each rank's slice, and the baseline moved by the whole batch's loss on every
+    /// rank, give the bytes of 1 process of 2 threads; measuring the gradient's variance (rank 0)
+    /// changes nothing.
+    func testConditionalAndScoreFunctionRunsOnTwoRanksGiveTheTwoThreadBytes() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        var threads = settings
+        threads[threads.firstIndex(of: "--threads")! + 1] = "2"
+        let variance = ["--gradient-variance-every", "30", "--gradient-variance-draws", "4"]
+        for (name, options) in [("conditional", ["--conditional"]),
+                                ("baseline", ["--estimator", "score-function-baseline"] + variance)] {
+            var result = try mpirun(2, train, ["--data", data, "--out", dir + "/\(name)-ranks"] + settings + options)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let single = options.filter { !variance.contains($0) }
+            result = try runTool(train, ["--data", data, "--out", dir + "/\(name)-threads"] + threads + single)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            try assertSameTraining(ranks: dir + "/\(name)-ranks", threads: dir + "/\(name)-threads")
+        }
+        XCTAssertNotNil(try Checkpoint.read(from: dir + "/baseline-ranks/model.ckpt").scoreBaseline)
+        XCTAssertTrue(try Checkpoint.read(from: dir + "/conditional-ranks/model.ckpt").config.isConditional)
+        // 3 epochs of 38 steps: measured at steps 1, 30, 60, 90 by rank 0 alone.
+        let rows = String(decoding: try FileIO.read(dir + "/baseline-ranks/gradient_variance.csv"), as: UTF8.self)
+            .split(separator: "\n").dropFirst().map { $0.prefix { $0 != "," } }
+        XCTAssertEqual(Set(rows), ["1", "30", "60", "90"])
+    }
+
+    /// A conditional run with the score-function baseline, stopped under mpirun and resumed under
+    /// mpirun, gives the bytes of the uninterrupted 2-rank run (the baseline saved and restored).
+    func testConditionalScoreFunctionRunResumedOnTwoRanksGivesTheUninterruptedBytes() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        let options = settings + ["--conditional", "--estimator", "score-function-baseline"]
+        var result = try mpirun(2, train, ["--data", data, "--out", dir + "/whole"] + options)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        result = try mpirun(2, train, ["--data", data, "--out", dir + "/run", "--stop-after-step", "23"] + options)
+        XCTAssertEqual(result.status, 143, result.stderr)
+        XCTAssertNotNil(try Checkpoint.read(from: dir + "/run/checkpoints/step-000000023.ckpt").scoreBaseline)
+        result = try mpirun(2, train, ["--resume", dir + "/run", "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try FileIO.read(dir + "/run/model.ckpt"), try FileIO.read(dir + "/whole/model.ckpt"))
     }
 
     /// Data and a model trained on it by one process, in `dir`.
