@@ -61,6 +61,8 @@ final class DataParallelStep {
     /// - Returns: the per-example loss of the whole batch before the update.
     func step(batch x: UnsafePointer<Float>, labels: UnsafePointer<UInt16>?, count: Int, beta: Float,
               rng: inout SeededRandom) throws -> LossParts {
+        // Every rank has its batch (reading it is what can fail here), or one failed and says so.
+        _ = try cluster.agree()
         let l = model.mcSamples, z = model.config.latentSize
         if count > capacity {
             eps.deallocate(); sliceEps.deallocate()

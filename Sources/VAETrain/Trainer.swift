@@ -88,8 +88,8 @@ public final class Trainer {
         } catch let interruption as Interrupted {
             let error = try stopped(r, state, signal: interruption.signal)
             // A stop in training is shared: every rank stopped after the same step, and none may
-            // end the job before rank 0's checkpoint is on disk.
-            if cluster.isDistributed && phase == .training { try cluster.barrier() }
+            // end the job before rank 0's checkpoint is on disk (or rank 0 failed to write it).
+            if cluster.isDistributed && phase == .training { _ = try cluster.agree() }
             throw error
         }
     }
@@ -177,6 +177,7 @@ public final class Trainer {
             configBytes = try JSONCoding.encode(r.config)
             checkpointBytes = try TrainingCheckpoint.capture(model: r.model, state: state, config: r.config).encoded()
         }
+        _ = try cluster.agree()  // rank 0 has a run to send, or failed to prepare one
         configBytes = try cluster.broadcast(configBytes)
         checkpointBytes = try cluster.broadcast(checkpointBytes)
         if let prepared { return prepared }
@@ -386,8 +387,9 @@ public final class Trainer {
             try writeCheckpoint(r, state)
         }
         if step == request.stopAfterStep { stop.request(signal: SIGTERM) }
-        // Every rank stops after the same step: a stop seen by any of them stops all.
-        if cluster.isDistributed, try cluster.any(stop.isRequested), !stop.isRequested { stop.request(signal: SIGTERM) }
+        // Every rank stops after the same step: a stop seen by any of them stops all. (The
+        // agreement point after rank 0's checkpoint, see `Cluster.agree`.)
+        if cluster.isDistributed, try cluster.agree(stop: stop.isRequested), !stop.isRequested { stop.request(signal: SIGTERM) }
         try stop.check()
     }
 

@@ -168,35 +168,95 @@ final class ClusterCommandTests: XCTestCase {
         }
     }
 
-    func testSIGKILLOfOneRankThenTwoRankResumeGivesTheUninterruptedBytes() throws {
+    /// SIGKILL of rank 1: mpirun ends the job. SIGKILL of mpirun: its ranks, orphaned, die. Each
+    /// time the run directory holds only complete checkpoints (and temporaries, which resume
+    /// removes), and `--resume` under 2 ranks gives the uninterrupted 2-rank run's bytes.
+    func testSIGKILLOfARankOrOfMpirunThenTwoRankResumeGivesTheUninterruptedBytes() throws {
         let dir = try makeScratchDirectory(self)
         let data = try makeData(dir)
         var long = settings
         long[long.firstIndex(of: "--epochs")! + 1] = "4"  // 152 steps
         var result = try mpirun(2, train, ["--data", data, "--out", dir + "/whole"] + long)
         XCTAssertEqual(result.status, 0, result.stderr)
-
-        let run = dir + "/killed"
-        let (process, _, _) = try launch("/usr/bin/mpirun", mpirunArguments(2) + [train, "--data", data, "--out", run] + long)
-        // Wait for the step-40 checkpoint, then kill rank 1 (found by its OMPI_COMM_WORLD_RANK).
-        let deadline = Date().addingTimeInterval(120)
-        var rank1: pid_t?
-        while Date() < deadline, rank1 == nil {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints")) ?? []
-            if names.contains(where: { Int($0.dropFirst(5).prefix(9)).map { $0 >= 40 } ?? false }) {
-                rank1 = rankProcess(1, under: process.processIdentifier)
-            }
-            usleep(2000)
+        for name in ["rank-1", "mpirun"] {
+            let run = dir + "/" + name
+            let (process, ranks, _) = try startTraining(data, run, long, killAfterStep: 10)
+            guard ranks.count == 2 else { continue }
+            kill(name == "rank-1" ? ranks[1] : process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            try assertJobEnded(process, ranks, run, name)
+            result = try mpirun(2, train, ["--resume", run, "--quiet"])
+            XCTAssertEqual(result.status, 0, "\(name): \(result.stderr)")
+            XCTAssertEqual(try FileIO.read(run + "/model.ckpt"), try FileIO.read(dir + "/whole/model.ckpt"), name)
         }
-        let victim = try XCTUnwrap(rank1, "rank 1 of the job was not found")
-        kill(victim, SIGKILL)
-        process.waitUntilExit()
-        XCTAssertNotEqual(process.terminationStatus, 0, "the job went on without rank 1")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: run + "/model.ckpt"), "killed before it finished")
+    }
 
-        result = try mpirun(2, train, ["--resume", run, "--quiet"])
-        XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(try FileIO.read(run + "/model.ckpt"), try FileIO.read(dir + "/whole/model.ckpt"))
+    /// SIGTERM to mpirun: it sends SIGCONT to the ranks, then SIGTERM and SIGKILL, each after
+    /// odls_base_sigkill_timeout seconds (default 1). The ranks stop after the same step, rank 0
+    /// writes its checkpoint and alone says so, and the run resumes from it.
+    func testSIGTERMToMpirunStopsEveryRankAtACheckpoint() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        var long = settings
+        long[long.firstIndex(of: "--epochs")! + 1] = "100"  // still running when the ranks get SIGTERM
+        let run = dir + "/run"
+        let (process, ranks, err) = try startTraining(data, run, long, killAfterStep: 10)
+        guard ranks.count == 2 else { return }
+        kill(process.processIdentifier, SIGTERM)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try assertJobEnded(process, ranks, run, "SIGTERM")
+        let step = try XCTUnwrap(checkpointSteps(run).max())
+        XCTAssertTrue(stderr.contains("vae-train: rank 0: interrupted during "), stderr)  // training, or rank 0's evaluation
+        XCTAssertTrue(stderr.contains("checkpoint written to \(run)/checkpoints/step-\(String(format: "%09d", step)).ckpt"), stderr)
+        XCTAssertEqual(stderr.split(separator: "\n").filter { $0.hasPrefix("vae-train") }.count, 2, stderr)  // received, interrupted
+        // It resumes there (to the uninterrupted bytes: as any stop, see the conditional run's test).
+        let result = try mpirun(2, train, ["--resume", run, "--quiet", "--stop-after-step", "\(step + 3)"])
+        XCTAssertEqual(result.status, 143, result.stderr)
+        XCTAssertTrue(checkpointSteps(run).contains(step + 3), result.stderr)
+    }
+
+    /// Starts `mpirun -np 2 vae-train` on `data` into `run`, and returns once it has written a
+    /// checkpoint at `killAfterStep` or later, with its ranks' processes (found by their
+    /// OMPI_COMM_WORLD_RANK; the test fails if they are not both there).
+    private func startTraining(_ data: String, _ run: String, _ options: [String], killAfterStep step: Int) throws -> (Process, [pid_t], Pipe) {
+        let (process, _, err) = try launch("/usr/bin/mpirun", mpirunArguments(2) + [train, "--data", data, "--out", run] + options)
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, !checkpointSteps(run).contains(where: { $0 >= step }) { usleep(2000) }
+        let ranks = [0, 1].compactMap { rankProcess($0, under: process.processIdentifier) }
+        if ranks.count != 2 {
+            XCTFail("\(run): the ranks of the job were not found")
+            process.terminate()
+        }
+        return (process, ranks, err)
+    }
+
+    /// Asserts that the job of `process` failed, that every rank is gone (orphans are not
+    /// mpirun's to reap: waits up to 60 s), and that `run` holds only complete checkpoints.
+    private func assertJobEnded(_ process: Process, _ ranks: [pid_t], _ run: String, _ name: String) throws {
+        let gone = Date().addingTimeInterval(60)
+        while Date() < gone, ranks.contains(where: isAlive) { usleep(10000) }
+        XCTAssertFalse(ranks.contains(where: isAlive), "\(name): a rank outlived the job")
+        XCTAssertNotEqual(process.terminationStatus, 0, name)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run + "/model.ckpt"), "\(name): killed before it finished")
+        let names = directoryListing(run + "/checkpoints").filter { !AtomicFile.isTemporaryName($0) }
+        XCTAssertFalse(names.isEmpty, name)
+        for checkpoint in names {
+            XCTAssertNoThrow(try Checkpoint.read(from: run + "/checkpoints/" + checkpoint), "\(name): \(checkpoint)")
+        }
+    }
+
+    /// The steps of the checkpoints in `run`/checkpoints.
+    private func checkpointSteps(_ run: String) -> [Int] {
+        directoryListing(run + "/checkpoints").compactMap { $0.hasPrefix("step-") ? Int($0.dropFirst(5).prefix(9)) : nil }
+    }
+
+    /// Whether process `pid` exists and is not a zombie.
+    private func isAlive(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
+            return false
+        }
+        return !stat[stat.index(close, offsetBy: 2)...].hasPrefix("Z")
     }
 
     func testResumeUnderAnotherProcessCountIsRefused() throws {
@@ -206,8 +266,9 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 143, result.stderr)
         // Every rank stopped after step 20; rank 0 wrote its checkpoint and alone said so.
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/run/checkpoints/step-000000020.ckpt"), result.stderr)
-        XCTAssertTrue(result.stderr.contains("vae-train: rank 0: "), result.stderr)
-        XCTAssertFalse(result.stderr.contains("vae-train: rank 1"), result.stderr)  // (mpirun's own banner may name rank 1)
+        XCTAssertTrue(result.stderr.contains("vae-train: rank 0: interrupted during training at step 20"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("vae-train: rank 1"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("MPI_ABORT"), result.stderr)
         result = try runTool(train, ["--resume", dir + "/run", "--quiet"])
         XCTAssertEqual(result.status, 1)
         XCTAssertTrue(result.stderr.contains("trained by 2 processes and this is 1; resume it with mpirun -np 2"), result.stderr)
@@ -215,7 +276,10 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
     }
 
-    func testABadShardSeenByRankOneStopsTheJobNamingRankAndFile() throws {
+    /// A failure on one rank ends the job with one line naming the rank, the file and the
+    /// problem: the ranks agree on it and exit together, with no MPI_ABORT. mpirun adds its own
+    /// report of a non-zero exit unless run with -q.
+    func testAFailingRankEndsTheJobWithOneLineNamingRankAndFile() throws {
         let dir = try makeScratchDirectory(self)
         let data = try makeTrainedRun(dir)
         // Shard 1 of the train split goes to rank 1 (shards are dealt round-robin).
@@ -223,10 +287,29 @@ final class ClusterCommandTests: XCTestCase {
         var bytes = try FileIO.read(shard)
         bytes[bytes.count - 10] ^= 0xFF
         try AtomicFile.write(bytes, to: shard)
-        let result = try mpirun(2, embed, ["--checkpoint", dir + "/run/model.ckpt", "--data", data, "--out", dir + "/latents.csv"])
-        XCTAssertNotEqual(result.status, 0)
-        XCTAssertTrue(result.stderr.contains("vae-embed: rank 1: \(shard): "), result.stderr)
+        let embedding = [embed, "--checkpoint", dir + "/run/model.ckpt", "--data", data, "--out", dir + "/latents.csv"]
+        let line = "vae-embed: rank 1: \(shard): shard checksum mismatch: the file is corrupt\n"
+        var result = try runTool("/usr/bin/mpirun", ["-q"] + mpirunArguments(2) + embedding)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, line)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/latents.csv"))
+        result = try runTool("/usr/bin/mpirun", mpirunArguments(2) + embedding)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.hasPrefix(line), result.stderr)
+        XCTAssertEqual(result.stderr.split(separator: "\n").filter { $0.hasPrefix("vae-") }.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("mpirun detected that one or more processes exited with non-zero status"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("MPI_ABORT"), result.stderr)
+        XCTAssertEqual(directoryListing(dir).filter { $0.hasPrefix(".") }, [], "a temporary file left behind")
+
+        // Rank 0 fails before the others start: they wait for it and end with it.
+        result = try runTool("/usr/bin/mpirun", ["-q"] + mpirunArguments(2) + [train, "--data", data, "--out", dir + "/run"] + settings)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "vae-train: rank 0: \(dir)/run: already holds a run (checkpoints or config.json); use --resume to continue it or --force to start over\n")
+        // Every rank reads the corrupt shard in training: the lowest, rank 0, says so.
+        result = try runTool("/usr/bin/mpirun", ["-q"] + mpirunArguments(2) + [train, "--data", data, "--out", dir + "/bad"] + settings)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "vae-train: rank 0: \(shard): shard checksum mismatch: the file is corrupt\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/bad/model.ckpt"))
     }
 
     /// The process of `rank` among the children of mpirun `parent`.
