@@ -340,7 +340,7 @@ public final class Trainer {
             VAE.binarize(batch, into: batch, count: count * r.inputSize, rng: &state.rng)
         }
         // Rank 0 alone measures (its own random stream: training is unchanged); the others wait
-        // for it in the step's sum.
+        // for it at the step's agreement point.
         if cluster.isRoot && r.settings.measuresGradientVariance(atStep: r.model.optimizer.step + 1) {
             try measureGradientVariance(r, batch, labels, count: count, beta: beta)
         }
