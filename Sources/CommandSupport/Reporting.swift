@@ -66,6 +66,9 @@ private func reportingErrors(_ tool: String, onSignal first: StopSignals.FirstSi
 /// process, through MPI_Abort).
 private func endJob(_ tool: String, _ cluster: Cluster, _ error: Error, status: Int32, collective: Bool) -> Int32 {
     let message = "\(tool): rank \(cluster.rank): \(String(describing: error))"
+    // mpirun stops (SIGTERM) the ranks still running once one exits with a failure: that is its
+    // cleanup, not news, so no rank says it received it.
+    StopSignals.silence()
     if let peer = error as? PeerFailure {  // another rank failed and says so
         cluster.finish()
         return peer.status

@@ -183,6 +183,7 @@ final class ClusterCommandTests: XCTestCase {
             let (process, ranks, _) = try startTraining(data, run, long, killAfterStep: 10)
             guard ranks.count == 2 else { continue }
             kill(name == "rank-1" ? ranks[1] : process.processIdentifier, SIGKILL)
+            for rank in ranks { kill(rank, SIGCONT) }
             process.waitUntilExit()
             try assertJobEnded(process, ranks, run, name)
             result = try mpirun(2, train, ["--resume", run, "--quiet"])
@@ -204,6 +205,7 @@ final class ClusterCommandTests: XCTestCase {
         let (process, ranks, err) = try startTraining(data, run, long, killAfterStep: 10, mpirunOptions: ["--mca", "odls_base_sigkill_timeout", "3"])
         guard ranks.count == 2 else { return }
         kill(process.processIdentifier, SIGTERM)
+        for rank in ranks { kill(rank, SIGCONT) }  // (mpirun sends SIGCONT too, before its SIGTERM)
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         try assertJobEnded(process, ranks, run, "SIGTERM")
@@ -217,19 +219,26 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertTrue(checkpointSteps(run).contains(step + 3), result.stderr)
     }
 
-    /// Starts `mpirun -np 2 vae-train` on `data` into `run`, and returns once it has written a
-    /// checkpoint at `killAfterStep` or later, with its ranks' processes (found by their
-    /// OMPI_COMM_WORLD_RANK; the test fails if they are not both there).
+    /// Starts `mpirun -np 2 vae-train` on `data` into `run`, finds its ranks' processes (by their
+    /// OMPI_COMM_WORLD_RANK; the test fails if they are not both there), and stops them (SIGSTOP)
+    /// as soon as a checkpoint at `killAfterStep` or later appears, so that the job cannot end
+    /// before the test kills it, however fast the machine. The caller sends SIGCONT after the kill.
     private func startTraining(_ data: String, _ run: String, _ options: [String], killAfterStep step: Int,
                                mpirunOptions: [String] = []) throws -> (Process, [pid_t], Pipe) {
         let (process, _, err) = try launch("/usr/bin/mpirun", mpirunArguments(2) + mpirunOptions + [train, "--data", data, "--out", run] + options)
         let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline, !checkpointSteps(run).contains(where: { $0 >= step }) { usleep(2000) }
-        let ranks = [0, 1].compactMap { rankProcess($0, under: process.processIdentifier) }
-        if ranks.count != 2 {
+        var ranks: [pid_t] = []
+        while Date() < deadline, process.isRunning, ranks.count < 2 {
+            ranks = [0, 1].compactMap { rankProcess($0, under: process.processIdentifier) }
+            if ranks.count < 2 { usleep(2000) }
+        }
+        guard ranks.count == 2 else {
             XCTFail("\(run): the ranks of the job were not found")
             process.terminate()
+            return (process, ranks, err)
         }
+        while Date() < deadline, !checkpointSteps(run).contains(where: { $0 >= step }) { usleep(1000) }
+        for rank in ranks { kill(rank, SIGSTOP) }
         return (process, ranks, err)
     }
 
