@@ -115,12 +115,12 @@ public enum Generation {
         return sheet
     }
 
-    static func layout(rows: Int, cols: Int, shape: ImageShape, style: SheetStyle) throws(VisualError) -> SheetLayout {
+    static func layout(rows: Int, cols: Int, shape: ImageShape, style: SheetStyle, margin: Int = 0) throws(VisualError) -> SheetLayout {
         guard rows <= maxTiles, cols <= maxTiles, rows * cols <= maxTiles else {
             throw VisualError("a sheet of \(rows)x\(cols) tiles is over the limit of \(maxTiles) tiles")
         }
         return try SheetLayout(rows: rows, cols: cols, tileHeight: shape.height, tileWidth: shape.width,
-                               scale: style.scale, pad: style.pad)
+                               scale: style.scale, pad: style.pad, margin: margin)
     }
 
     static func checkSteps(_ steps: Int, minimum: Int = 2) throws(VisualError) {
@@ -174,18 +174,22 @@ public enum Generation {
 
     /// One row per class of a conditional model, one column per code z ~ N(0, I) drawn from
     /// `SeededRandom(seed: seed)`: every column decodes the same z with each class in turn, so a
-    /// column shows one style across the classes. Rows in the order of the model's classes.
+    /// column shows one style across the classes. Rows in the order of the model's classes, each
+    /// labelled with its class name in a margin on the left (`Sheet.labelRows`).
     public static func classes(model: VAE, shape: ImageShape, cols: Int, seed: UInt64, style: SheetStyle) throws -> Sheet {
         try checkShape(shape, model: model)
         let k = model.config.classCount
         guard k > 0 else { throw VisualError("the classes sheet needs a conditional model (trained with --conditional)") }
-        let layout = try layout(rows: k, cols: cols, shape: shape, style: style)
+        let names = model.config.classNames
+        let layout = try layout(rows: k, cols: cols, shape: shape, style: style, margin: try Sheet.labelMargin(names))
         var rng = SeededRandom(seed: seed)
         let zs = model.config.latentSize
         let z = LatentGrid.prior(count: cols, latent: zs, temperature: 1, rng: &rng)
         let all = (0..<k).flatMap { _ in z }
         let labels = (0..<k * cols).map { UInt16($0 / cols) }
-        return sheet(layout, style, channels: shape.channels, images: decode(model, all, labels: labels))
+        var out = sheet(layout, style, channels: shape.channels, images: decode(model, all, labels: labels))
+        try out.labelRows(names, background: style.background)
+        return out
     }
 
     /// The examples `indices` of `split` with their reconstructions decode(mu) under them:
