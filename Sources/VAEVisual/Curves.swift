@@ -16,22 +16,36 @@ public enum Curves {
     /// The default picture size, in pixels.
     public static let defaultWidth = 800, defaultHeight = 500
 
-    /// The series of `yColumns` against `xColumn` in every table: labelled by the column alone
-    /// for one table, by `file: column` (see `fileLabels`) for several.
+    /// The series of `yColumns` against `xColumn` in every table, after keeping only the rows
+    /// that pass every filter of `filters`; with `group`, one series per distinct value of that
+    /// column (in the order the values first appear) and column. Each is labelled by its parts
+    /// that vary, joined by `: `: the file (see `fileLabels`) when there are several tables, the
+    /// group's value, and the column when there are several or no group (a long-format CSV such
+    /// as gradient_variance.csv: `--where tensor=encoder --by estimator --y variance`).
     /// - Throws: `DataError` for a missing column or a field that is not a number; `VisualError`
-    ///   when `logY` and a value is zero or negative.
-    public static func series(_ tables: [CSVTable], x xColumn: String, y yColumns: [String], logY: Bool) throws -> [CurveSeries] {
+    ///   when `logY` and a value is zero or negative, or when the filters leave no row.
+    public static func series(_ tables: [CSVTable], x xColumn: String, y yColumns: [String], logY: Bool,
+                              filters: [RowFilter] = [], group: String? = nil) throws -> [CurveSeries] {
         let names = fileLabels(tables.map(\.path))
         var out: [CurveSeries] = []
-        for (t, table) in tables.enumerated() {
-            let xs = try table.numbers(xColumn)
-            for column in yColumns {
-                let ys = try table.numbers(column)
-                if logY, let bad = ys.firstIndex(where: { $0.isFinite && $0 <= 0 }) {
-                    throw VisualError("\(table.path): line \(bad + 2), column \"\(column)\" is \(ys[bad]): --log-y needs positive values")
+        for (t, whole) in tables.enumerated() {
+            let table = try filters.reduce(whole) { try $0.filtered($1) }
+            if !filters.isEmpty && table.records.isEmpty {
+                throw VisualError("\(whole.path): no row has \(filters.map { "\($0.column)=\($0.value)" }.joined(separator: " and "))")
+            }
+            let parts: [(value: String?, table: CSVTable)] = try group.map { try table.grouped(by: $0).map { ($0.value, $0.table) } }
+                ?? [(nil, table)]
+            for part in parts {
+                let xs = try part.table.numbers(xColumn)
+                for column in yColumns {
+                    let ys = try part.table.numbers(column)
+                    if logY, let bad = ys.firstIndex(where: { $0.isFinite && $0 <= 0 }) {
+                        throw VisualError("\(table.path): line \(part.table.lines[bad]), column \"\(column)\" is \(ys[bad]): --log-y needs positive values")
+                    }
+                    let label = [tables.count > 1 ? names[t] : nil, part.value, yColumns.count > 1 || group == nil ? column : nil]
+                        .compactMap { $0 }.joined(separator: ": ")
+                    out.append(CurveSeries(label: label, color: RGB.palette(out.count), points: Array(zip(xs, ys)).map { ($0, $1) }))
                 }
-                let label = tables.count == 1 ? column : "\(names[t]): \(column)"
-                out.append(CurveSeries(label: label, color: RGB.palette(out.count), points: Array(zip(xs, ys)).map { ($0, $1) }))
             }
         }
         return out

@@ -113,6 +113,43 @@ final class PlotTests: XCTestCase {
                        ["art/smoke", "fm/fashion"])
     }
 
+    func testLongFormatRowsAreFilteredAndGroupedIntoLines() throws {
+        let path = try file("gradient_variance.csv", """
+            step,estimator,tensor,variance
+            1,reparameterization,encoder.0.weight,7
+            1,reparameterization,encoder,2
+            1,score-function,encoder,300
+            100,reparameterization,encoder,1
+            100,score-function,encoder,0
+            100,score-function,encoder.0.weight,9
+
+            """)
+        let table = try CSVTable(path: path)
+        let series = try Curves.series([table], x: "step", y: ["variance"], logY: false,
+                                       filters: [RowFilter(column: "tensor", value: "encoder")], group: "estimator")
+        XCTAssertEqual(series.map(\.label), ["reparameterization", "score-function"])
+        XCTAssertEqual(series.map { $0.points.map { [$0.x, $0.y] } }, [[[1, 2], [100, 1]], [[1, 300], [100, 0]]])
+        XCTAssertEqual(series.map(\.color), [RGB.palette(0), RGB.palette(1)])
+        // Several columns keep the column in the label; the log scale names the line of the file.
+        let two = try Curves.series([table], x: "step", y: ["variance", "step"], logY: false, group: "estimator")
+        XCTAssertEqual(two.map(\.label), ["reparameterization: variance", "reparameterization: step",
+                                          "score-function: variance", "score-function: step"])
+        XCTAssertThrowsError(try Curves.series([table], x: "step", y: ["variance"], logY: true,
+                                               filters: [RowFilter("tensor=encoder")!], group: "estimator")) {
+            XCTAssertEqual("\($0)", "\(path): line 6, column \"variance\" is 0.0: --log-y needs positive values")
+        }
+        XCTAssertThrowsError(try Curves.series([table], x: "step", y: ["variance"], logY: false, filters: [RowFilter("tensor=decoder")!])) {
+            XCTAssertEqual("\($0)", "\(path): no row has tensor=decoder")
+        }
+        XCTAssertThrowsError(try Curves.series([table], x: "step", y: ["variance"], logY: false, group: "method")) {
+            XCTAssert("\($0)".contains("has no column \"method\""), "\($0)")
+        }
+        XCTAssertEqual(RowFilter("a=b=c"), RowFilter(column: "a", value: "b=c"))
+        XCTAssertEqual(RowFilter("a="), RowFilter(column: "a", value: ""))
+        XCTAssertNil(RowFilter("=b"))
+        XCTAssertNil(RowFilter("ab"))
+    }
+
     func testLogScaleRefusesNonPositiveValuesAndPlotsDecades() throws {
         let path = try file("v.csv", "step,variance\n1,0.001\n2,10\n3,0\n")
         XCTAssertThrowsError(try Curves.series([try CSVTable(path: path)], x: "step", y: ["variance"], logY: true)) { error in
