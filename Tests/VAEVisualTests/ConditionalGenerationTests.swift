@@ -25,8 +25,9 @@ final class ConditionalGenerationTests: XCTestCase {
         XCTAssertEqual([classes.width, classes.height], [m + 5 * 4, 3 * 4])
         var rows: [[UInt8]] = []
         for r in 0..<3 {
-            let row = try Generation.samples(model: model, shape: Fixtures.shape, rows: 1, cols: 5, temperature: 1,
-                                             samplePixels: false, seed: 3, style: style, label: UInt16(r)).image.pixels
+            let samples = try Generation.samples(model: model, shape: Fixtures.shape, rows: 1, cols: 5, temperature: 1,
+                                                 samplePixels: false, seed: 3, style: style, label: UInt16(r))
+            let row = Array(samples.pixels.dropFirst(samples.layout.top * 20))  // below the class's title
             let width = m + 20
             var tiles: [UInt8] = []
             for y in r * 4..<(r + 1) * 4 { tiles += classes.pixels[y * width + m..<(y + 1) * width] }
@@ -76,6 +77,30 @@ final class ConditionalGenerationTests: XCTestCase {
             let first = sheet.layout.origin(row: 0, col: 0)
             XCTAssertFalse(isInk(first.x - 1, first.y), "the grid's own padding is untouched")
         }
+    }
+
+    func testSamplesOfOneClassCarryItsNameAsATitle() throws {
+        let model = try conditionalModel()
+        let style = SheetStyle(scale: 6, pad: 2, background: 230)
+        let titled = try Generation.samples(model: model, shape: Fixtures.shape, rows: 2, cols: 3, temperature: 1,
+                                            samplePixels: false, seed: 4, style: style, label: 1)
+        let plain = try Generation.samples(model: model, shape: Fixtures.shape, rows: 2, cols: 3, temperature: 1,
+                                           samplePixels: false, seed: 4, style: style)
+        // The documented size: a band of T = 28 pixels on top of the same grid.
+        let w = 3 * 4 * 6 + 4 * 2, h = 2 * 4 * 6 + 3 * 2
+        XCTAssertEqual([titled.layout.width, titled.layout.height, titled.layout.top], [w, 28 + h, 28])
+        XCTAssertEqual([plain.layout.width, plain.layout.height, plain.layout.top], [w, h, 0])
+        let band = titled.pixels[0..<28 * w]
+        XCTAssertGreaterThan(band.filter { $0 != 230 }.count, 30, "the title's text")
+        XCTAssertLessThan(band.filter { $0 < 100 }.count, band.count / 4, "text on a light band, not a dark fill")
+        // Below the band, the grid of the plain sheet where it decodes class 1 too (its row 1;
+        // its row 0 is class 0).
+        func gridRows(_ sheet: Sheet, _ r: Int) -> [UInt8] {
+            let y = sheet.layout.origin(row: r, col: 0).y
+            return Array(sheet.pixels[y * w..<(y + 24) * w])
+        }
+        XCTAssertEqual(gridRows(titled, 1), gridRows(plain, 1))
+        XCTAssertNotEqual(gridRows(titled, 0), gridRows(plain, 0))
     }
 
     func testClassIsANameOrAnIndexAndUnknownOnesListTheClasses() throws {
