@@ -72,7 +72,8 @@ public enum Curves {
     }
 
     /// Draws the series on a new canvas: ticks covering every finite point, axis labels from
-    /// the column names, the legend in the top right corner.
+    /// the column names, the legend in the corner of the plot area its lines cross least (top right
+    /// when several are free).
     /// - Throws: `VisualError` when no series has a finite point.
     public static func draw(_ series: [CurveSeries], xLabel: String, yLabel: String, logY: Bool, title: String?,
                             width: Int = defaultWidth, height: Int = defaultHeight) throws -> Plot {
@@ -87,13 +88,23 @@ public enum Curves {
         let xTicks = Ticks.linear(x0, x1, target: 8, integral: finite.allSatisfy { $0.x == $0.x.rounded() })
         let yTicks = logY ? Ticks.logarithmic(y0, y1) : Ticks.linear(y0, y1)
         let frame = ChartFrame.draw(on: canvas, x: xTicks, y: yTicks, logY: logY, title: title, xLabel: xLabel, yLabel: yLabel)
+        var marks: [(x: Double, y: Double)] = []  // every line, a point every 2 pixels or so, for the legend to avoid
         for s in series {
             let points = s.points.map { p -> (x: Double, y: Double)? in
                 p.x.isFinite && p.y.isFinite ? (frame.px(p.x), frame.py(p.y)) : nil
             }
             canvas.polyline(points, color: s.color)
+            for (a, b) in zip(points, points.dropFirst()) {
+                guard let a, let b else { continue }
+                let steps = min(Int(max(abs(b.x - a.x), abs(b.y - a.y)) / 2) + 1, 10_000)
+                for k in 0...steps {
+                    let t = Double(k) / Double(steps)
+                    marks.append((a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)))
+                }
+            }
+            if points.count == 1, let p = points[0] { marks.append(p) }
         }
-        frame.legend(on: canvas, series.map { ($0.label, $0.color) }, swatch: .line)
-        return Plot(canvas: canvas, frame: frame)
+        let legend = frame.legend(on: canvas, series.map { ($0.label, $0.color) }, swatch: .line, avoiding: marks)
+        return Plot(canvas: canvas, frame: frame, legend: legend)
     }
 }

@@ -64,12 +64,22 @@ final class PlotTests: XCTestCase {
     func testCurvesLegendHoldsOneColorPerSeries() throws {
         let plot = try curves()
         let frame = plot.frame
-        // The legend box in the plot area's top right corner (y = 2x passes under it).
-        let legend = pixels(plot.canvas, x: Int(frame.right) - 200...Int(frame.right) - 10,
-                            y: Int(frame.top) + 10...Int(frame.top) + 60)
+        // y = 2x reaches the top right corner and y = 10 crosses the middle, so the legend box
+        // goes to the top left, which no line crosses.
+        let box = try XCTUnwrap(plot.legend)
+        XCTAssertEqual([box.x, box.y], [frame.left + 10, frame.top + 10])
+        let legend = pixels(plot.canvas, x: Int(box.x)...Int(box.x + box.width), y: Int(box.y)...Int(box.y + box.height))
         XCTAssertTrue(legend.contains(RGB.palette(0)))
         XCTAssertTrue(legend.contains(RGB.palette(1)))
         XCTAssertFalse(legend.contains(RGB.palette(2)))
+        // A falling line leaves the top right corner free, the first choice.
+        var text = "x,falling\n"
+        for x in 0...10 { text += "\(x),\(20 - 2 * x)\n" }
+        let falling = try Curves.draw(try Curves.series([try CSVTable(path: try file("f.csv", text))], x: "x", y: ["falling"], logY: false),
+                                      xLabel: "x", yLabel: "falling", logY: false, title: nil)
+        let right = try XCTUnwrap(falling.legend)
+        XCTAssertEqual(right.y, falling.frame.top + 10)
+        XCTAssertEqual(right.x + right.width, (falling.frame.right - 10).rounded(), accuracy: 1)
     }
 
     func testTextIsDrawn() throws {
