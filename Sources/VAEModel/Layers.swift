@@ -30,12 +30,17 @@ func linearBackward(_ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePoint
                 Int32(outputs), Int32(inputs), Int32(rows),
                 1, dy, Int32(outputs), x, Int32(inputs),
                 1, dw, Int32(inputs))
-    if let dx {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                    Int32(rows), Int32(inputs), Int32(outputs),
-                    1, dy, Int32(outputs), w, Int32(inputs),
-                    0, dx, Int32(inputs))
-    }
+    if let dx { linearInputGradient(dx, dy, w, rows: rows, inputs: inputs, outputs: outputs) }
+}
+
+/// dx (R, I) = dy (R, O) · W (O, I): the input gradient of `linearBackward` alone.
+@inline(__always)
+func linearInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                         rows: Int, inputs: Int, outputs: Int) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                Int32(rows), Int32(inputs), Int32(outputs),
+                1, dy, Int32(outputs), w, Int32(inputs),
+                0, dx, Int32(inputs))
 }
 
 /// Fused bias and ReLU in place: y (R, O) = max(y + b, 0), b (O).

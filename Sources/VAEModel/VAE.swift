@@ -59,7 +59,9 @@ public final class VAE {
     /// The parameters (P), in the layout of `layout`.
     public let parameters: UnsafeMutableBufferPointer<Float>
     /// The gradients (P) of the last step. `zeroGradients()` clears them at the start of every
-    /// forward-backward pass (`trainStep`, `computeGradients`), and backward adds into them.
+    /// forward-backward pass (`trainStep`, `computeGradients`), and backward adds into them. After
+    /// a data-parallel `trainStep` they hold slice 0's part only: Adam reads the slices' sum
+    /// without storing it (`Adam.update(range:parameters:gradients:...)`).
     public let gradients: UnsafeMutableBufferPointer<Float>
     /// Adam's first moment (P).
     public let adamM: UnsafeMutableBufferPointer<Float>
@@ -69,6 +71,9 @@ public final class VAE {
     var ws: Workspace
     /// The threads, slices and reduction of data-parallel training (one thread: no workers).
     var parallel: DataParallel
+    /// The largest im2col matrix of one chunk of images in the conv passes (`forEachChunk`):
+    /// 512 KiB, a quarter of a 2 MiB L2. Tests set it to 1 (one image a chunk).
+    var imageChunkFloats = 1 << 17
 
     /// A new model with PyTorch-style initial weights drawn from `SeededRandom(seed: seed)`.
     /// - Parameters:
@@ -94,7 +99,7 @@ public final class VAE {
         adamM = UnsafeMutableBufferPointer(start: memory + 2 * p, count: p)
         adamV = UnsafeMutableBufferPointer(start: memory + 3 * p, count: p)
         ws = Workspace(layout: layout, config: config, batch: batchCapacity, samples: mcSamples)
-        parallel = DataParallel(threads: 1, layout: layout)
+        parallel = DataParallel(threads: 1, layout: layout, modelGradients: memory + p)
         var rng = SeededRandom(seed: seed)
         layout.initialize(memory, rng: &rng)
     }
@@ -185,7 +190,7 @@ public final class VAE {
 
     /// Sets every gradient to zero. A forward-backward pass clears the gradient buffer it adds into
     /// at its start (as llm.c's gpt2_zero_grad): the model's `gradients`, or in data-parallel
-    /// training a slice's own buffer, which the reduction then adds into `gradients`.
+    /// training a slice's own buffer.
     public func zeroGradients() {
         gradients.update(repeating: 0)
     }
@@ -323,16 +328,41 @@ public final class VAE {
                          rows: b * last.outHeight * last.outWidth, cols: last.outChannels)
         var dy = dTop
         for (i, v) in layout.convEncoder.enumerated().reversed() {
-            linearBackward(i == 0 ? nil : ws.cols, g + v.weightOffset, dy, ws.encoderCols[i], p + v.weightOffset,
-                           rows: b * v.outHeight * v.outWidth, inputs: v.patchSize, outputs: v.outChannels)
+            let outPixels = v.outHeight * v.outWidth
+            linearBackward(nil, g + v.weightOffset, dy, ws.encoderCols[i], p + v.weightOffset,
+                           rows: b * outPixels, inputs: v.patchSize, outputs: v.outChannels)
             if i > 0 {
-                let dx = scratch()
-                col2im(dx, ws.cols, images: b, v.patches, pool: parallel.pool,
-                       epilogue: .reluBackward(output: ws.encoder[i - 1], biasGrad: g + layout.convEncoder[i - 1].biasOffset))
+                // The patches' gradient dy · W, then col2im, a few images at a time.
+                let dx = scratch(), inImage = v.inHeight * v.inWidth * v.inChannels
+                let previous = layout.convEncoder[i - 1], y = ws.encoder[i - 1], w = p + v.weightOffset
+                forEachChunk(images: b, colsPerImage: outPixels * v.patchSize) { lo, n in
+                    linearInputGradient(ws.cols, dy + lo * outPixels * v.outChannels, w,
+                                        rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels)
+                    col2im(dx + lo * inImage, ws.cols, images: n, v.patches, pool: parallel.pool,
+                           epilogue: .reluBackward(output: y + lo * inImage, biasGrad: g + previous.biasOffset))
+                }
                 dy = dx
             }
         }
     }
+
+    /// Calls `body(first, count)` on consecutive chunks of `images` images, each chunk's im2col
+    /// matrix (`colsPerImage` Floats an image) at most `imageChunkFloats`, at least one image. A
+    /// product whose output is such a matrix, and the col2im that reads it, then work in cache:
+    /// OpenBLAS clears the output (beta 0), adds into it and col2im sums it within L2, where one
+    /// matrix for the whole slice would go out to memory three times. Each output element is the
+    /// same product of the same row and column however the rows are chunked, and col2im and its
+    /// bias-gradient sum visit the images in order, so the bits do not depend on the chunks.
+    private func forEachChunk(images: Int, colsPerImage: Int, _ body: (Int, Int) -> Void) {
+        let chunk = max(1, imageChunkFloats / max(colsPerImage, 1))
+        var lo = 0
+        while lo < images {
+            let n = min(chunk, images - lo)
+            body(lo, n)
+            lo += n
+        }
+    }
+
 
     /// Sums the workspace's per-row negative log-likelihoods (divided by L) and per-example KL.
     private func lossSums(_ ws: Workspace, examples b: Int, samples l: Int) -> PassSums {
@@ -376,11 +406,15 @@ public final class VAE {
         linearForward(ws.decoder[0], z, p + proj.weightOffset, rows: r, inputs: proj.inputs, outputs: proj.outputs)
         biasReLUForward(ws.decoder[0], p + proj.biasOffset, rows: r, cols: proj.outputs)
         for (j, v) in layout.convDecoder.enumerated() {
-            linearForward(ws.cols, ws.decoder[j], p + v.weightOffset,
-                          rows: r * v.inHeight * v.inWidth, inputs: v.inChannels, outputs: v.patchSize)
             let isLast = j == layout.convDecoder.count - 1
-            col2im(isLast ? logits : ws.decoder[j + 1], ws.cols, images: r, v.patches, pool: parallel.pool,
-                   epilogue: .bias(p + v.biasOffset, relu: !isLast))
+            let input = ws.decoder[j], output = isLast ? logits : ws.decoder[j + 1]
+            let inPixels = v.inHeight * v.inWidth, outImage = v.outHeight * v.outWidth * v.outChannels
+            forEachChunk(images: r, colsPerImage: inPixels * v.patchSize) { lo, n in
+                linearForward(ws.cols, input + lo * inPixels * v.inChannels, p + v.weightOffset,
+                              rows: n * inPixels, inputs: v.inChannels, outputs: v.patchSize)
+                col2im(output + lo * outImage, ws.cols, images: n, v.patches, pool: parallel.pool,
+                       epilogue: .bias(p + v.biasOffset, relu: !isLast))
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 // The convolutional VAE as a whole: it learns, it is reproducible bit for bit, its sizes are
 // checked before anything runs, and the floor's operation count is that of its layers.
 import XCTest
-import VAEModel
+@testable import VAEModel
 
 final class ConvModelTests: XCTestCase {
     let config = ModelConfig.conv(height: 8, width: 8, channels: 1, convChannels: [4, 8], latentSize: 2)
@@ -25,6 +25,26 @@ final class ConvModelTests: XCTestCase {
         let first = losses.prefix(16).reduce(0, +) / 16, last = losses.suffix(16).reduce(0, +) / 16
         XCTAssert(losses.allSatisfy(\.isFinite))
         XCTAssertLessThan(last, first - 0.3 * abs(first), "loss \(first) -> \(last)")
+    }
+
+    /// The conv passes that run a few images at a time (`forEachChunk`) give the same bits for one
+    /// image a chunk as for the whole batch in one chunk: gradients, loss and decoded logits.
+    func testImageChunksDoNotChangeTheBits() throws {
+        func pass(chunkFloats: Int) throws -> (gradients: [UInt32], loss: Double, logits: [UInt32]) {
+            let model = try VAE(config: config, seed: 3, batchCapacity: 16)
+            model.imageChunkFloats = chunkFloats
+            let x = TestData.patterns(count: 16, size: 64, seed: 5), eps = TestData.normals(16 * 2, seed: 6)
+            let loss = model.computeGradients(batch: x, count: 16, beta: 1, samples: 1, eps: eps)
+            let z = TestData.normals(16 * 2, seed: 7)
+            var means = [Float](repeating: 0, count: 16 * 64)
+            model.decode(z: z, count: 16, means: &means)
+            return (model.gradients.map(\.bitPattern), loss.total, means.map(\.bitPattern))
+        }
+        let whole = try pass(chunkFloats: 1 << 30), single = try pass(chunkFloats: 1)
+        XCTAssertEqual(single.gradients, whole.gradients)
+        XCTAssertEqual(single.loss, whole.loss)
+        XCTAssertEqual(single.logits, whole.logits)
+        XCTAssert(whole.gradients.contains { $0 != 0 })
     }
 
     func testSameSeedSameBytesDifferentSeedDifferentBytes() throws {
