@@ -71,9 +71,9 @@ public final class VAE {
     var ws: Workspace
     /// The threads, slices and reduction of data-parallel training (one thread: no workers).
     var parallel: DataParallel
-    /// The largest im2col matrix of one chunk of images in the conv passes (`forEachChunk`):
-    /// 512 KiB, a quarter of a 2 MiB L2. Tests set it to 1 (one image a chunk).
-    var imageChunkFloats = 1 << 17
+    /// The largest im2col matrix of one chunk of images in the conv passes (`forEachChunk`), at
+    /// most `Workspace.chunkFloats`. Tests lower it to 1 (one image a chunk).
+    var imageChunkFloats = Workspace.chunkFloats
 
     /// A new model with PyTorch-style initial weights drawn from `SeededRandom(seed: seed)`.
     /// - Parameters:
@@ -255,7 +255,7 @@ public final class VAE {
             let dFlat = nextScratch()
             mlpBackward(ws.dHead, input: ws.encoder.last!, hidden: [], activations: [], last: h,
                         dx: dFlat, rows: b, gradients: g, scratch: nextScratch)
-            convEncoderBackward(dFlat, rows: b, ws: ws, gradients: g, scratch: nextScratch)
+            convEncoderBackward(dFlat, input: xin, rows: b, ws: ws, gradients: g, scratch: nextScratch)
         }
         return lossSums(ws, examples: b, samples: l)
     }
@@ -288,21 +288,26 @@ public final class VAE {
     /// the projection's output (R, h_k·w_k·c_k), ReLU mask and projection bias gradient applied.
     ///
     /// A transposed convolution is cols = x · Wᵀ (a linear layer of Ci inputs and k·k·Co outputs
-    /// per input pixel) followed by col2im; its backward is im2col of dy, then the linear backward.
+    /// per input pixel) followed by col2im; its backward is im2col of dy, then the linear backward,
+    /// a chunk of images at a time (`forEachChunk`; the weight gradient adds up over the chunks).
     private func convDecoderBackward(_ dLogits: UnsafeMutablePointer<Float>, rows r: Int, ws: Workspace,
                                      gradients g: UnsafeMutablePointer<Float>,
                                      scratch: () -> UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
         let p = P
         var dy = dLogits
         for (j, v) in layout.convDecoder.enumerated().reversed() {
-            im2col(ws.cols, dy, images: r, v.patches, pool: parallel.pool)
-            let dx = scratch()
+            let dx = scratch(), dyAll = dy
             let x = ws.decoder[j]  // the input: the projection (j = 0) or transposed convolution j - 1
-            linearBackward(dx, g + v.weightOffset, ws.cols, x, p + v.weightOffset,
-                           rows: r * v.inHeight * v.inWidth, inputs: v.inChannels, outputs: v.patchSize)
+            let inPixels = v.inHeight * v.inWidth, outImage = v.outHeight * v.outWidth * v.outChannels
+            forEachChunk(images: r, colsPerImage: v.patches.colsSize) { lo, n in
+                im2col(ws.cols, dyAll + lo * outImage, images: n, v.patches, pool: parallel.pool)
+                linearBackward(dx + lo * inPixels * v.inChannels, g + v.weightOffset, ws.cols,
+                               x + lo * inPixels * v.inChannels, p + v.weightOffset,
+                               rows: n * inPixels, inputs: v.inChannels, outputs: v.patchSize)
+            }
             if j > 0 {
                 reluBiasBackward(dx, g + layout.convDecoder[j - 1].biasOffset, x,
-                                 rows: r * v.inHeight * v.inWidth, cols: v.inChannels)
+                                 rows: r * inPixels, cols: v.inChannels)
             } else {
                 let proj = layout.decoder[0]
                 reluBiasBackward(dx, g + proj.biasOffset, x, rows: r, cols: proj.outputs)
@@ -316,10 +321,13 @@ public final class VAE {
     /// (B, h_k·w_k·c_k) down to the first one's weights (no gradient for x).
     ///
     /// A convolution is im2col then y = cols · Wᵀ (a linear layer of k·k·Ci inputs and Co
-    /// outputs per output pixel); its backward is the linear backward to the patches' gradient,
-    /// then col2im, fused with the previous layer's ReLU mask and bias gradient.
-    private func convEncoderBackward(_ dTop: UnsafeMutablePointer<Float>, rows b: Int, ws: Workspace,
-                                     gradients g: UnsafeMutablePointer<Float>,
+    /// outputs per output pixel); its backward, a chunk of images at a time (`forEachChunk`),
+    /// makes the chunk's patches again (im2col of the layer's input, cheaper than keeping the
+    /// whole batch's in memory), adds dyᵀ · cols into the weight gradient, and takes the patches'
+    /// gradient dy · W through col2im, fused with the previous layer's ReLU mask and bias gradient.
+    /// - Parameter x: the encoder's input (B, H, W, C), the first convolution's input.
+    private func convEncoderBackward(_ dTop: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, rows b: Int,
+                                     ws: Workspace, gradients g: UnsafeMutablePointer<Float>,
                                      scratch: () -> UnsafeMutablePointer<Float>) {
         let p = P
         let k = layout.convEncoder.count
@@ -328,33 +336,37 @@ public final class VAE {
                          rows: b * last.outHeight * last.outWidth, cols: last.outChannels)
         var dy = dTop
         for (i, v) in layout.convEncoder.enumerated().reversed() {
-            let outPixels = v.outHeight * v.outWidth
-            linearBackward(nil, g + v.weightOffset, dy, ws.encoderCols[i], p + v.weightOffset,
-                           rows: b * outPixels, inputs: v.patchSize, outputs: v.outChannels)
-            if i > 0 {
-                // The patches' gradient dy · W, then col2im, a few images at a time.
-                let dx = scratch(), inImage = v.inHeight * v.inWidth * v.inChannels
-                let previous = layout.convEncoder[i - 1], y = ws.encoder[i - 1], w = p + v.weightOffset
-                forEachChunk(images: b, colsPerImage: outPixels * v.patchSize) { lo, n in
-                    linearInputGradient(ws.cols, dy + lo * outPixels * v.outChannels, w,
+            let outPixels = v.outHeight * v.outWidth, inImage = v.inHeight * v.inWidth * v.inChannels
+            let input = i == 0 ? x : UnsafePointer(ws.encoder[i - 1])
+            let dx: UnsafeMutablePointer<Float>? = i == 0 ? nil : scratch()
+            let w = p + v.weightOffset, dyAll = dy
+            forEachChunk(images: b, colsPerImage: v.patches.colsSize) { lo, n in
+                let dyChunk = dyAll + lo * outPixels * v.outChannels
+                im2col(ws.cols, input + lo * inImage, images: n, v.patches, pool: parallel.pool)
+                linearBackward(nil, g + v.weightOffset, dyChunk, ws.cols, w,
+                               rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels)
+                if let dx {
+                    linearInputGradient(ws.patchGradient, dyChunk, w,
                                         rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels)
-                    col2im(dx + lo * inImage, ws.cols, images: n, v.patches, pool: parallel.pool,
-                           epilogue: .reluBackward(output: y + lo * inImage, biasGrad: g + previous.biasOffset))
+                    col2im(dx + lo * inImage, ws.patchGradient, images: n, v.patches, pool: parallel.pool,
+                           epilogue: .reluBackward(output: input + lo * inImage,
+                                                   biasGrad: g + layout.convEncoder[i - 1].biasOffset))
                 }
-                dy = dx
             }
+            if let dx { dy = dx }
         }
     }
 
-    /// Calls `body(first, count)` on consecutive chunks of `images` images, each chunk's im2col
-    /// matrix (`colsPerImage` Floats an image) at most `imageChunkFloats`, at least one image. A
-    /// product whose output is such a matrix, and the col2im that reads it, then work in cache:
-    /// OpenBLAS clears the output (beta 0), adds into it and col2im sums it within L2, where one
-    /// matrix for the whole slice would go out to memory three times. Each output element is the
-    /// same product of the same row and column however the rows are chunked, and col2im and its
-    /// bias-gradient sum visit the images in order, so the bits do not depend on the chunks.
+    /// Calls `body(first, count)` on consecutive chunks of `images` images: `Workspace.chunkImages`
+    /// of them, or fewer when `imageChunkFloats` is lowered. Each chunk's im2col matrix and the
+    /// products that write or read it stay in cache: OpenBLAS clears a product's output (beta 0),
+    /// adds into it and col2im sums it within L2, where one matrix for a whole slice would go out
+    /// to memory and back several times. Forward, each output is the same product of the same
+    /// row and column however the rows are chunked, so its bits do not depend on the chunks; the
+    /// weight gradients are sums over the chunks, so theirs do (a fixed rule: the same chunks on
+    /// every run).
     private func forEachChunk(images: Int, colsPerImage: Int, _ body: (Int, Int) -> Void) {
-        let chunk = max(1, imageChunkFloats / max(colsPerImage, 1))
+        let chunk = Workspace.chunkImages(colsPerImage: colsPerImage, chunkFloats: min(imageChunkFloats, Workspace.chunkFloats))
         var lo = 0
         while lo < images {
             let n = min(chunk, images - lo)
@@ -362,7 +374,6 @@ public final class VAE {
             lo += n
         }
     }
-
 
     /// Sums the workspace's per-row negative log-likelihoods (divided by L) and per-example KL.
     private func lossSums(_ ws: Workspace, examples b: Int, samples l: Int) -> PassSums {
@@ -375,8 +386,8 @@ public final class VAE {
 
     // MARK: - Forward pieces
 
-    /// x (B, D) -> ws.head (B, 2Z) = [mu | logvar], hidden activations kept in ws.encoder (and
-    /// the convolutions' patches in ws.encoderCols).
+    /// x (B, D) -> ws.head (B, 2Z) = [mu | logvar], hidden activations kept in ws.encoder. The
+    /// convolutions run a chunk of images at a time (`forEachChunk`): im2col, product, bias, ReLU.
     private func encoderForward(_ x: UnsafePointer<Float>, rows b: Int, ws: Workspace) {
         if layout.convEncoder.isEmpty {
             mlpForward(x, hidden: layout.encoder, activations: ws.encoder, last: layout.head, into: ws.head, rows: b)
@@ -385,12 +396,15 @@ public final class VAE {
         let p = P
         var input = x
         for (i, v) in layout.convEncoder.enumerated() {
-            im2col(ws.encoderCols[i], input, images: b, v.patches, pool: parallel.pool)
-            let rows = b * v.outHeight * v.outWidth
-            linearForward(ws.encoder[i], ws.encoderCols[i], p + v.weightOffset,
-                          rows: rows, inputs: v.patchSize, outputs: v.outChannels)
-            biasReLUForward(ws.encoder[i], p + v.biasOffset, rows: rows, cols: v.outChannels)
-            input = UnsafePointer(ws.encoder[i])
+            let outPixels = v.outHeight * v.outWidth, inImage = v.inHeight * v.inWidth * v.inChannels
+            let layerInput = input, output = ws.encoder[i]
+            forEachChunk(images: b, colsPerImage: v.patches.colsSize) { lo, n in
+                let y = output + lo * outPixels * v.outChannels
+                im2col(ws.cols, layerInput + lo * inImage, images: n, v.patches, pool: parallel.pool)
+                linearForward(y, ws.cols, p + v.weightOffset, rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels)
+                biasReLUForward(y, p + v.biasOffset, rows: n * outPixels, cols: v.outChannels)
+            }
+            input = UnsafePointer(output)
         }
         mlpForward(input, hidden: [], activations: [], last: layout.head, into: ws.head, rows: b)
     }
@@ -409,7 +423,7 @@ public final class VAE {
             let isLast = j == layout.convDecoder.count - 1
             let input = ws.decoder[j], output = isLast ? logits : ws.decoder[j + 1]
             let inPixels = v.inHeight * v.inWidth, outImage = v.outHeight * v.outWidth * v.outChannels
-            forEachChunk(images: r, colsPerImage: inPixels * v.patchSize) { lo, n in
+            forEachChunk(images: r, colsPerImage: v.patches.colsSize) { lo, n in
                 linearForward(ws.cols, input + lo * inPixels * v.inChannels, p + v.weightOffset,
                               rows: n * inPixels, inputs: v.inChannels, outputs: v.patchSize)
                 col2im(output + lo * outImage, ws.cols, images: n, v.patches, pool: parallel.pool,

@@ -27,24 +27,29 @@ final class ConvModelTests: XCTestCase {
         XCTAssertLessThan(last, first - 0.3 * abs(first), "loss \(first) -> \(last)")
     }
 
-    /// The conv passes that run a few images at a time (`forEachChunk`) give the same bits for one
-    /// image a chunk as for the whole batch in one chunk: gradients, loss and decoded logits.
-    func testImageChunksDoNotChangeTheBits() throws {
-        func pass(chunkFloats: Int) throws -> (gradients: [UInt32], loss: Double, logits: [UInt32]) {
+    /// The conv passes run a few images at a time (`forEachChunk`). One image a chunk gives the
+    /// whole batch's forward bits (loss, decoded means) and its gradients to rounding: the weight
+    /// gradients are sums over the chunks.
+    func testImageChunksChangeOnlyTheRoundingOfWeightGradients() throws {
+        func pass(chunkFloats: Int?) throws -> (gradients: [Float], loss: Double, means: [UInt32]) {
             let model = try VAE(config: config, seed: 3, batchCapacity: 16)
-            model.imageChunkFloats = chunkFloats
+            if let chunkFloats { model.imageChunkFloats = chunkFloats }
             let x = TestData.patterns(count: 16, size: 64, seed: 5), eps = TestData.normals(16 * 2, seed: 6)
             let loss = model.computeGradients(batch: x, count: 16, beta: 1, samples: 1, eps: eps)
-            let z = TestData.normals(16 * 2, seed: 7)
             var means = [Float](repeating: 0, count: 16 * 64)
-            model.decode(z: z, count: 16, means: &means)
-            return (model.gradients.map(\.bitPattern), loss.total, means.map(\.bitPattern))
+            model.decode(z: TestData.normals(16 * 2, seed: 7), count: 16, means: &means)
+            return (Array(model.gradients), loss.total, means.map(\.bitPattern))
         }
-        let whole = try pass(chunkFloats: 1 << 30), single = try pass(chunkFloats: 1)
-        XCTAssertEqual(single.gradients, whole.gradients)
+        let whole = try pass(chunkFloats: nil), single = try pass(chunkFloats: 1)
         XCTAssertEqual(single.loss, whole.loss)
-        XCTAssertEqual(single.logits, whole.logits)
-        XCTAssert(whole.gradients.contains { $0 != 0 })
+        XCTAssertEqual(single.means, whole.means)
+        let scale = whole.gradients.map(abs).max()!
+        XCTAssertGreaterThan(scale, 0)
+        for (a, b) in zip(single.gradients, whole.gradients) {
+            XCTAssertEqual(a, b, accuracy: 1e-5 * scale)
+        }
+        XCTAssertNotEqual(single.gradients.map(\.bitPattern), whole.gradients.map(\.bitPattern),
+                          "one image a chunk sums the weight gradients in another order")
     }
 
     func testSameSeedSameBytesDifferentSeedDifferentBytes() throws {
