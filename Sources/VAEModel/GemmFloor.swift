@@ -64,7 +64,7 @@ public enum GemmFloor {
             pool.run { t in
                 let x = buffers[t], w = x + size, y = x + 2 * size
                 for p in products {
-                    linearForward(y, x, w, rows: p.rows, inputs: p.inputs, outputs: p.outputs)
+                    linearForward(y, x, w, bias: nil, rows: p.rows, inputs: p.inputs, outputs: p.outputs)
                     linearBackward(p.inputGradient ? x : nil, w, y, x, w, rows: p.rows, inputs: p.inputs, outputs: p.outputs)
                 }
             }

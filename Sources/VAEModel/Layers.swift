@@ -8,14 +8,22 @@
 // place, `VAE.zeroGradients()`, at the start of every forward-backward pass.
 import COpenBLAS
 
-/// y (R, O) = x (R, I) · Wᵀ, W (O, I). The bias is added by the caller's fused pass.
+/// y (R, O) = x (R, I) · Wᵀ + b, W (O, I), b (O) or none: y starts as b in every row (or 0) and
+/// sgemm adds the product into it (beta 1). The same bits as the product followed by a bias pass
+/// (each element is acc + b either way), without that pass, and without OpenBLAS's own clearing
+/// of y for beta 0, which it does one row at a time: a call of memset per row of O floats.
 @inline(__always)
 func linearForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
-                   rows: Int, inputs: Int, outputs: Int) {
+                   bias: UnsafePointer<Float>?, rows: Int, inputs: Int, outputs: Int) {
+    if let bias {
+        for r in 0 ..< rows { (y + r * outputs).update(from: bias, count: outputs) }
+    } else {
+        y.update(repeating: 0, count: rows * outputs)
+    }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
                 Int32(rows), Int32(outputs), Int32(inputs),
                 1, x, Int32(inputs), w, Int32(inputs),
-                0, y, Int32(outputs))
+                1, y, Int32(outputs))
 }
 
 /// dW (O, I) += dyᵀ (O, R) · x (R, I);  dx (R, I) = dy (R, O) · W (O, I) when `dx` is given.
@@ -33,25 +41,24 @@ func linearBackward(_ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePoint
     if let dx { linearInputGradient(dx, dy, w, rows: rows, inputs: inputs, outputs: outputs) }
 }
 
-/// dx (R, I) = dy (R, O) · W (O, I): the input gradient of `linearBackward` alone.
+/// dx (R, I) = dy (R, O) · W (O, I): the input gradient of `linearBackward` alone. dx is cleared
+/// in one pass and the product added into it (beta 1), as in `linearForward`.
 @inline(__always)
 func linearInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                          rows: Int, inputs: Int, outputs: Int) {
+    dx.update(repeating: 0, count: rows * inputs)
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
                 Int32(rows), Int32(inputs), Int32(outputs),
                 1, dy, Int32(outputs), w, Int32(inputs),
-                0, dx, Int32(inputs))
+                1, dx, Int32(inputs))
 }
 
-/// Fused bias and ReLU in place: y (R, O) = max(y + b, 0), b (O).
+/// ReLU in place: y = max(y, 0) over `count` Floats.
 @inline(__always)
-func biasReLUForward(_ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, cols: Int) {
-    for r in 0 ..< rows {
-        let row = y + r * cols
-        for j in 0 ..< cols {
-            let v = row[j] + b[j]
-            row[j] = v > 0 ? v : 0
-        }
+func reluForward(_ y: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0 ..< count {
+        let v = y[i]
+        y[i] = v > 0 ? v : 0
     }
 }
 
@@ -71,11 +78,3 @@ func reluBiasBackward(_ dy: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePoin
     }
 }
 
-/// Bias without activation in place: y (R, O) += b (O).
-@inline(__always)
-func biasForward(_ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, cols: Int) {
-    for r in 0 ..< rows {
-        let row = y + r * cols
-        for j in 0 ..< cols { row[j] += b[j] }
-    }
-}

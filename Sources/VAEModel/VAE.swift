@@ -401,8 +401,9 @@ public final class VAE {
             forEachChunk(images: b, colsPerImage: v.patches.colsSize) { lo, n in
                 let y = output + lo * outPixels * v.outChannels
                 im2col(ws.cols, layerInput + lo * inImage, images: n, v.patches, pool: parallel.pool)
-                linearForward(y, ws.cols, p + v.weightOffset, rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels)
-                biasReLUForward(y, p + v.biasOffset, rows: n * outPixels, cols: v.outChannels)
+                linearForward(y, ws.cols, p + v.weightOffset, bias: p + v.biasOffset,
+                              rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels)
+                reluForward(y, count: n * outPixels * v.outChannels)
             }
             input = UnsafePointer(output)
         }
@@ -417,14 +418,15 @@ public final class VAE {
         }
         let p = P
         let proj = layout.decoder[0]
-        linearForward(ws.decoder[0], z, p + proj.weightOffset, rows: r, inputs: proj.inputs, outputs: proj.outputs)
-        biasReLUForward(ws.decoder[0], p + proj.biasOffset, rows: r, cols: proj.outputs)
+        linearForward(ws.decoder[0], z, p + proj.weightOffset, bias: p + proj.biasOffset,
+                      rows: r, inputs: proj.inputs, outputs: proj.outputs)
+        reluForward(ws.decoder[0], count: r * proj.outputs)
         for (j, v) in layout.convDecoder.enumerated() {
             let isLast = j == layout.convDecoder.count - 1
             let input = ws.decoder[j], output = isLast ? logits : ws.decoder[j + 1]
             let inPixels = v.inHeight * v.inWidth, outImage = v.outHeight * v.outWidth * v.outChannels
             forEachChunk(images: r, colsPerImage: v.patches.colsSize) { lo, n in
-                linearForward(ws.cols, input + lo * inPixels * v.inChannels, p + v.weightOffset,
+                linearForward(ws.cols, input + lo * inPixels * v.inChannels, p + v.weightOffset, bias: nil,
                               rows: n * inPixels, inputs: v.inChannels, outputs: v.patchSize)
                 col2im(output + lo * outImage, ws.cols, images: n, v.patches, pool: parallel.pool,
                        epilogue: .bias(p + v.biasOffset, relu: !isLast))
@@ -439,12 +441,12 @@ public final class VAE {
         let p = P
         var input = x
         for (v, y) in zip(hidden, activations) {
-            linearForward(y, input, p + v.weightOffset, rows: rows, inputs: v.inputs, outputs: v.outputs)
-            biasReLUForward(y, p + v.biasOffset, rows: rows, cols: v.outputs)
+            linearForward(y, input, p + v.weightOffset, bias: p + v.biasOffset, rows: rows, inputs: v.inputs, outputs: v.outputs)
+            reluForward(y, count: rows * v.outputs)
             input = UnsafePointer(y)
         }
-        linearForward(output, input, p + last.weightOffset, rows: rows, inputs: last.inputs, outputs: last.outputs)
-        biasForward(output, p + last.biasOffset, rows: rows, cols: last.outputs)
+        linearForward(output, input, p + last.weightOffset, bias: p + last.biasOffset,
+                      rows: rows, inputs: last.inputs, outputs: last.outputs)
     }
 
     /// ws.logLik (R) from ws.logits (R, D) and x (B, D); with `grad`, also the loss gradient of
