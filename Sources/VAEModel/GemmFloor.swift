@@ -54,18 +54,18 @@ public enum GemmFloor {
         let products = ParameterLayout(config: config).trainingProducts(examples: slice, samples: samples)
         let size = products.map { max($0.rows * max($0.inputs, $0.outputs), $0.inputs * $0.outputs) }.max() ?? 1
         let buffers = (0 ..< pool.threads).map { _ in
-            let b = UnsafeMutablePointer<Float>.allocate(capacity: 3 * size)
-            for i in 0 ..< 3 * size { b[i] = Float(i % 13) * 0.01 - 0.06 }
+            let b = UnsafeMutablePointer<Float>.allocate(capacity: 4 * size)
+            for i in 0 ..< 4 * size { b[i] = Float(i % 13) * 0.01 - 0.06 }
             return b
         }
         defer { for b in buffers { b.deallocate() } }
         openblas_set_num_threads(1)
         func step() {
             pool.run { t in
-                let x = buffers[t], w = x + size, y = x + 2 * size
+                let x = buffers[t], w = x + size, y = x + 2 * size, dw = x + 3 * size
                 for p in products {
                     linearForward(y, x, w, bias: nil, rows: p.rows, inputs: p.inputs, outputs: p.outputs)
-                    linearBackward(p.inputGradient ? x : nil, w, y, x, w, rows: p.rows, inputs: p.inputs, outputs: p.outputs)
+                    linearBackward(p.inputGradient ? x : nil, dw, y, x, w, rows: p.rows, inputs: p.inputs, outputs: p.outputs)
                 }
             }
         }

@@ -3,9 +3,10 @@
 // transposes chosen so that nothing is ever copied or transposed by hand.
 //
 // R = rows (examples, or examples x samples), I = inputs of the layer, O = outputs of the layer.
-// Backward functions add into the weight and bias gradients (beta = 1 in sgemm, so OpenBLAS makes
-// no clearing pass of its own) and set the input gradients. The gradients are cleared in one
-// place, `VAE.zeroGradients()`, at the start of every forward-backward pass.
+// Backward functions set the weight gradients (cleared right before their product adds into them)
+// and the input gradients, and add into the bias gradients, which `VAE.forwardBackward` clears at
+// its start. sgemm always runs with beta 1 into memory cleared or set by us in one pass: for
+// beta 0 OpenBLAS clears the output itself one row at a time, a call of memset per row.
 import COpenBLAS
 
 /// y (R, O) = x (R, I) · Wᵀ + b, W (O, I), b (O) or none: y starts as b in every row (or 0) and
@@ -26,14 +27,16 @@ func linearForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, 
                 1, y, Int32(outputs))
 }
 
-/// dW (O, I) += dyᵀ (O, R) · x (R, I);  dx (R, I) = dy (R, O) · W (O, I) when `dx` is given.
-/// dW is added into (beta 1): it holds zero on entry, cleared by `VAE.zeroGradients()` at the
-/// start of the pass.
+/// dW (O, I) = dyᵀ (O, R) · x (R, I), or dW += dyᵀ · x when `accumulate` (a later chunk of the
+/// same layer's rows);  dx (R, I) = dy (R, O) · W (O, I) when `dx` is given.
+/// dW is cleared here, right before the product adds into it (beta 1), so its lines are in cache
+/// for the product; a weight gradient is set by its layer's first call in a pass, whatever it held.
 /// The bias gradient is accumulated by the caller's fused pass over dy.
 @inline(__always)
 func linearBackward(_ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>,
                     _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
-                    rows: Int, inputs: Int, outputs: Int) {
+                    rows: Int, inputs: Int, outputs: Int, accumulate: Bool = false) {
+    if !accumulate { dw.update(repeating: 0, count: outputs * inputs) }
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
                 Int32(outputs), Int32(inputs), Int32(rows),
                 1, dy, Int32(outputs), x, Int32(inputs),

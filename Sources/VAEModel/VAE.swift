@@ -58,8 +58,8 @@ public final class VAE {
     private let memory: UnsafeMutablePointer<Float>  // (4, P): parameters | gradients | m | v
     /// The parameters (P), in the layout of `layout`.
     public let parameters: UnsafeMutableBufferPointer<Float>
-    /// The gradients (P) of the last step. `zeroGradients()` clears them at the start of every
-    /// forward-backward pass (`trainStep`, `computeGradients`), and backward adds into them. After
+    /// The gradients (P) of the last step: every forward-backward pass (`trainStep`,
+    /// `computeGradients`) sets all of them, whatever they held (`forwardBackward`). After
     /// a data-parallel `trainStep` they hold slice 0's part only: Adam reads the slices' sum
     /// without storing it (`Adam.update(range:parameters:gradients:...)`).
     public let gradients: UnsafeMutableBufferPointer<Float>
@@ -188,21 +188,23 @@ public final class VAE {
             .parts(examples: count, beta: beta)
     }
 
-    /// Sets every gradient to zero. A forward-backward pass clears the gradient buffer it adds into
-    /// at its start (as llm.c's gpt2_zero_grad): the model's `gradients`, or in data-parallel
-    /// training a slice's own buffer.
+    /// Sets every gradient to zero. A forward-backward pass needs no clearing before it: it sets
+    /// every gradient of the buffer it writes (`forwardBackward`).
     public func zeroGradients() {
         gradients.update(repeating: 0)
     }
 
-    /// Forward and backward for eps already in `ws`: clears `gradients` (P), then sets every one
-    /// of them (backward adds into the cleared memory). The pass of one slice of a batch in
-    /// data-parallel training, or of the whole batch on one thread.
+    /// Forward and backward for eps already in `ws`: sets every one of `gradients` (P), whatever
+    /// they held. At its start, in one place (as llm.c's gpt2_zero_grad), it clears the gradients
+    /// that backward adds into (`layout.summedRanges`: biases and log-variance); each weight's
+    /// gradient is cleared by its layer's first product, right before the product adds into it
+    /// (`linearBackward`). The pass of one slice of a batch in data-parallel training, or of the
+    /// whole batch on one thread.
     func forwardBackward(_ x: UnsafePointer<Float>, labels: UnsafePointer<UInt16>?, count b: Int, beta: Float, samples l: Int,
                          ws: Workspace, gradients g: UnsafeMutablePointer<Float>) -> PassSums {
         let zs = config.latentSize, r = l * b
-        g.update(repeating: 0, count: layout.count)
-        if b == 0 { return PassSums() }
+        if b == 0 { g.update(repeating: 0, count: layout.count); return PassSums() }
+        for range in layout.summedRanges { (g + range.lowerBound).update(repeating: 0, count: range.count) }
 
         // Forward: encoder, latent, decoder, likelihood (which also gives the logits' gradient).
         let xin = encoderInput(x, labels: labels, rows: b, ws: ws)
@@ -303,7 +305,7 @@ public final class VAE {
                 im2col(ws.cols, dyAll + lo * outImage, images: n, v.patches, pool: parallel.pool)
                 linearBackward(dx + lo * inPixels * v.inChannels, g + v.weightOffset, ws.cols,
                                x + lo * inPixels * v.inChannels, p + v.weightOffset,
-                               rows: n * inPixels, inputs: v.inChannels, outputs: v.patchSize)
+                               rows: n * inPixels, inputs: v.inChannels, outputs: v.patchSize, accumulate: lo > 0)
             }
             if j > 0 {
                 reluBiasBackward(dx, g + layout.convDecoder[j - 1].biasOffset, x,
@@ -344,7 +346,7 @@ public final class VAE {
                 let dyChunk = dyAll + lo * outPixels * v.outChannels
                 im2col(ws.cols, input + lo * inImage, images: n, v.patches, pool: parallel.pool)
                 linearBackward(nil, g + v.weightOffset, dyChunk, ws.cols, w,
-                               rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels)
+                               rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels, accumulate: lo > 0)
                 if let dx {
                     linearInputGradient(ws.patchGradient, dyChunk, w,
                                         rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels)
