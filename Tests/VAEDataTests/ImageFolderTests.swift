@@ -184,7 +184,7 @@ final class ImageFolderTests: XCTestCase {
             try pixels.withUnsafeBytes { raw in
                 try labels.withUnsafeBufferPointer { try stream.append(.train, pixels: raw, labels: $0) }
             }
-            let manifest = try stream.finish(labelNames: ["a", "b", "c"], source: SourceInfo(kind: "test", inputs: []))
+            let manifest = try XCTUnwrap(stream.finish(labelNames: ["a", "b", "c"], source: SourceInfo(kind: "test", inputs: [])))
             XCTAssertEqual(manifest.train.shards.map(\.records), [350, 350, 100])
             for (i, shard) in manifest.train.shards.enumerated() {
                 let range = shard.firstRecord..<(shard.firstRecord + shard.records)
