@@ -259,9 +259,11 @@ public final class ArtifactStream: @unchecked Sendable {
                 var message = [UInt8]()
                 if !ranks.isRoot, let shard = splits[split]?.shards[first + ranks.rank] {
                     let info = try JSONCoding.encode(try shard.info())
+                    let file = try FileIO.read(shard.path)
+                    message.reserveCapacity(4 + info.count + file.count)
                     message.appendLittleEndian(UInt32(info.count))
                     message += info
-                    message += try FileIO.read(shard.path)
+                    message += file
                     try? FileManager.default.removeItem(atPath: shard.path)
                 }
                 guard let parts = try ranks.gather(message) else { continue }
@@ -278,12 +280,13 @@ public final class ArtifactStream: @unchecked Sendable {
         let length = part.count >= 4 ? Int(part[0]) | Int(part[1]) << 8 | Int(part[2]) << 16 | Int(part[3]) << 24 : Int.max
         guard length <= part.count - 4 else { throw DataError(.io, out, "rank \(rank) sent a shard message of \(part.count) bytes") }
         let info = try JSONCoding.decode(ShardInfo.self, from: Array(part[4..<4 + length]), path: out)
-        let file = Array(part[(4 + length)...])
-        guard file.count == info.fileBytes, file.withUnsafeBytes({ Zlib.crc32($0, continuing: 0) }) == info.fileCrc32,
-              !info.file.contains("/") else {
-            throw DataError(.io, out, "rank \(rank) sent \(info.file) with \(file.count) bytes that do not match its size or CRC-32")
+        try part.withUnsafeBytes { raw in
+            let file = UnsafeRawBufferPointer(rebasing: raw[(4 + length)...])
+            guard file.count == info.fileBytes, Zlib.crc32(file, continuing: 0) == info.fileCrc32, !info.file.contains("/") else {
+                throw DataError(.io, out, "rank \(rank) sent \(info.file) with \(file.count) bytes that do not match its size or CRC-32")
+            }
+            try AtomicFile.write(file, to: FileIO.join(directory, info.file))
         }
-        try AtomicFile.write(file, to: FileIO.join(directory, info.file))
         return info
     }
 

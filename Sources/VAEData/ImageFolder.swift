@@ -190,14 +190,10 @@ public enum ImageFolder {
         records: inout Records, ranks: IngestRanks
     ) throws {
         let n = ranks.size
-        let slices = (0..<n).map { r in
-            let base = window.count / n, extra = window.count % n
-            let start = window.lowerBound + r * base + min(r, extra)
-            return start..<start + base + (r < extra ? 1 : 0)
-        }
+        let slices = ranks.slices(window)
         let mine = slices[ranks.rank]
         var results = [Result<Prepared, DataError>]()
-        try InOrderWork.run(count: mine.count, threads: threads, window: windowPerThread * threads, { prepare(mine.lowerBound + $0) }) {
+        InOrderWork.run(count: mine.count, threads: threads, window: windowPerThread * threads, { prepare(mine.lowerBound + $0) }) {
             _, result in results.append(result)
         }
         let longest = slices.map(\.count).max() ?? 0

@@ -28,12 +28,14 @@ extension IngestRanks {
     /// The rank that compresses shard `index` of a split.
     func owner(ofShard index: Int) -> Int { index % size }
 
-    /// The contiguous part of 0 ..< count that this rank works on: the first count mod N ranks
-    /// take one more.
-    func slice(of count: Int) -> Range<Int> {
-        let base = count / size, extra = count % size
-        let start = rank * base + min(rank, extra)
-        return start..<start + base + (rank < extra ? 1 : 0)
+    /// `range` cut into N contiguous slices, rank r's at index r: the first count mod N ranks take
+    /// one more.
+    func slices(_ range: Range<Int>) -> [Range<Int>] {
+        let base = range.count / size, extra = range.count % size
+        return (0..<size).map { r in
+            let start = range.lowerBound + r * base + min(r, extra)
+            return start..<start + base + (r < extra ? 1 : 0)
+        }
     }
 
     /// Ends the ingest on every rank after `failing` found `error`: every rank has already
