@@ -1,8 +1,8 @@
 // A folder of PNG and JPEG photos to a shard artifact, streamed: files are listed by
 // `PNGFolder`'s rules (class folders or a flat folder, bytewise order, hidden names skipped), read
 // and prepared (`ImagePreparation`: decoded, colored, resized) on `threads` threads, a bounded
-// window of files ahead (`InOrderWork`), and the records handed in file order to `ArtifactStream`, which compresses and writes each
-// shard as it fills. A file that cannot be used stops the ingest, or with `skipBad` is left out
+// window of files ahead (`InOrderWork`), and the records handed in file order to `ArtifactStream`,
+// which compresses and writes each shard as it fills. A file that cannot be used stops the ingest, or with `skipBad` is left out
 // and listed in the manifest. docs/INPUTS.md gives the rules.
 import Dispatch
 import Foundation
