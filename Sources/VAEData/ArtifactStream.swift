@@ -277,7 +277,7 @@ public final class ArtifactStream: @unchecked Sendable {
 
     /// Writes one shard file received from `rank` (see `collectShards`) and returns its info.
     private func store(_ part: [UInt8], from rank: Int) throws -> ShardInfo {
-        let length = part.count >= 4 ? Int(part[0]) | Int(part[1]) << 8 | Int(part[2]) << 16 | Int(part[3]) << 24 : Int.max
+        let length = part.count >= 4 ? Int(LittleEndian.uint32(part, at: 0)) : Int.max
         guard length <= part.count - 4 else { throw DataError(.io, out, "rank \(rank) sent a shard message of \(part.count) bytes") }
         let info = try JSONCoding.decode(ShardInfo.self, from: Array(part[4..<4 + length]), path: out)
         try part.withUnsafeBytes { raw in

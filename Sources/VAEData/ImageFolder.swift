@@ -316,23 +316,23 @@ public enum ImageFolder {
         }
 
         static func decode(_ bytes: [UInt8], at p: inout Int) throws -> Note {
-            func integer(_ width: Int) throws -> Int {
-                guard p + width <= bytes.count else { throw DataError(.io, "rank message", "a file note runs past the message's end") }
-                defer { p += width }
-                return (0..<width).reduce(0) { $0 | Int(bytes[p + $1]) << (8 * $1) }
+            func need(_ count: Int) throws {
+                guard count <= bytes.count - p else { throw DataError(.io, "rank message", "a file note runs past the message's end") }
             }
-            switch try integer(1) {
-            case 1:
-                let size = try integer(8)
-                guard p + 32 <= bytes.count else { throw DataError(.io, "rank message", "a file note runs past the message's end") }
-                defer { p += 32 }
-                return .good(bytes: size, digest: Array(bytes[p..<p + 32]))
-            default:
-                let length = try integer(4)
-                guard p + length <= bytes.count else { throw DataError(.io, "rank message", "a file note runs past the message's end") }
-                defer { p += length }
-                return .bad(reason: String(decoding: bytes[p..<p + length], as: UTF8.self))
+            try need(1)
+            p += 1
+            if bytes[p - 1] == 1 {
+                try need(40)
+                defer { p += 40 }
+                let size = Int(LittleEndian.uint32(bytes, at: p)) | Int(LittleEndian.uint32(bytes, at: p + 4)) << 32
+                return .good(bytes: size, digest: Array(bytes[p + 8..<p + 40]))
             }
+            try need(4)
+            let length = Int(LittleEndian.uint32(bytes, at: p))
+            p += 4
+            try need(length)
+            defer { p += length }
+            return .bad(reason: String(decoding: bytes[p..<p + length], as: UTF8.self))
         }
     }
 
