@@ -21,10 +21,7 @@ func linearForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, 
     } else {
         y.update(repeating: 0, count: rows * outputs)
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                Int32(rows), Int32(outputs), Int32(inputs),
-                1, x, Int32(inputs), w, Int32(inputs),
-                1, y, Int32(outputs))
+    addProduct(y, x, transposeA: false, w, transposeB: true, m: rows, n: outputs, k: inputs)
 }
 
 /// dW (O, I) = dyᵀ (O, R) · x (R, I), or dW += dyᵀ · x when `accumulate` (a later chunk of the
@@ -37,10 +34,7 @@ func linearBackward(_ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePoint
                     _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                     rows: Int, inputs: Int, outputs: Int, accumulate: Bool = false) {
     if !accumulate { dw.update(repeating: 0, count: outputs * inputs) }
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-                Int32(outputs), Int32(inputs), Int32(rows),
-                1, dy, Int32(outputs), x, Int32(inputs),
-                1, dw, Int32(inputs))
+    addProduct(dw, dy, transposeA: true, x, transposeB: false, m: outputs, n: inputs, k: rows)
     if let dx { linearInputGradient(dx, dy, w, rows: rows, inputs: inputs, outputs: outputs) }
 }
 
@@ -50,10 +44,18 @@ func linearBackward(_ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePoint
 func linearInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                          rows: Int, inputs: Int, outputs: Int) {
     dx.update(repeating: 0, count: rows * inputs)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                Int32(rows), Int32(inputs), Int32(outputs),
-                1, dy, Int32(outputs), w, Int32(inputs),
-                1, dx, Int32(inputs))
+    addProduct(dx, dy, transposeA: false, w, transposeB: false, m: rows, n: inputs, k: outputs)
+}
+
+/// C (M, N) += op(A) (M, K) · op(B) (K, N), all row-major, op(X) = Xᵀ when X is stored transposed:
+/// the one `cblas_sgemm` call of the model, always with beta 1, into memory its caller has set.
+@inline(__always)
+func addProduct(_ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, transposeA: Bool,
+                _ b: UnsafePointer<Float>, transposeB: Bool, m: Int, n: Int, k: Int) {
+    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k),
+                1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
+                1, c, Int32(n))
 }
 
 /// ReLU in place: y = max(y, 0) over `count` Floats.
