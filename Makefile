@@ -34,7 +34,7 @@ ART := $(ARTIFACTS)/$(PIPELINE)
 INGEST_ID := $(call hash,ingest $(VERSION) $(INGEST_ARGS) $(INGEST_OPTS))
 TRAIN_ID := $(call hash,train $(VERSION) $(INGEST_ID) $(TRAIN_OPTS) threads=$(THREADS)$(if $(filter-out 1,$(RANKS)), ranks=$(RANKS)))
 EMBED_ID := $(call hash,embed $(VERSION) $(TRAIN_ID) $(EMBED_OPTS))
-GENERATE_ID := $(call hash,generate $(VERSION) $(TRAIN_ID) $(EMBED_ID) $(GENERATE_OPTS) $(MANIFOLD) $(CLASSES))
+GENERATE_ID := $(call hash,generate $(VERSION) $(TRAIN_ID) $(EMBED_ID) $(GENERATE_OPTS) $(MANIFOLD) $(CLASSES) $(VARIANCE))
 INGEST := $(ART)/ingest-$(INGEST_ID)
 TRAIN := $(ART)/train-$(TRAIN_ID)
 EMBED := $(ART)/embed-$(EMBED_ID)
@@ -106,12 +106,12 @@ $(EMBED)/provenance.json: $(TRAIN)/provenance.json | build
 # The scatter plot reads the embed stage's latents.csv, so generate runs after embed.
 $(GENERATE)/provenance.json: $(TRAIN)/provenance.json $(EMBED)/provenance.json | build
 	$(STAGE) generate $(GENERATE) $(TRAIN) $(TRAIN)/model.ckpt "$(GENERATE_OPTS) $(MANIFOLD)" -- \
-		env CLASSES=$(or $(CLASSES),no) pipelines/generate-sheets.sh $(BIN)/vae-generate $(TRAIN)/model.ckpt $(INGEST) @OUT@ "$(MANIFOLD)" \
+		env CLASSES=$(or $(CLASSES),no) VARIANCE=$(or $(VARIANCE),no) pipelines/generate-sheets.sh $(BIN)/vae-generate $(TRAIN)/model.ckpt $(INGEST) @OUT@ "$(MANIFOLD)" \
 		$(EMBED)/latents.csv $(GENERATE_OPTS)
 	for f in $(SHEETS) $(PLOTS); do ln -sfn generate/$$f.png $(ART)/latest/$$f.png; done
 
 SHEETS := samples reconstructions traversal interpolation $(if $(filter yes,$(MANIFOLD)),manifold) $(if $(filter yes,$(CLASSES)),classes)
-PLOTS := curves scatter
+PLOTS := curves scatter $(if $(filter yes,$(VARIANCE)),variance)
 
 # ---- looking at the results -------------------------------------------------------------------
 

@@ -6,7 +6,9 @@
 #            repeated), made once and cached (IDX_CACHE, default /tmp/vae-bench-idx-1m), ingested
 #            raw: the memory of a streamed ingest at any dataset size.
 # Prints each run's figures and their medians; peak memory is GNU time's maximum resident set
-# size, "cores busy" (user + system CPU seconds) / wall seconds. Scratch output is removed at the end.
+# size (of the largest process), "cores busy" (user + system CPU seconds) / wall seconds. Scratch
+# output is removed at the end. LAUNCH (e.g. "mpirun -np 2") prefixes the photos ingest: the ranks
+# share it, and the thread seconds are summed over the ranks.
 set -euo pipefail
 what=$1 bin=$2 runs=${3:-3}
 scratch=$(mktemp -d /tmp/vae-bench-photos.XXXXXX)
@@ -28,17 +30,20 @@ photos)
         "$bin/vae-ingest" make-photos --out "$cache" --count 10000 --classes 10 --size 640x480 --quality 90
         touch "$cache/.complete"
     fi
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
     # The floor: reading every file once (from the page cache after the first run).
     : > "$scratch/floor"
     : > "$scratch/runs"
     for i in $(seq "$runs"); do
         timed "$scratch/t" bash -c "cat '$cache'/class-*/*.jpg > /dev/null"; cut -d' ' -f1 "$scratch/t" >> "$scratch/floor"
-        timed "$scratch/t" "$bin/vae-ingest" images --root "$cache" --out "$scratch/shards" --size 64x64 --color rgb \
+        # shellcheck disable=SC2086
+        timed "$scratch/t" ${LAUNCH:-} "$bin/vae-ingest" images --root "$cache" --out "$scratch/shards" --size 64x64 --color rgb \
             --force --quiet --phases 2> "$scratch/phases"
-        echo "$(cat "$scratch/t") $(grep -o '[0-9.]* s' "$scratch/phases" | cut -d' ' -f1 | tr '\n' ' ')" >> "$scratch/runs"
-        cat "$scratch/phases"
+        # One "phases" line per rank: the read, decode, resize and compress seconds, summed.
+        echo "$(cat "$scratch/t") $(grep '^phases' "$scratch/phases" | awk '{for (i = 1; i <= NF; i++) if ($i == "s") { k++; t[k % 4] += $(i - 1) }} END {print t[1], t[2], t[3], t[0]}')" >> "$scratch/runs"
+        grep '^phases' "$scratch/phases"
     done
-    echo "vae-ingest images, 10000 JPEGs 640x480 q90 -> 64x64 RGB shards, $runs runs, $(nproc) cores"
+    echo "${LAUNCH:+$LAUNCH }vae-ingest images, 10000 JPEGs 640x480 q90 -> 64x64 RGB shards, $runs runs, $(nproc) cores, load average before: $load"
     echo "  wall seconds:    $(cut -d' ' -f1 "$scratch/runs" | tr '\n' ' ')-> median $(column 1)"
     echo "  images/second:   median $(column 1 | awk '{printf "%.0f", 10000/$1}')"
     echo "  peak RSS MB:     median $(column 2 | awk '{printf "%.1f", $1/1024}')"

@@ -5,7 +5,8 @@
 # at the sgemm rate of this machine, measured by vae-bench right after the run (same OpenBLAS,
 # same threads), and the median epoch's ratio to it. Scratch output goes to a temporary
 # directory, removed at the end. The training benchmarks end with the step time of the two ways of
-# using the threads (vae-bench --split batch|products), alternated, three times each.
+# using the threads (vae-bench --split batch|products), alternated, three times each, and the time
+# of the batch-split step's matrix products alone (each thread its slice's products).
 set -euo pipefail
 what=$1 bin=$2 runs=${3:-5}
 data=/usr/share/datasets/fashion-mnist
@@ -69,12 +70,20 @@ train|train-conv)
     for i in 1 2 3; do
         for split in batch products; do
             "$bin/vae-bench" --checkpoint "$scratch/run/model.ckpt" --steps "${STEPS:-200}" --threads 2 --split $split \
-                --size 256 --repeats 1 | awk '$1 == "step_seconds" {print $2}' >> "$scratch/steps-$split"
+                --size 256 --repeats 1 > "$scratch/bench"
+            awk '$1 == "step_seconds" {print $2}' "$scratch/bench" >> "$scratch/steps-$split"
+            awk '$1 == "product_seconds" {print $2}' "$scratch/bench" >> "$scratch/products"
         done
     done
     for split in batch products; do
         echo "  step s, $split split: $(tr '\n' ' ' < "$scratch/steps-$split")-> median $(median < "$scratch/steps-$split")"
     done
+    # The products alone of a batch-split step (each thread its slice's products, one-thread
+    # OpenBLAS): what the step would cost with nothing else in it, and per epoch (469 steps).
+    products=$(median < "$scratch/products")
+    echo "  step s, products alone: $(tr '\n' ' ' < "$scratch/products")-> median $products"
+    echo "  products alone epoch s: $(awk -v p="$products" 'BEGIN {printf "%.3f", p * 469}')" \
+        "($(awk -v p="$products" -v f="$floor" 'BEGIN {printf "%.2f", p * 469 / f}') x the floor)"
     ;;
 embed)
     ingest "$scratch/shards"

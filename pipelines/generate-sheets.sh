@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The generate stage: every sample sheet of one trained model, its loss curves and the scatter of
 # its latent codes, into one directory.
-#   [CLASSES=yes] generate-sheets.sh VAE_GENERATE CHECKPOINT SHARDS OUT_DIR MANIFOLD(yes|no) LATENTS [SHEET OPTIONS...]
+#   [CLASSES=yes] [VARIANCE=yes] generate-sheets.sh VAE_GENERATE CHECKPOINT SHARDS OUT_DIR MANIFOLD(yes|no) LATENTS [SHEET OPTIONS...]
 # The curves come from metrics.csv beside CHECKPOINT; the scatter shows the test split of LATENTS
 # (all of it when the embed stage wrote fewer than two test rows): dimensions 1 and 2 of a 2-D model, the
 # first two principal components otherwise. CLASSES=yes (a conditional model) adds the classes
-# sheet: one row per class, 10 columns.
+# sheet: one row per class, 10 columns. VARIANCE=yes (a run with --gradient-variance-every) adds
+# variance.png: the whole encoder's gradient variance under each estimator against step, log
+# scale, from gradient_variance.csv beside CHECKPOINT.
 set -euo pipefail
 tool=$1 checkpoint=$2 shards=$3 out=$4 manifold=$5 latents=$6
 shift 6
@@ -31,6 +33,11 @@ if [ "$manifold" = yes ]; then
 fi
 "$tool" curves --csv "$(dirname "$checkpoint")/metrics.csv" --x epoch --y train_loss,test_loss \
     --title "loss per example (nats): train loss and test negative ELBO" --out "$out/curves.png"
+if [ "${VARIANCE:-no}" = yes ]; then
+    "$tool" curves --csv "$(dirname "$checkpoint")/gradient_variance.csv" --where tensor=encoder --by estimator \
+        --x step --y variance --log-y --title "encoder gradient variance (sum over parameters) by estimator" \
+        --out "$out/variance.png"
+fi
 split=all  # the test split's codes, when there are at least two (principal components need two)
 if [ "$(grep -c '^[0-9]*,test,' "$latents")" -ge 2 ]; then split=test; fi
 "$tool" scatter --latents "$latents" --data "$shards" --split "$split" --max-points 10000 --out "$out/scatter.png"

@@ -8,9 +8,9 @@
 # Writes DIR/ESTIMATOR/ (a whole run directory each), DIR/gradient_variance-ESTIMATOR.csv (each
 # run's gradient_variance.csv), DIR/estimators.csv (estimator,test_neg_elbo,median_epoch_seconds),
 # DIR/encoder-variance.csv (step and the whole encoder's variance under each estimator along the
-# reparameterization run), DIR/variance.png (that against step, log scale, when vae-generate has
-# `curves`), and model.ckpt and summary.json linking to the reparameterization run's, which the
-# later stages use. The first call keeps its arguments in DIR/arguments, so that a resumed stage (which is
+# reparameterization run), and model.ckpt, summary.json, metrics.csv and gradient_variance.csv
+# linking to the reparameterization run's, which the later stages use (the generate stage draws
+# variance.png from that gradient_variance.csv). The first call keeps its arguments in DIR/arguments, so that a resumed stage (which is
 # given only --resume DIR) starts the runs that had not started and resumes the one stopped.
 set -euo pipefail
 estimators=(reparameterization score-function score-function-baseline)
@@ -66,12 +66,4 @@ awk -F, 'NR > 1 && $3 == "encoder" { v[$1] = v[$1] "," $5; if (!($1 in seen)) { 
     END { print "step,reparameterization,score-function,score-function-baseline"; for (i = 1; i <= n; i++) print order[i] v[order[i]] }' \
     "$out/reparameterization/gradient_variance.csv" > "$out/encoder-variance.csv.tmp"
 mv "$out/encoder-variance.csv.tmp" "$out/encoder-variance.csv"
-# Variance against step on a log scale, where vae-generate has the curves plot.
-generate=$(dirname "$tool")/vae-generate
-if "$generate" --help 2>/dev/null | grep -q "^ *curves "; then
-    "$generate" curves --csv "$out/encoder-variance.csv" --x step \
-        --y reparameterization,score-function,score-function-baseline --log-y \
-        --title "encoder gradient variance (sum over parameters)" --out "$out/variance.png"
-fi
-ln -sfn reparameterization/model.ckpt "$out/model.ckpt"
-ln -sfn reparameterization/summary.json "$out/summary.json"
+for f in model.ckpt summary.json metrics.csv gradient_variance.csv; do ln -sfn "reparameterization/$f" "$out/$f"; done

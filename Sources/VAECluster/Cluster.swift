@@ -1,8 +1,9 @@
 // The processes of one job: under mpirun (or srun), the ranks of MPI_COMM_WORLD; started on its
 // own, a single rank that needs no MPI runtime. The tools ask it who they are (rank, size) and use
 // its few collective operations: a barrier, a broadcast of bytes, a gather of bytes to rank 0,
-// sums in a fixed order, agreement points at which a rank's failure ends every rank with one
-// message, and an abort for the failures that cannot wait for one.
+// an allgather of integers, an exchange of bytes between every pair of ranks, sums in a fixed
+// order, agreement points at which a rank's failure ends every rank with one message, and an
+// abort for the failures that cannot wait for one.
 //
 // Open MPI is loaded only when the environment says mpirun started the process (see CMPI's
 // vae_mpi.h): a plain run never opens libmpi, so it starts and runs exactly as before.
@@ -150,6 +151,47 @@ public final class Cluster: @unchecked Sendable {
             if isRoot { parts.append(part) }
         }
         return isRoot ? parts : nil
+    }
+
+    /// Every rank's `values` (the same count on every rank), in rank order, on every rank.
+    public func allgather(_ values: [Int64]) throws -> [Int64] {
+        guard isDistributed else { return values }
+        var all = [Int64](repeating: 0, count: values.count * size)
+        try values.withUnsafeBytes { v in
+            try Cluster.check(vae_mpi_allgather(v.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!, Int32(values.count), vae_mpi_int64(), &all, world),
+                              "MPI_Allgather")
+        }
+        return all
+    }
+
+    /// Sends `parts[d]` to rank d, one part per rank (each under 2 GiB); returns the part each
+    /// rank sent to this one, in rank order (MPI_Alltoall of the sizes, then MPI_Alltoallv).
+    public func exchange(_ parts: [[UInt8]]) throws -> [[UInt8]] {
+        guard isDistributed else { return parts }
+        precondition(parts.count == size, "one part per rank")
+        guard parts.allSatisfy({ $0.count < Int(Int32.max) }) else { throw ClusterError("a part of an exchange is 2 GiB or more") }
+        var sizes = parts.map { Int64($0.count) }, received = [Int64](repeating: 0, count: size)
+        let ones = [Int32](repeating: 1, count: size), places = (0 ..< size).map { Int32($0) }
+        try Cluster.check(vae_mpi_alltoallv(&sizes, ones, places, &received, ones, places, vae_mpi_int64(), world), "MPI_Alltoallv")
+        guard received.reduce(0, +) < Int64(Int32.max) else { throw ClusterError("an exchange receives 2 GiB or more") }
+        let send = parts.flatMap { $0 }
+        let sendCounts = parts.map { Int32($0.count) }, receiveCounts = received.map { Int32($0) }
+        let sendStarts = offsets(sendCounts), receiveStarts = offsets(receiveCounts)
+        var all = [UInt8](repeating: 0, count: Int(received.reduce(0, +)) + 1)
+        try send.withUnsafeBytes { s in
+            try Cluster.check(vae_mpi_alltoallv(s.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!, sendCounts, sendStarts, &all,
+                                                receiveCounts, receiveStarts, vae_mpi_byte(), world), "MPI_Alltoallv")
+        }
+        return (0 ..< size).map { Array(all[Int(receiveStarts[$0]) ..< Int(receiveStarts[$0]) + Int(receiveCounts[$0])]) }
+    }
+
+    /// Where each of `counts` starts when they are laid end to end.
+    private func offsets(_ counts: [Int32]) -> [Int32] {
+        var start: Int32 = 0
+        return counts.map { count in
+            defer { start += count }
+            return start
+        }
     }
 
     /// Sums `values` over the ranks, in rank order, leaving the sum on every rank.

@@ -48,7 +48,7 @@ public enum ArtifactWriter {
                     }
                 }
             }
-            return try stream.finish(labelNames: input.labelNames, source: input.source)
+            return try stream.finish(labelNames: input.labelNames, source: input.source)!  // one rank: rank 0
         } catch {
             stream.abandon()
             throw error

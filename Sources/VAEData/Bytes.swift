@@ -29,6 +29,28 @@ public enum LittleEndian {
         out.append(UInt8(truncatingIfNeeded: value >> 16))
         out.append(UInt8(truncatingIfNeeded: value >> 24))
     }
+
+    /// Appends the bit patterns of `values`, each as `append(_:to:)` would, in one copy on a
+    /// little-endian machine.
+    public static func append(_ values: UnsafeBufferPointer<Float>, to out: inout [UInt8]) {
+        #if _endian(little)
+        out += UnsafeRawBufferPointer(values)
+        #else
+        for f in values { append(f.bitPattern, to: &out) }
+        #endif
+    }
+
+    /// Sets `values` from the little-endian bit patterns at `bytes[offset ..< offset + 4·count]`,
+    /// in one copy on a little-endian machine. The caller has checked the range.
+    public static func read(_ bytes: [UInt8], at offset: Int, into values: UnsafeMutableBufferPointer<Float>) {
+        #if _endian(little)
+        bytes.withUnsafeBytes { raw in
+            UnsafeMutableRawBufferPointer(values).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[offset ..< offset + 4 * values.count]))
+        }
+        #else
+        for i in values.indices { values[i] = Float(bitPattern: uint32(bytes, at: offset + 4 * i)) }
+        #endif
+    }
 }
 
 /// Lowercase hexadecimal, zero-padded to the width of the type.

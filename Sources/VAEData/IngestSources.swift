@@ -49,6 +49,14 @@ public enum IngestSources {
     /// checks and the same bytes as `idx` followed by `ArtifactWriter.write`; labels, one byte
     /// per image, are read whole). Memory stays a few pieces whatever the file's size.
     public static func ingestIDX(_ paths: IDXPaths, parameters: IngestParameters, to out: String, force: Bool) throws -> Manifest {
+        try ingestIDX(paths, parameters: parameters, to: out, force: force, ranks: OneRank())!  // one rank: rank 0
+    }
+
+    /// `ingestIDX` shared among `ranks`: every rank reads the files whole (reading is cheap beside
+    /// deflating) and compresses the shards it owns; only rank 0 hashes the inputs. Rank 0
+    /// returns the manifest, the other ranks nil.
+    public static func ingestIDX(_ paths: IDXPaths, parameters: IngestParameters, to out: String, force: Bool,
+                                 ranks: IngestRanks) throws -> Manifest? {
         if (paths.testImages == nil) != (paths.testLabels == nil) && paths.labels != nil {
             throw DataError(.invalidArgument, paths.testImages ?? paths.testLabels!, "--test-images and --test-labels go together when the data is labelled")
         }
@@ -58,10 +66,10 @@ public enum IngestSources {
         guard (1...Int(UInt16.max) + 1).contains(paths.classes) else {
             throw DataError(.invalidArgument, paths.labels ?? paths.images, "class count \(paths.classes) must be between 1 and 65536")
         }
-        var inputs = [try describe("train-images", paths.images)]
+        var inputs = [try describe(ranks, "train-images", paths.images)]
         var trainLabels: [UInt8]?
         if let path = paths.labels {
-            inputs.append(try describe("train-labels", path))
+            inputs.append(try describe(ranks, "train-labels", path))
             trainLabels = try IDX.readLabels(path)
         }
         if let names = paths.labelNames, let labels = trainLabels {
@@ -73,9 +81,9 @@ public enum IngestSources {
         let classes = paths.classes
         var testLabels: [UInt8]?
         if let path = paths.testImages {
-            inputs.append(try describe("test-images", path))
+            inputs.append(try describe(ranks, "test-images", path))
             if let labels = paths.testLabels {
-                inputs.append(try describe("test-labels", labels))
+                inputs.append(try describe(ranks, "test-labels", labels))
                 testLabels = try IDX.readLabels(labels)
             }
         }
@@ -95,7 +103,7 @@ public enum IngestSources {
                     "label \(labels[index]) of example \(index) is out of range: there are \(classes) label names (0...\(classes - 1))")
             }
         }
-        let stream = try ArtifactStream(out: out, force: force, parameters: parameters)
+        let stream = try ArtifactStream(out: out, force: force, parameters: parameters, ranks: ranks)
         do {
             try stream.setShape(train.shape)
             for (split, images, labels) in [(Split.train, train, trainLabels), (.test, test, testLabels)] {
@@ -169,8 +177,10 @@ public enum IngestSources {
         }
     }
 
-    /// A file's size and SHA-256, read in pieces.
-    static func describe(_ role: String, _ path: String) throws -> InputFile {
+    /// A file's size and SHA-256, read in pieces (on rank 0 only: the other ranks write no
+    /// manifest, and record the size alone).
+    static func describe(_ ranks: IngestRanks, _ role: String, _ path: String) throws -> InputFile {
+        guard ranks.isRoot else { return InputFile(role: role, path: path, bytes: try FileIO.Reader(path).size, sha256: "") }
         var hasher = SHA256()
         let file = try FileIO.Reader(path)
         while true {

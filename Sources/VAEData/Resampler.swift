@@ -120,29 +120,53 @@ public enum Resampler {
         let firstRow = ty.sources.min() ?? 0, lastRow = ty.sources.max() ?? 0
         let rowLength = p.targetWidth * c
         var rows = [Float](repeating: 0, count: (lastRow - firstRow + 1) * rowLength)  // (rows used, targetWidth, C)
+        var column = [Float](repeating: 0, count: rowLength)
+        // The loops below run over raw pointers (no bounds checks; three channels unrolled), in
+        // the order the formulas give: each sum starts at 0 and adds its taps in order.
         image.pixels.withUnsafeBufferPointer { src in
             rows.withUnsafeMutableBufferPointer { tmp in
-                for y in firstRow...lastRow {
-                    let line = src.baseAddress! + y * image.width * c
-                    let row = tmp.baseAddress! + (y - firstRow) * rowLength
-                    for j in 0..<p.targetWidth {
-                        for t in tx.range(j) {
-                            let w = tx.weights[t], s = line + tx.sources[t] * c
-                            for k in 0..<c { row[j * c + k] += w * Float(s[k]) }
+                tx.withPointers { starts, sources, weights in
+                    for y in firstRow...lastRow {
+                        let line = src.baseAddress! + y * image.width * c
+                        let row = tmp.baseAddress! + (y - firstRow) * rowLength
+                        for j in 0..<p.targetWidth {
+                            let o = row + j * c
+                            if c == 3 {
+                                var r: Float = 0, g: Float = 0, b: Float = 0
+                                for t in starts[j]..<starts[j + 1] {
+                                    let w = weights[t], s = line + sources[t] * 3
+                                    r += w * Float(s[0])
+                                    g += w * Float(s[1])
+                                    b += w * Float(s[2])
+                                }
+                                (o[0], o[1], o[2]) = (r, g, b)
+                            } else {
+                                for t in starts[j]..<starts[j + 1] {
+                                    let w = weights[t], s = line + sources[t] * c
+                                    for k in 0..<c { o[k] += w * Float(s[k]) }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-        var column = [Float](repeating: 0, count: rowLength)
-        for i in 0..<p.targetHeight {
-            for k in 0..<rowLength { column[k] = 0 }
-            for t in ty.range(i) {
-                let w = ty.weights[t], base = (ty.sources[t] - firstRow) * rowLength
-                for k in 0..<rowLength { column[k] += w * rows[base + k] }
+        rows.withUnsafeBufferPointer { tmp in
+            column.withUnsafeMutableBufferPointer { sum in
+                out.withUnsafeMutableBufferPointer { dst in
+                    ty.withPointers { starts, sources, weights in
+                        for i in 0..<p.targetHeight {
+                            for k in 0..<rowLength { sum[k] = 0 }
+                            for t in starts[i]..<starts[i + 1] {
+                                let w = weights[t], row = tmp.baseAddress! + (sources[t] - firstRow) * rowLength
+                                for k in 0..<rowLength { sum[k] += w * row[k] }
+                            }
+                            let to = dst.baseAddress! + ((p.targetY + i) * rule.width + p.targetX) * c
+                            for k in 0..<rowLength { to[k] = UInt8(min(255, max(0, sum[k] + 0.5))) }
+                        }
+                    }
+                }
             }
-            let to = ((p.targetY + i) * rule.width + p.targetX) * c
-            for k in 0..<rowLength { out[to + k] = UInt8(min(255, max(0, column[k] + 0.5))) }
         }
         return PixelImage(width: rule.width, height: rule.height, channels: c, pixels: out)
     }
@@ -153,7 +177,10 @@ public enum Resampler {
         var sources: [Int]
         var weights: [Float]
 
-        func range(_ j: Int) -> Range<Int> { starts[j]..<starts[j + 1] }
+        /// `body` with the three arrays as buffers.
+        func withPointers<R>(_ body: (UnsafeBufferPointer<Int>, UnsafeBufferPointer<Int>, UnsafeBufferPointer<Float>) -> R) -> R {
+            starts.withUnsafeBufferPointer { s in sources.withUnsafeBufferPointer { i in weights.withUnsafeBufferPointer { w in body(s, i, w) } } }
+        }
     }
 
     /// Pixel i of an axis covers [i, i + 1); target pixel j of n maps to the source interval

@@ -87,10 +87,20 @@ public enum SyntheticShapes {
         train: Int, test: Int, size: Int, seed: UInt64, color: ColorMode = .gray,
         parameters: IngestParameters, to out: String, force: Bool
     ) throws -> Manifest {
+        try ingest(train: train, test: test, size: size, seed: seed, color: color, parameters: parameters, to: out, force: force,
+                   ranks: OneRank())!  // one rank: rank 0
+    }
+
+    /// `ingest` shared among `ranks`: every rank draws every image (drawing is cheap) and
+    /// compresses the shards it owns; rank 0 returns the manifest, the other ranks nil.
+    public static func ingest(
+        train: Int, test: Int, size: Int, seed: UInt64, color: ColorMode = .gray,
+        parameters: IngestParameters, to out: String, force: Bool, ranks: IngestRanks
+    ) throws -> Manifest? {
         guard train > 0, test >= 0, size > 0 else {
             throw DataError(.invalidArgument, out, "synthetic shapes need train >= 1, test >= 0 and size >= 1")
         }
-        let stream = try ArtifactStream(out: out, force: force, parameters: parameters)
+        let stream = try ArtifactStream(out: out, force: force, parameters: parameters, ranks: ranks)
         do {
             let shape = ImageShape(height: size, width: size, channels: color.channels)
             try stream.setShape(shape)

@@ -55,13 +55,25 @@ public struct Adam: Codable, Equatable, Sendable {
                          beta2: Float(beta2), eps: Float(epsilon))
     }
 
-    /// The update of the elements in `range` with the scalars of `nextStep()`. Element i gets the
-    /// same bits as in a whole-array `update` when the range starts on a multiple of 16 (the
-    /// lanes are independent; a range's tail is padded as the array's would be).
-    static func update(range: Range<Int>, parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
+    /// The update of the elements in `range` with the scalars of `nextStep()`, of the gradient
+    /// g = ((g_0 + g_1) + g_2) + ... over the buffers `gradients` (one or more; the slices of a
+    /// data-parallel step, summed in order as `GradientReduction.accumulate` sums them, in the
+    /// same pass as the update). Element i gets the same bits as in a whole-array `update` when
+    /// the range starts on a multiple of 16 (the lanes are independent; a range's tail is padded
+    /// as the array's would be).
+    static func update(range: Range<Int>, parameters p: UnsafeMutablePointer<Float>,
+                       gradients: [UnsafeMutablePointer<Float>],
                        m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, _ k: Constants) {
         let lo = range.lowerBound
-        update(p: p + lo, g: g + lo, m: m + lo, v: v + lo, count: range.count, k)
+        switch gradients.count {
+        case 1:
+            update(p: p + lo, g: gradients[0] + lo, m: m + lo, v: v + lo, count: range.count, k)
+        case 2:
+            update(p: p + lo, g: gradients[0] + lo, g1: gradients[1] + lo, m: m + lo, v: v + lo, count: range.count, k)
+        default:
+            GradientReduction.accumulate(into: gradients[0], Array(gradients.dropFirst()), range: range)
+            update(p: p + lo, g: gradients[0] + lo, m: m + lo, v: v + lo, count: range.count, k)
+        }
     }
 
     /// The Float scalars of one step, derived in Double.
@@ -69,26 +81,48 @@ public struct Adam: Codable, Equatable, Sendable {
         let stepSize, inverseCorrection2, oneMinusB1, oneMinusB2, beta2, eps: Float
     }
 
+    /// One Adam step of sixteen lanes.
+    @inline(__always)
+    private static func lanes(_ p: Float32x16, _ g: Float32x16, _ m: Float32x16, _ v: Float32x16,
+                              _ k: Constants) -> (p: Float32x16, m: Float32x16, v: Float32x16) {
+        let m1 = m + k.oneMinusB1 * (g - m)
+        let v1 = v * k.beta2 + k.oneMinusB2 * g * g
+        let p1 = p - k.stepSize * m1 / (FastMath.sqrt(v1) * k.inverseCorrection2 + k.eps)
+        return (p1, m1, v1)
+    }
+
     /// The update of elements 0 ..< count, sixteen lanes at a time (a scalar loop does not vectorize).
     private static func update(p: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
                                v: UnsafeMutablePointer<Float>, count hi: Int, _ k: Constants) {
-        @inline(__always)
-        func lanes(_ p: Float32x16, _ g: Float32x16, _ m: Float32x16, _ v: Float32x16) -> (p: Float32x16, m: Float32x16, v: Float32x16) {
-            let m1 = m + k.oneMinusB1 * (g - m)
-            let v1 = v * k.beta2 + k.oneMinusB2 * g * g
-            let p1 = p - k.stepSize * m1 / (FastMath.sqrt(v1) * k.inverseCorrection2 + k.eps)
-            return (p1, m1, v1)
-        }
         var i = 0
         while i + 16 <= hi {
-            let r = lanes(load16(p + i), load16(g + i), load16(m + i), load16(v + i))
+            let r = lanes(load16(p + i), load16(g + i), load16(m + i), load16(v + i), k)
             store16(r.p, p + i); store16(r.m, m + i); store16(r.v, v + i)
             i += 16
         }
         if i < hi {
             let n = hi - i
             let r = lanes(load16(p + i, count: n, pad: 0), load16(g + i, count: n, pad: 0),
-                          load16(m + i, count: n, pad: 0), load16(v + i, count: n, pad: 0))
+                          load16(m + i, count: n, pad: 0), load16(v + i, count: n, pad: 0), k)
+            store16(r.p, p + i, count: n); store16(r.m, m + i, count: n); store16(r.v, v + i, count: n)
+        }
+    }
+
+    /// The update of elements 0 ..< count from the gradient g + g1, which is not stored: the sum
+    /// of two slices' buffers, read once in the pass that updates the parameters.
+    private static func update(p: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>, g1: UnsafePointer<Float>,
+                               m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count hi: Int, _ k: Constants) {
+        var i = 0
+        while i + 16 <= hi {
+            let r = lanes(load16(p + i), load16(g + i) + load16(g1 + i), load16(m + i), load16(v + i), k)
+            store16(r.p, p + i); store16(r.m, m + i); store16(r.v, v + i)
+            i += 16
+        }
+        if i < hi {
+            let n = hi - i
+            let r = lanes(load16(p + i, count: n, pad: 0),
+                          load16(g + i, count: n, pad: 0) + load16(g1 + i, count: n, pad: 0),
+                          load16(m + i, count: n, pad: 0), load16(v + i, count: n, pad: 0), k)
             store16(r.p, p + i, count: n); store16(r.m, m + i, count: n); store16(r.v, v + i, count: n)
         }
     }

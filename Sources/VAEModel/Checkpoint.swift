@@ -119,7 +119,7 @@ public struct Checkpoint: Equatable, Sendable {
         LittleEndian.append(UInt32(json.count), to: &out)
         out += json
         for array in [parameters, adamM, adamV] {
-            for f in array { LittleEndian.append(f.bitPattern, to: &out) }
+            array.withUnsafeBufferPointer { LittleEndian.append($0, to: &out) }
         }
         let crc = out.withUnsafeBytes { Zlib.crc32($0) }
         LittleEndian.append(crc, to: &out)
@@ -219,8 +219,10 @@ public struct Checkpoint: Equatable, Sendable {
         var arrays: [[Float]] = []
         var offset = 16 + headerLength
         for _ in 0 ..< 3 {
-            var a = [Float](repeating: 0, count: p)
-            for i in 0 ..< p { a[i] = Float(bitPattern: readUInt32(bytes, offset + 4 * i)) }
+            let a = [Float](unsafeUninitializedCapacity: p) { buffer, count in
+                LittleEndian.read(bytes, at: offset, into: buffer)
+                count = p
+            }
             offset += 4 * p
             arrays.append(a)
         }

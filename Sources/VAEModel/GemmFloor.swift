@@ -42,6 +42,39 @@ public enum GemmFloor {
         case products
     }
 
+    /// The mean wall time of the matrix products alone of one data-parallel training step of a
+    /// model of `config`: each of `threads` threads runs, on one-thread OpenBLAS, the products of
+    /// its slice of a `batch`-example batch (`ParameterLayout.trainingProducts`) on buffers of
+    /// its own, over `steps` steps after one untimed step. What a step costs with nothing else in
+    /// it: the floor of this design at these sizes, to set beside the large-product floor.
+    public static func productSeconds(config: ModelConfig, steps: Int, batch: Int = 128, samples: Int = 1,
+                                      threads: Int) -> Double {
+        let pool = WorkerPool(threads: threads)
+        let slice = (batch + pool.threads - 1) / pool.threads
+        let products = ParameterLayout(config: config).trainingProducts(examples: slice, samples: samples)
+        let size = products.map { max($0.rows * max($0.inputs, $0.outputs), $0.inputs * $0.outputs) }.max() ?? 1
+        let buffers = (0 ..< pool.threads).map { _ in
+            let b = UnsafeMutablePointer<Float>.allocate(capacity: 4 * size)
+            for i in 0 ..< 4 * size { b[i] = Float(i % 13) * 0.01 - 0.06 }
+            return b
+        }
+        defer { for b in buffers { b.deallocate() } }
+        openblas_set_num_threads(1)
+        func step() {
+            pool.run { t in
+                let x = buffers[t], w = x + size, y = x + 2 * size, dw = x + 3 * size
+                for p in products {
+                    linearForward(y, x, w, bias: nil, rows: p.rows, inputs: p.inputs, outputs: p.outputs)
+                    linearBackward(p.inputGradient ? x : nil, dw, y, x, w, rows: p.rows, inputs: p.inputs, outputs: p.outputs)
+                }
+            }
+        }
+        step()
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0 ..< steps { step() }
+        return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 / Double(max(steps, 1))
+    }
+
     /// The mean wall time of one training step of a model of `config` (seed 1) on uniform random
     /// inputs, batch `batch`, `samples` samples per example, on `threads` threads used as `split`
     /// says, over `steps` steps after one untimed step.
@@ -66,10 +99,45 @@ public enum GemmFloor {
     }
 }
 
+/// The three matrix products of one linear map in a training step, y (R, O) = x (R, I) · Wᵀ:
+/// forward, the weight gradient dW = dyᵀ · x and, unless it is the first layer, the input gradient
+/// dx = dy · W. A convolution is this map on its im2col rows (R = output pixels, I = k·k·Ci,
+/// O = Co), a transposed convolution on its input pixels (R = input pixels, I = Ci, O = k·k·Co).
+public struct LinearProducts: Equatable, Sendable {
+    public let rows, inputs, outputs: Int
+    public let inputGradient: Bool
+
+    /// 2·R·I·O for each product.
+    public var flops: Double { (inputGradient ? 3 : 2) * 2 * Double(rows) * Double(inputs) * Double(outputs) }
+}
+
 extension ParameterLayout {
+    /// The matrix products of one training step on `examples` examples with `samples` decoder
+    /// rows per example: every linear layer, convolution and transposed convolution, encoder first.
+    public func trainingProducts(examples b: Int, samples: Int = 1) -> [LinearProducts] {
+        var out: [LinearProducts] = []
+        for (i, v) in convEncoder.enumerated() {
+            out.append(LinearProducts(rows: b * v.outHeight * v.outWidth, inputs: v.patchSize, outputs: v.outChannels,
+                                      inputGradient: i > 0))
+        }
+        for (i, v) in (encoder + [head]).enumerated() {
+            out.append(LinearProducts(rows: b, inputs: v.inputs, outputs: v.outputs,
+                                      inputGradient: i > 0 || !convEncoder.isEmpty))
+        }
+        let r = b * samples
+        for v in decoder + (output.map { [$0] } ?? []) {
+            out.append(LinearProducts(rows: r, inputs: v.inputs, outputs: v.outputs, inputGradient: true))
+        }
+        for v in convDecoder {
+            out.append(LinearProducts(rows: r * v.inHeight * v.inWidth, inputs: v.inChannels, outputs: v.patchSize,
+                                      inputGradient: true))
+        }
+        return out
+    }
+
     /// The floating-point operations of the matrix products of one training step, per example,
-    /// with `samples` decoder rows per example: every layer's forward product, its weight
-    /// gradient and its input gradient (none for the first encoder layer), 2 per multiply-add.
+    /// with `samples` decoder rows per example: the `trainingProducts` of one example, 2 per
+    /// multiply-add.
     ///
     /// ```
     /// linear:                   3 · 2·I·O              (2·I·O for the first encoder layer)
@@ -79,18 +147,6 @@ extension ParameterLayout {
     /// Decoder layers count `samples` times. Reference (1 × 28 × 28, channels 32, 64, Z = 20):
     /// 21.4 million; MLP 784-400-20: 3.3 million.
     public func trainingFlopsPerExample(samples: Int = 1) -> Double {
-        var flops = 0.0
-        let encoderLinears = encoder + [head]
-        for (i, v) in encoderLinears.enumerated() {
-            let products = i == 0 && convEncoder.isEmpty ? 2.0 : 3.0
-            flops += products * 2 * Double(v.inputs * v.outputs)
-        }
-        for (i, v) in convEncoder.enumerated() {
-            flops += (i == 0 ? 2.0 : 3.0) * 2 * Double(v.outHeight * v.outWidth * v.patchSize * v.outChannels)
-        }
-        var decoderFlops = 0.0
-        for v in decoder + (output.map { [$0] } ?? []) { decoderFlops += 3 * 2 * Double(v.inputs * v.outputs) }
-        for v in convDecoder { decoderFlops += 3 * 2 * Double(v.inHeight * v.inWidth * v.patchSize * v.inChannels) }
-        return flops + Double(samples) * decoderFlops
+        trainingProducts(examples: 1, samples: samples).reduce(0) { $0 + $1.flops }
     }
 }

@@ -3,50 +3,67 @@
 // transposes chosen so that nothing is ever copied or transposed by hand.
 //
 // R = rows (examples, or examples x samples), I = inputs of the layer, O = outputs of the layer.
-// Backward functions add into the weight and bias gradients (beta = 1 in sgemm, so OpenBLAS makes
-// no clearing pass of its own) and set the input gradients. The gradients are cleared in one
-// place, `VAE.zeroGradients()`, at the start of every forward-backward pass.
+// Backward functions set the weight gradients (cleared right before their product adds into them)
+// and the input gradients, and add into the bias gradients, which `VAE.forwardBackward` clears at
+// its start. sgemm always runs with beta 1 into memory cleared or set by us in one pass: for
+// beta 0 OpenBLAS clears the output itself one row at a time, a call of memset per row.
 import COpenBLAS
 
-/// y (R, O) = x (R, I) · Wᵀ, W (O, I). The bias is added by the caller's fused pass.
+/// y (R, O) = x (R, I) · Wᵀ + b, W (O, I), b (O) or none: y starts as b in every row (or 0) and
+/// sgemm adds the product into it (beta 1). The same bits as the product followed by a bias pass
+/// (each element is acc + b either way), without that pass, and without OpenBLAS's own clearing
+/// of y for beta 0, which it does one row at a time: a call of memset per row of O floats.
 @inline(__always)
 func linearForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
-                   rows: Int, inputs: Int, outputs: Int) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                Int32(rows), Int32(outputs), Int32(inputs),
-                1, x, Int32(inputs), w, Int32(inputs),
-                0, y, Int32(outputs))
+                   bias: UnsafePointer<Float>?, rows: Int, inputs: Int, outputs: Int) {
+    if let bias {
+        for r in 0 ..< rows { (y + r * outputs).update(from: bias, count: outputs) }
+    } else {
+        y.update(repeating: 0, count: rows * outputs)
+    }
+    addProduct(y, x, transposeA: false, w, transposeB: true, m: rows, n: outputs, k: inputs)
 }
 
-/// dW (O, I) += dyᵀ (O, R) · x (R, I);  dx (R, I) = dy (R, O) · W (O, I) when `dx` is given.
-/// dW is added into (beta 1): it holds zero on entry, cleared by `VAE.zeroGradients()` at the
-/// start of the pass.
+/// dW (O, I) = dyᵀ (O, R) · x (R, I), or dW += dyᵀ · x when `accumulate` (a later chunk of the
+/// same layer's rows);  dx (R, I) = dy (R, O) · W (O, I) when `dx` is given.
+/// dW is cleared here, right before the product adds into it (beta 1), so its lines are in cache
+/// for the product; a weight gradient is set by its layer's first call in a pass, whatever it held.
 /// The bias gradient is accumulated by the caller's fused pass over dy.
 @inline(__always)
 func linearBackward(_ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>,
                     _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
-                    rows: Int, inputs: Int, outputs: Int) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-                Int32(outputs), Int32(inputs), Int32(rows),
-                1, dy, Int32(outputs), x, Int32(inputs),
-                1, dw, Int32(inputs))
-    if let dx {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                    Int32(rows), Int32(inputs), Int32(outputs),
-                    1, dy, Int32(outputs), w, Int32(inputs),
-                    0, dx, Int32(inputs))
-    }
+                    rows: Int, inputs: Int, outputs: Int, accumulate: Bool = false) {
+    if !accumulate { dw.update(repeating: 0, count: outputs * inputs) }
+    addProduct(dw, dy, transposeA: true, x, transposeB: false, m: outputs, n: inputs, k: rows)
+    if let dx { linearInputGradient(dx, dy, w, rows: rows, inputs: inputs, outputs: outputs) }
 }
 
-/// Fused bias and ReLU in place: y (R, O) = max(y + b, 0), b (O).
+/// dx (R, I) = dy (R, O) · W (O, I): the input gradient of `linearBackward` alone. dx is cleared
+/// in one pass and the product added into it (beta 1), as in `linearForward`.
 @inline(__always)
-func biasReLUForward(_ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, cols: Int) {
-    for r in 0 ..< rows {
-        let row = y + r * cols
-        for j in 0 ..< cols {
-            let v = row[j] + b[j]
-            row[j] = v > 0 ? v : 0
-        }
+func linearInputGradient(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                         rows: Int, inputs: Int, outputs: Int) {
+    dx.update(repeating: 0, count: rows * inputs)
+    addProduct(dx, dy, transposeA: false, w, transposeB: false, m: rows, n: inputs, k: outputs)
+}
+
+/// C (M, N) += op(A) (M, K) · op(B) (K, N), all row-major, op(X) = Xᵀ when X is stored transposed:
+/// the one `cblas_sgemm` call of the model, always with beta 1, into memory its caller has set.
+@inline(__always)
+func addProduct(_ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, transposeA: Bool,
+                _ b: UnsafePointer<Float>, transposeB: Bool, m: Int, n: Int, k: Int) {
+    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k),
+                1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
+                1, c, Int32(n))
+}
+
+/// ReLU in place: y = max(y, 0) over `count` Floats.
+@inline(__always)
+func reluForward(_ y: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0 ..< count {
+        let v = y[i]
+        y[i] = v > 0 ? v : 0
     }
 }
 
@@ -66,11 +83,3 @@ func reluBiasBackward(_ dy: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePoin
     }
 }
 
-/// Bias without activation in place: y (R, O) += b (O).
-@inline(__always)
-func biasForward(_ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, rows: Int, cols: Int) {
-    for r in 0 ..< rows {
-        let row = y + r * cols
-        for j in 0 ..< cols { row[j] += b[j] }
-    }
-}

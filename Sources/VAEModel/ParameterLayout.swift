@@ -115,6 +115,10 @@ public struct ParameterLayout: Equatable, Sendable {
     public let convs: [ConvView]
     /// Every weight and bias in memory order, with its name and initialization fan-in.
     let blocks: [Block]
+    /// The parameters whose gradients a backward pass adds into (every bias and the log-variance),
+    /// in memory order. The weight gradients are not among them: each weight's first product in
+    /// backward sets its gradient (`linearBackward`).
+    public let summedRanges: [Range<Int>]
     /// The total number of Float parameters.
     public let count: Int
 
@@ -197,6 +201,8 @@ public struct ParameterLayout: Equatable, Sendable {
             logVarianceOffset = nil
         }
         count = offset
+        summedRanges = blocks.map { $0.biasOffset ..< $0.biasOffset + $0.biasCount }
+            + (logVarianceOffset.map { [$0 ..< offset] } ?? [])
     }
 
     /// Every parameter tensor by name and range, in memory order (used by tests and tools):

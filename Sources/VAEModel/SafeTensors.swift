@@ -2,14 +2,26 @@
 // header length N, N bytes of JSON (padded with spaces to a multiple of 8), then the raw tensors.
 // The JSON maps each tensor's name to its dtype, shape and [begin, end) byte range in the data that
 // follows, and `__metadata__` to a string-to-string map. This file writes and reads the subset the
-// pipeline uses (every tensor F32, little-endian, row-major), and names the MLP's parameters as a
-// PyTorch module built from nn.Linear layers would (docs/FORMATS.md has the module):
+// pipeline uses (every tensor F32, little-endian, row-major), and names the parameters as a PyTorch
+// module built from nn.Linear, nn.Conv2d and nn.ConvTranspose2d layers would, in their layouts
+// (docs/FORMATS.md has the modules). K = classes of a conditional model (0 otherwise): its
+// one-hot y is the last K inputs of the first encoder layer and of the first decoder layer.
 //
+// MLP (D = input size, h_0 = D + K):
 //   encoder.hidden.{i}.weight (h_i+1, h_i)   encoder.hidden.{i}.bias (h_i+1)    i = 0 ..< k
 //   encoder.head.weight       (2Z, h_k)      encoder.head.bias (2Z)    rows 0..<Z mu, Z..<2Z logvar
-//   decoder.hidden.{i}.weight / .bias        latent side first
+//   decoder.hidden.{i}.weight / .bias        latent side first, the first reads Z + K
 //   decoder.out.weight        (D, h_1)       decoder.out.bias (D)      logits of p(x|z)
 //   decoder.log_sigma2        (D)            the learned Gaussian's log-variances only
+//
+// Conv (image C × H × W as PyTorch sees it, channels c_1 ... c_k, c_0 = C + K, H_k × W_k the last
+// convolution's output, S = c_k·H_k·W_k), every image-shaped index in PyTorch's (channel, y, x)
+// order where the model keeps (y, x, channel):
+//   encoder.conv.{i}.weight   (c_i+1, c_i, 4, 4)   nn.Conv2d,           from (Co, k, k, Ci)
+//   encoder.head.weight       (2Z, S)              columns flattened (c, y, x), from (y, x, c)
+//   decoder.linear.weight     (S, Z + K)           rows (c, y, x), and its bias (S)
+//   decoder.deconv.{j}.weight (c_in, c_out, 4, 4)  nn.ConvTranspose2d,  from (k, k, Co, Ci)
+//   decoder.log_sigma2        (C, H, W)            from (H, W, C)
 import Foundation
 import VAEData
 
@@ -187,41 +199,99 @@ extension SafeTensors {
     /// `config` (the model configuration as JSON, as in the checkpoint header), `image_height`,
     /// `image_width`, `image_channels`, `pixel_scaling`, `class_names` (a JSON array, `[]` for
     /// unlabelled data), `tool_version`, and `format` = `pt`.
-    /// Whether the model's tensors have names here: the MLP's. The convolutional architecture's
-    /// layers are not exported yet.
-    public static func supports(_ config: ModelConfig) -> Bool {
-        let layout = ParameterLayout(config: config)
-        return layout.convs.isEmpty && layout.output != nil
-    }
-
-    /// - Throws: `ModelError` for a model `supports` refuses.
+    /// - Throws: `ModelError` when the configuration cannot be encoded.
     public init(checkpoint: Checkpoint, image: ImageShape, classNames: [String]?, toolVersion: String = PipelineVersion.current) throws {
-        let layout = ParameterLayout(config: checkpoint.config)
-        guard Self.supports(checkpoint.config), let output = layout.output else {
-            throw ModelError(.invalidArgument, "safetensors export covers the MLP architecture only, not \(checkpoint.config.architecture)")
-        }
+        let c = checkpoint.config
+        let layout = ParameterLayout(config: c)
         let p = checkpoint.parameters
         var tensors: [NamedTensor] = []
+        func slice(_ offset: Int, _ count: Int) -> [Float] { Array(p[offset ..< offset + count]) }
         func add(_ name: String, _ v: LinearView) {
-            tensors.append(NamedTensor(name: name + ".weight", shape: [v.outputs, v.inputs],
-                                       values: Array(p[v.weightOffset ..< v.weightOffset + v.weightCount])))
-            tensors.append(NamedTensor(name: name + ".bias", shape: [v.outputs], values: Array(p[v.biasOffset ..< v.biasOffset + v.outputs])))
+            tensors.append(NamedTensor(name: name + ".weight", shape: [v.outputs, v.inputs], values: slice(v.weightOffset, v.weightCount)))
+            tensors.append(NamedTensor(name: name + ".bias", shape: [v.outputs], values: slice(v.biasOffset, v.outputs)))
         }
-        for (i, v) in layout.encoder.enumerated() { add("encoder.hidden.\(i)", v) }
-        add("encoder.head", layout.head)
-        for (i, v) in layout.decoder.enumerated() { add("decoder.hidden.\(i)", v) }
-        add("decoder.out", output)
-        if let o = layout.logVarianceOffset {
-            tensors.append(NamedTensor(name: "decoder.log_sigma2", shape: [checkpoint.config.inputSize], values: Array(p[o ..< layout.count])))
+        if let output = layout.output {
+            for (i, v) in layout.encoder.enumerated() { add("encoder.hidden.\(i)", v) }
+            add("encoder.head", layout.head)
+            for (i, v) in layout.decoder.enumerated() { add("decoder.hidden.\(i)", v) }
+            add("decoder.out", output)
+            if let o = layout.logVarianceOffset {
+                tensors.append(NamedTensor(name: "decoder.log_sigma2", shape: [c.inputSize], values: slice(o, c.inputSize)))
+            }
+        } else {
+            tensors = Self.convTensors(layout: layout, config: c, parameters: p)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let config = String(decoding: try encoder.encode(checkpoint.config), as: UTF8.self)
+        let config = String(decoding: try encoder.encode(c), as: UTF8.self)
         let classes = String(decoding: try encoder.encode(classNames ?? []), as: UTF8.self)
         self.init(tensors: tensors, metadata: [
             "config": config, "image_height": String(image.height), "image_width": String(image.width),
             "image_channels": String(image.channels), "pixel_scaling": Self.pixelScaling, "class_names": classes,
             "tool_version": toolVersion, "format": "pt",
         ])
+    }
+
+    /// The conv architecture's tensors in PyTorch's layouts (the table at the top of the file):
+    /// each is the model's tensor with its axes permuted (`permuted`) and, for the linear layers
+    /// next to the convolutions, the image axes merged into one.
+    private static func convTensors(layout: ParameterLayout, config c: ModelConfig, parameters p: [Float]) -> [NamedTensor] {
+        var tensors: [NamedTensor] = []
+        func add(_ name: String, _ offset: Int, shape: [Int], order: [Int], as final: [Int]? = nil) {
+            let values = permuted(Array(p[offset ..< offset + shape.reduce(1, *)]), shape: shape, order: order)
+            tensors.append(NamedTensor(name: name, shape: final ?? order.map { shape[$0] }, values: values))
+        }
+        for (i, v) in layout.convEncoder.enumerated() {
+            let (k, ci, co) = (v.kernel, v.inChannels, v.outChannels)
+            add("encoder.conv.\(i).weight", v.weightOffset, shape: [co, k, k, ci], order: [0, 3, 1, 2])
+            add("encoder.conv.\(i).bias", v.biasOffset, shape: [co], order: [0])
+        }
+        let top = layout.convEncoder.last!  // the image the head reads and the projection writes
+        let (h, w, ch) = (top.outHeight, top.outWidth, top.outChannels)
+        let head = layout.head, zk = layout.decoder[0].inputs, s = h * w * ch
+        add("encoder.head.weight", head.weightOffset, shape: [head.outputs, h, w, ch], order: [0, 3, 1, 2], as: [head.outputs, s])
+        add("encoder.head.bias", head.biasOffset, shape: [head.outputs], order: [0])
+        let projection = layout.decoder[0]
+        add("decoder.linear.weight", projection.weightOffset, shape: [h, w, ch, zk], order: [2, 0, 1, 3], as: [s, zk])
+        add("decoder.linear.bias", projection.biasOffset, shape: [h, w, ch], order: [2, 0, 1], as: [s])
+        for (j, v) in layout.convDecoder.enumerated() {
+            let (k, ci, co) = (v.kernel, v.inChannels, v.outChannels)
+            add("decoder.deconv.\(j).weight", v.weightOffset, shape: [k, k, co, ci], order: [3, 2, 0, 1])
+            add("decoder.deconv.\(j).bias", v.biasOffset, shape: [co], order: [0])
+        }
+        if let o = layout.logVarianceOffset {
+            add("decoder.log_sigma2", o, shape: [c.imageHeight, c.imageWidth, c.imageChannels], order: [2, 0, 1])
+        }
+        return tensors
+    }
+
+    /// `values` (row-major, of `shape`) with its axes reordered, as NumPy's `transpose(order)`:
+    /// axis a of the result is axis `order[a]` of the input.
+    ///
+    /// ```
+    /// out[i_0, ..., i_n-1] = in[j],  j[order[a]] = i_a
+    /// ```
+    static func permuted(_ values: [Float], shape: [Int], order: [Int]) -> [Float] {
+        let n = shape.count
+        var inStride = [Int](repeating: 1, count: n)
+        for a in stride(from: n - 2, through: 0, by: -1) { inStride[a] = inStride[a + 1] * shape[a + 1] }
+        let outShape = order.map { shape[$0] }, step = order.map { inStride[$0] }
+        var out = [Float](), index = [Int](repeating: 0, count: n)
+        out.reserveCapacity(values.count)
+        var source = 0
+        for _ in 0 ..< values.count {
+            out.append(values[source])
+            // The next output index, last axis fastest, and the input offset with it.
+            var a = n - 1
+            while a >= 0 {
+                index[a] += 1
+                source += step[a]
+                if index[a] < outShape[a] { break }
+                source -= step[a] * outShape[a]
+                index[a] = 0
+                a -= 1
+            }
+        }
+        return out
     }
 }

@@ -58,8 +58,10 @@ public final class VAE {
     private let memory: UnsafeMutablePointer<Float>  // (4, P): parameters | gradients | m | v
     /// The parameters (P), in the layout of `layout`.
     public let parameters: UnsafeMutableBufferPointer<Float>
-    /// The gradients (P) of the last step. `zeroGradients()` clears them at the start of every
-    /// forward-backward pass (`trainStep`, `computeGradients`), and backward adds into them.
+    /// The gradients (P) of the last step: every forward-backward pass (`trainStep`,
+    /// `computeGradients`) sets all of them, whatever they held (`forwardBackward`). After
+    /// a data-parallel `trainStep` they hold slice 0's part only: Adam reads the slices' sum
+    /// without storing it (`Adam.update(range:parameters:gradients:...)`).
     public let gradients: UnsafeMutableBufferPointer<Float>
     /// Adam's first moment (P).
     public let adamM: UnsafeMutableBufferPointer<Float>
@@ -69,6 +71,9 @@ public final class VAE {
     var ws: Workspace
     /// The threads, slices and reduction of data-parallel training (one thread: no workers).
     var parallel: DataParallel
+    /// The largest im2col matrix of one chunk of images in the conv passes (`forEachChunk`), at
+    /// most `Workspace.chunkFloats`. Tests lower it to 1 (one image a chunk).
+    var imageChunkFloats = Workspace.chunkFloats
 
     /// A new model with PyTorch-style initial weights drawn from `SeededRandom(seed: seed)`.
     /// - Parameters:
@@ -94,7 +99,7 @@ public final class VAE {
         adamM = UnsafeMutableBufferPointer(start: memory + 2 * p, count: p)
         adamV = UnsafeMutableBufferPointer(start: memory + 3 * p, count: p)
         ws = Workspace(layout: layout, config: config, batch: batchCapacity, samples: mcSamples)
-        parallel = DataParallel(threads: 1, layout: layout)
+        parallel = DataParallel(threads: 1, layout: layout, modelGradients: memory + p)
         var rng = SeededRandom(seed: seed)
         layout.initialize(memory, rng: &rng)
     }
@@ -195,21 +200,23 @@ public final class VAE {
         return forwardBackward(x, labels: labels, count: count, beta: beta, samples: samples, ws: ws, gradients: G)
     }
 
-    /// Sets every gradient to zero. A forward-backward pass clears the gradient buffer it adds into
-    /// at its start (as llm.c's gpt2_zero_grad): the model's `gradients`, or in data-parallel
-    /// training a slice's own buffer, which the reduction then adds into `gradients`.
+    /// Sets every gradient to zero. A forward-backward pass needs no clearing before it: it sets
+    /// every gradient of the buffer it writes (`forwardBackward`).
     public func zeroGradients() {
         gradients.update(repeating: 0)
     }
 
-    /// Forward and backward for eps already in `ws`: clears `gradients` (P), then sets every one
-    /// of them (backward adds into the cleared memory). The pass of one slice of a batch in
-    /// data-parallel training, or of the whole batch on one thread.
+    /// Forward and backward for eps already in `ws`: sets every one of `gradients` (P), whatever
+    /// they held. At its start, in one place (as llm.c's gpt2_zero_grad), it clears the gradients
+    /// that backward adds into (`layout.summedRanges`: biases and log-variance); each weight's
+    /// gradient is cleared by its layer's first product, right before the product adds into it
+    /// (`linearBackward`). The pass of one slice of a batch in data-parallel training, or of the
+    /// whole batch on one thread.
     func forwardBackward(_ x: UnsafePointer<Float>, labels: UnsafePointer<UInt16>?, count b: Int, beta: Float, samples l: Int,
                          ws: Workspace, gradients g: UnsafeMutablePointer<Float>) -> PassSums {
         let zs = config.latentSize, r = l * b
-        g.update(repeating: 0, count: layout.count)
-        if b == 0 { return PassSums() }
+        if b == 0 { g.update(repeating: 0, count: layout.count); return PassSums() }
+        for range in layout.summedRanges { (g + range.lowerBound).update(repeating: 0, count: range.count) }
 
         // Forward: encoder, latent, decoder, likelihood (which also gives the logits' gradient).
         let xin = encoderInput(x, labels: labels, rows: b, ws: ws)
@@ -262,7 +269,7 @@ public final class VAE {
             let dFlat = nextScratch()
             mlpBackward(ws.dHead, input: ws.encoder.last!, hidden: [], activations: [], last: h,
                         dx: dFlat, rows: b, gradients: g, scratch: nextScratch)
-            convEncoderBackward(dFlat, rows: b, ws: ws, gradients: g, scratch: nextScratch)
+            convEncoderBackward(dFlat, input: xin, rows: b, ws: ws, gradients: g, scratch: nextScratch)
         }
         return lossSums(ws, examples: b, samples: l)
     }
@@ -295,21 +302,26 @@ public final class VAE {
     /// the projection's output (R, h_k·w_k·c_k), ReLU mask and projection bias gradient applied.
     ///
     /// A transposed convolution is cols = x · Wᵀ (a linear layer of Ci inputs and k·k·Co outputs
-    /// per input pixel) followed by col2im; its backward is im2col of dy, then the linear backward.
+    /// per input pixel) followed by col2im; its backward is im2col of dy, then the linear backward,
+    /// a chunk of images at a time (`forEachChunk`; the weight gradient adds up over the chunks).
     private func convDecoderBackward(_ dLogits: UnsafeMutablePointer<Float>, rows r: Int, ws: Workspace,
                                      gradients g: UnsafeMutablePointer<Float>,
                                      scratch: () -> UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
         let p = P
         var dy = dLogits
         for (j, v) in layout.convDecoder.enumerated().reversed() {
-            im2col(ws.cols, dy, images: r, v.patches, pool: parallel.pool)
-            let dx = scratch()
+            let dx = scratch(), dyAll = dy
             let x = ws.decoder[j]  // the input: the projection (j = 0) or transposed convolution j - 1
-            linearBackward(dx, g + v.weightOffset, ws.cols, x, p + v.weightOffset,
-                           rows: r * v.inHeight * v.inWidth, inputs: v.inChannels, outputs: v.patchSize)
+            let inPixels = v.inHeight * v.inWidth, outImage = v.outHeight * v.outWidth * v.outChannels
+            forEachChunk(images: r, colsPerImage: v.patches.colsSize) { lo, n in
+                im2col(ws.cols, dyAll + lo * outImage, images: n, v.patches, pool: parallel.pool)
+                linearBackward(dx + lo * inPixels * v.inChannels, g + v.weightOffset, ws.cols,
+                               x + lo * inPixels * v.inChannels, p + v.weightOffset,
+                               rows: n * inPixels, inputs: v.inChannels, outputs: v.patchSize, accumulate: lo > 0)
+            }
             if j > 0 {
                 reluBiasBackward(dx, g + layout.convDecoder[j - 1].biasOffset, x,
-                                 rows: r * v.inHeight * v.inWidth, cols: v.inChannels)
+                                 rows: r * inPixels, cols: v.inChannels)
             } else {
                 let proj = layout.decoder[0]
                 reluBiasBackward(dx, g + proj.biasOffset, x, rows: r, cols: proj.outputs)
@@ -323,10 +335,13 @@ public final class VAE {
     /// (B, h_k·w_k·c_k) down to the first one's weights (no gradient for x).
     ///
     /// A convolution is im2col then y = cols · Wᵀ (a linear layer of k·k·Ci inputs and Co
-    /// outputs per output pixel); its backward is the linear backward to the patches' gradient,
-    /// then col2im, fused with the previous layer's ReLU mask and bias gradient.
-    private func convEncoderBackward(_ dTop: UnsafeMutablePointer<Float>, rows b: Int, ws: Workspace,
-                                     gradients g: UnsafeMutablePointer<Float>,
+    /// outputs per output pixel); its backward, a chunk of images at a time (`forEachChunk`),
+    /// makes the chunk's patches again (im2col of the layer's input, cheaper than keeping the
+    /// whole batch's in memory), adds dyᵀ · cols into the weight gradient, and takes the patches'
+    /// gradient dy · W through col2im, fused with the previous layer's ReLU mask and bias gradient.
+    /// - Parameter x: the encoder's input (B, H, W, C), the first convolution's input.
+    private func convEncoderBackward(_ dTop: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, rows b: Int,
+                                     ws: Workspace, gradients g: UnsafeMutablePointer<Float>,
                                      scratch: () -> UnsafeMutablePointer<Float>) {
         let p = P
         let k = layout.convEncoder.count
@@ -335,14 +350,42 @@ public final class VAE {
                          rows: b * last.outHeight * last.outWidth, cols: last.outChannels)
         var dy = dTop
         for (i, v) in layout.convEncoder.enumerated().reversed() {
-            linearBackward(i == 0 ? nil : ws.cols, g + v.weightOffset, dy, ws.encoderCols[i], p + v.weightOffset,
-                           rows: b * v.outHeight * v.outWidth, inputs: v.patchSize, outputs: v.outChannels)
-            if i > 0 {
-                let dx = scratch()
-                col2im(dx, ws.cols, images: b, v.patches, pool: parallel.pool,
-                       epilogue: .reluBackward(output: ws.encoder[i - 1], biasGrad: g + layout.convEncoder[i - 1].biasOffset))
-                dy = dx
+            let outPixels = v.outHeight * v.outWidth, inImage = v.inHeight * v.inWidth * v.inChannels
+            let input = i == 0 ? x : UnsafePointer(ws.encoder[i - 1])
+            let dx: UnsafeMutablePointer<Float>? = i == 0 ? nil : scratch()
+            let w = p + v.weightOffset, dyAll = dy
+            forEachChunk(images: b, colsPerImage: v.patches.colsSize) { lo, n in
+                let dyChunk = dyAll + lo * outPixels * v.outChannels
+                im2col(ws.cols, input + lo * inImage, images: n, v.patches, pool: parallel.pool)
+                linearBackward(nil, g + v.weightOffset, dyChunk, ws.cols, w,
+                               rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels, accumulate: lo > 0)
+                if let dx {
+                    linearInputGradient(ws.patchGradient, dyChunk, w,
+                                        rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels)
+                    col2im(dx + lo * inImage, ws.patchGradient, images: n, v.patches, pool: parallel.pool,
+                           epilogue: .reluBackward(output: input + lo * inImage,
+                                                   biasGrad: g + layout.convEncoder[i - 1].biasOffset))
+                }
             }
+            if let dx { dy = dx }
+        }
+    }
+
+    /// Calls `body(first, count)` on consecutive chunks of `images` images: `Workspace.chunkImages`
+    /// of them, or fewer when `imageChunkFloats` is lowered. Each chunk's im2col matrix and the
+    /// products that write or read it stay in cache: OpenBLAS clears a product's output (beta 0),
+    /// adds into it and col2im sums it within L2, where one matrix for a whole slice would go out
+    /// to memory and back several times. Forward, each output is the same product of the same
+    /// row and column however the rows are chunked, so its bits do not depend on the chunks; the
+    /// weight gradients are sums over the chunks, so theirs do (a fixed rule: the same chunks on
+    /// every run).
+    private func forEachChunk(images: Int, colsPerImage: Int, _ body: (Int, Int) -> Void) {
+        let chunk = Workspace.chunkImages(colsPerImage: colsPerImage, chunkFloats: min(imageChunkFloats, Workspace.chunkFloats))
+        var lo = 0
+        while lo < images {
+            let n = min(chunk, images - lo)
+            body(lo, n)
+            lo += n
         }
     }
 
@@ -357,8 +400,8 @@ public final class VAE {
 
     // MARK: - Forward pieces
 
-    /// x (B, D) -> ws.head (B, 2Z) = [mu | logvar], hidden activations kept in ws.encoder (and
-    /// the convolutions' patches in ws.encoderCols).
+    /// x (B, D) -> ws.head (B, 2Z) = [mu | logvar], hidden activations kept in ws.encoder. The
+    /// convolutions run a chunk of images at a time (`forEachChunk`): im2col, product, bias, ReLU.
     private func encoderForward(_ x: UnsafePointer<Float>, rows b: Int, ws: Workspace) {
         if layout.convEncoder.isEmpty {
             mlpForward(x, hidden: layout.encoder, activations: ws.encoder, last: layout.head, into: ws.head, rows: b)
@@ -367,12 +410,16 @@ public final class VAE {
         let p = P
         var input = x
         for (i, v) in layout.convEncoder.enumerated() {
-            im2col(ws.encoderCols[i], input, images: b, v.patches, pool: parallel.pool)
-            let rows = b * v.outHeight * v.outWidth
-            linearForward(ws.encoder[i], ws.encoderCols[i], p + v.weightOffset,
-                          rows: rows, inputs: v.patchSize, outputs: v.outChannels)
-            biasReLUForward(ws.encoder[i], p + v.biasOffset, rows: rows, cols: v.outChannels)
-            input = UnsafePointer(ws.encoder[i])
+            let outPixels = v.outHeight * v.outWidth, inImage = v.inHeight * v.inWidth * v.inChannels
+            let layerInput = input, output = ws.encoder[i]
+            forEachChunk(images: b, colsPerImage: v.patches.colsSize) { lo, n in
+                let y = output + lo * outPixels * v.outChannels
+                im2col(ws.cols, layerInput + lo * inImage, images: n, v.patches, pool: parallel.pool)
+                linearForward(y, ws.cols, p + v.weightOffset, bias: p + v.biasOffset,
+                              rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels)
+                reluForward(y, count: n * outPixels * v.outChannels)
+            }
+            input = UnsafePointer(output)
         }
         mlpForward(input, hidden: [], activations: [], last: layout.head, into: ws.head, rows: b)
     }
@@ -385,14 +432,19 @@ public final class VAE {
         }
         let p = P
         let proj = layout.decoder[0]
-        linearForward(ws.decoder[0], z, p + proj.weightOffset, rows: r, inputs: proj.inputs, outputs: proj.outputs)
-        biasReLUForward(ws.decoder[0], p + proj.biasOffset, rows: r, cols: proj.outputs)
+        linearForward(ws.decoder[0], z, p + proj.weightOffset, bias: p + proj.biasOffset,
+                      rows: r, inputs: proj.inputs, outputs: proj.outputs)
+        reluForward(ws.decoder[0], count: r * proj.outputs)
         for (j, v) in layout.convDecoder.enumerated() {
-            linearForward(ws.cols, ws.decoder[j], p + v.weightOffset,
-                          rows: r * v.inHeight * v.inWidth, inputs: v.inChannels, outputs: v.patchSize)
             let isLast = j == layout.convDecoder.count - 1
-            col2im(isLast ? logits : ws.decoder[j + 1], ws.cols, images: r, v.patches, pool: parallel.pool,
-                   epilogue: .bias(p + v.biasOffset, relu: !isLast))
+            let input = ws.decoder[j], output = isLast ? logits : ws.decoder[j + 1]
+            let inPixels = v.inHeight * v.inWidth, outImage = v.outHeight * v.outWidth * v.outChannels
+            forEachChunk(images: r, colsPerImage: v.patches.colsSize) { lo, n in
+                linearForward(ws.cols, input + lo * inPixels * v.inChannels, p + v.weightOffset, bias: nil,
+                              rows: n * inPixels, inputs: v.inChannels, outputs: v.patchSize)
+                col2im(output + lo * outImage, ws.cols, images: n, v.patches, pool: parallel.pool,
+                       epilogue: .bias(p + v.biasOffset, relu: !isLast))
+            }
         }
     }
 
@@ -403,12 +455,12 @@ public final class VAE {
         let p = P
         var input = x
         for (v, y) in zip(hidden, activations) {
-            linearForward(y, input, p + v.weightOffset, rows: rows, inputs: v.inputs, outputs: v.outputs)
-            biasReLUForward(y, p + v.biasOffset, rows: rows, cols: v.outputs)
+            linearForward(y, input, p + v.weightOffset, bias: p + v.biasOffset, rows: rows, inputs: v.inputs, outputs: v.outputs)
+            reluForward(y, count: rows * v.outputs)
             input = UnsafePointer(y)
         }
-        linearForward(output, input, p + last.weightOffset, rows: rows, inputs: last.inputs, outputs: last.outputs)
-        biasForward(output, p + last.biasOffset, rows: rows, cols: last.outputs)
+        linearForward(output, input, p + last.weightOffset, bias: p + last.biasOffset,
+                      rows: rows, inputs: last.inputs, outputs: last.outputs)
     }
 
     /// ws.logLik (R) from ws.logits (R, D) and x (B, D); with `grad`, also the loss gradient of

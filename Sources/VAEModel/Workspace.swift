@@ -17,7 +17,6 @@ final class Workspace {
     private let total: Int
 
     let encoder: [UnsafeMutablePointer<Float>]      // MLP (B, h_i); conv (B, Ho, Wo, Co): post-ReLU
-    let encoderCols: [UnsafeMutablePointer<Float>]  // conv (B, Ho·Wo, k·k·Ci): each convolution's patches
     let head: UnsafeMutablePointer<Float>       // (B, 2Z) [mu | logvar]
     let sigma: UnsafeMutablePointer<Float>      // (B, Z) exp(logvar / 2)
     let kl: UnsafeMutablePointer<Float>         // (B)
@@ -26,8 +25,8 @@ final class Workspace {
     let decoder: [UnsafeMutablePointer<Float>]  // post-ReLU, latent side first: MLP (R, h); conv the
                                                 // projection (R, h_k·w_k·c_k), then (R, Ho, Wo, Co)
                                                 // of every transposed convolution but the last
-    let cols: UnsafeMutablePointer<Float>       // conv scratch: a transposed convolution's patches
-                                                // (R, Hi·Wi, k·k·Co), or a convolution's patch gradient
+    let cols: UnsafeMutablePointer<Float>       // conv: one chunk's patches (chunk, G_h·G_w, k·k·C)
+    let patchGradient: UnsafeMutablePointer<Float>  // conv: one chunk's patch gradient, same shape
     let logits: UnsafeMutablePointer<Float>     // (L·B, D), overwritten by their gradient in backward
     let logLik: UnsafeMutablePointer<Float>     // (L·B) log p(x | z of the row)
     let gradA: UnsafeMutablePointer<Float>      // (L·B, W) scratch for hidden-layer gradients
@@ -48,12 +47,13 @@ final class Workspace {
         let encoderWidths = layout.encoder.map(\.outputs) + layout.convEncoder.map(\.outputCount)
         let decoderWidths = layout.decoder.map(\.outputs) + layout.convDecoder.dropLast().map(\.outputCount)
         let w = (encoderWidths + decoderWidths + [2 * zs]).max()!
-        let encoderCols = layout.convEncoder.map { b * $0.patches.colsSize }
-        let scratch = (layout.convDecoder.map { r * $0.patches.colsSize }
-            + layout.convEncoder.dropFirst().map { b * $0.patches.colsSize }).max() ?? 0
-        var sizes: [Int] = encoderWidths.map { b * $0 } + encoderCols
+        func chunk(_ v: ConvView, images: Int) -> Int {
+            min(images, Workspace.chunkImages(colsPerImage: v.patches.colsSize)) * v.patches.colsSize
+        }
+        let scratch = (layout.convDecoder.map { chunk($0, images: r) } + layout.convEncoder.map { chunk($0, images: b) }).max() ?? 0
+        var sizes: [Int] = encoderWidths.map { b * $0 }
         sizes += [b * 2 * zs, b * zs, b, r * zs, r * zs]              // head, sigma, kl, eps, z
-        sizes += decoderWidths.map { r * $0 } + [scratch]             // decoder, cols
+        sizes += decoderWidths.map { r * $0 } + [scratch, scratch]    // decoder, cols, patchGradient
         sizes += [r * d, r, r * w, r * w, r * zs, b * 2 * zs, d, d, d] // logits ... pixelGrad
         total = sizes.reduce(0, +)
         memory = .allocate(capacity: total)
@@ -67,10 +67,9 @@ final class Workspace {
         var next = views.makeIterator()
         func take(_ n: Int) -> [UnsafeMutablePointer<Float>] { (0 ..< n).map { _ in next.next()! } }
         encoder = take(encoderWidths.count)
-        self.encoderCols = take(encoderCols.count)
         head = next.next()!; sigma = next.next()!; kl = next.next()!; eps = next.next()!; z = next.next()!
         decoder = take(decoderWidths.count)
-        cols = next.next()!
+        cols = next.next()!; patchGradient = next.next()!
         logits = next.next()!; logLik = next.next()!; gradA = next.next()!; gradB = next.next()!
         dz = next.next()!; dHead = next.next()!; logVariance = next.next()!; precision = next.next()!
         pixelGrad = next.next()!
@@ -78,4 +77,14 @@ final class Workspace {
     }
 
     deinit { memory.deallocate() }
+
+    /// The largest im2col matrix of one chunk of images in the conv passes: 512 KiB, a quarter
+    /// of a 2 MiB L2, so that the matrix, the product's packed panels and col2im's output share it.
+    static let chunkFloats = 1 << 17
+
+    /// The images of one chunk: as many as keep the chunk's im2col matrix (`colsPerImage` Floats
+    /// an image) within `chunkFloats`, and at least one.
+    static func chunkImages(colsPerImage: Int, chunkFloats: Int = Workspace.chunkFloats) -> Int {
+        max(1, chunkFloats / max(colsPerImage, 1))
+    }
 }

@@ -5,7 +5,7 @@
 //   history.json    the same figures as JSON, read by a resumed run
 //   summary.json    the final figures
 //   model.ckpt      the final checkpoint
-//   model.safetensors  the final weights for PyTorch (MLP models)
+//   model.safetensors  the final weights for PyTorch
 //   checkpoints/    periodic and end-of-epoch checkpoints, step-NNNNNNNNN.ckpt, the newest few kept
 import Foundation
 import VAEData
@@ -51,7 +51,7 @@ public struct RunDirectory: Sendable {
     public var history: String { FileIO.join(path, "history.json") }
     public var summary: String { FileIO.join(path, "summary.json") }
     public var model: String { FileIO.join(path, "model.ckpt") }
-    /// The final model's weights as safetensors (models SafeTensors supports).
+    /// The final model's weights as safetensors.
     public var safetensors: String { FileIO.join(path, "model.safetensors") }
     public var checkpoints: String { FileIO.join(path, "checkpoints") }
 

@@ -153,10 +153,8 @@ public final class Trainer {
         // The final model: its weights as safetensors, the last checkpoint's bytes under the run's
         // top level, and summary.json last, so that a run with a summary is complete.
         let final = TrainingCheckpoint.capture(model: r.model, state: state, config: r.config)
-        if SafeTensors.supports(final.config) {
-            try SafeTensors(checkpoint: final, image: r.dataset.shape, classNames: r.dataset.manifest.labelNames)
-                .write(to: run.safetensors)
-        }
+        try SafeTensors(checkpoint: final, image: r.dataset.shape, classNames: r.dataset.manifest.labelNames)
+            .write(to: run.safetensors)
         try final.write(to: run.model)
         try AtomicFile.write(try JSONCoding.encode(summary), to: run.summary)
         return summary

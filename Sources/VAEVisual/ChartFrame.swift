@@ -1,5 +1,5 @@
 // The frame every plot shares: a title, a plot area with grid lines at the ticks, tick labels,
-// axis labels, and a legend in the plot area's top right corner. It maps data coordinates to
+// axis labels, and a legend inside the plot area (in its emptiest corner) or right of it. It maps data coordinates to
 // pixels; the curves and the scatter draw their marks inside it.
 import Foundation
 
@@ -7,6 +7,8 @@ import Foundation
 public struct Plot {
     public let canvas: PlotCanvas
     public let frame: ChartFrame
+    /// The legend box's top left corner and size, for a legend inside the plot area.
+    public var legend: (x: Double, y: Double, width: Double, height: Double)? = nil
 }
 
 /// The plot area of a chart and its data-to-pixel mapping.
@@ -72,14 +74,28 @@ public struct ChartFrame: Sendable {
         return (8 + 22 + 6 + textWidth + 8).rounded(.up)
     }
 
-    /// A legend box, one entry per row: inside the plot area's top right corner, or (`outside`)
-    /// right of the plot area, in the space `reserveRight` kept free.
-    public func legend(on canvas: PlotCanvas, _ entries: [(label: String, color: RGB)], swatch: Swatch, outside: Bool = false) {
-        guard !entries.isEmpty else { return }
+    /// A legend box, one entry per row: inside the plot area, in the corner that covers the
+    /// fewest of `avoiding` (pixel positions of the marks; ties go to the first of top right,
+    /// top left, bottom right, bottom left), or (`outside`) right of the plot area, in the space
+    /// `reserveRight` kept free. - Returns: the box's top left corner and size.
+    @discardableResult
+    public func legend(on canvas: PlotCanvas, _ entries: [(label: String, color: RGB)], swatch: Swatch, outside: Bool = false,
+                       avoiding marks: [(x: Double, y: Double)] = []) -> (x: Double, y: Double, width: Double, height: Double) {
         let row = 18.0, pad = 8.0, swatchWidth = 22.0
         let width = Self.legendWidth(on: canvas, entries)
         let height = pad * 2 + row * Double(entries.count)
-        let x0 = outside ? right + 14 : (right - 10 - width).rounded(), y0 = outside ? top : top + 10
+        guard !entries.isEmpty else { return (right, top, 0, 0) }
+        let corners = [((right - 10 - width).rounded(), top + 10), (left + 10, top + 10),
+                       ((right - 10 - width).rounded(), (bottom - 10 - height).rounded()), (left + 10, (bottom - 10 - height).rounded())]
+        func covered(_ corner: (Double, Double)) -> Int {
+            marks.filter { $0.x >= corner.0 && $0.x <= corner.0 + width && $0.y >= corner.1 && $0.y <= corner.1 + height }.count
+        }
+        var best = corners[0], fewest = covered(best)
+        for corner in corners.dropFirst() where fewest > 0 {
+            let n = covered(corner)
+            if n < fewest { (best, fewest) = (corner, n) }
+        }
+        let (x0, y0) = outside ? (right + 14, top) : best
         canvas.fill(x: x0, y: y0, width: width, height: height, color: .white)
         canvas.stroke(x: x0 + 0.5, y: y0 + 0.5, width: width, height: height, color: .axis)
         for (i, entry) in entries.enumerated() {
@@ -90,5 +106,6 @@ public struct ChartFrame: Sendable {
             }
             canvas.text(entry.label, x: x0 + pad + swatchWidth + 6, y: middle + 4, size: Self.legendSize)
         }
+        return (x0, y0, width, height)
     }
 }

@@ -16,22 +16,36 @@ public enum Curves {
     /// The default picture size, in pixels.
     public static let defaultWidth = 800, defaultHeight = 500
 
-    /// The series of `yColumns` against `xColumn` in every table: labelled by the column alone
-    /// for one table, by `file: column` (see `fileLabels`) for several.
+    /// The series of `yColumns` against `xColumn` in every table, after keeping only the rows
+    /// that pass every filter of `filters`; with `group`, one series per distinct value of that
+    /// column (in the order the values first appear) and column. Each is labelled by its parts
+    /// that vary, joined by `: `: the file (see `fileLabels`) when there are several tables, the
+    /// group's value, and the column when there are several or no group (a long-format CSV such
+    /// as gradient_variance.csv: `--where tensor=encoder --by estimator --y variance`).
     /// - Throws: `DataError` for a missing column or a field that is not a number; `VisualError`
-    ///   when `logY` and a value is zero or negative.
-    public static func series(_ tables: [CSVTable], x xColumn: String, y yColumns: [String], logY: Bool) throws -> [CurveSeries] {
+    ///   when `logY` and a value is zero or negative, or when the filters leave no row.
+    public static func series(_ tables: [CSVTable], x xColumn: String, y yColumns: [String], logY: Bool,
+                              filters: [RowFilter] = [], group: String? = nil) throws -> [CurveSeries] {
         let names = fileLabels(tables.map(\.path))
         var out: [CurveSeries] = []
-        for (t, table) in tables.enumerated() {
-            let xs = try table.numbers(xColumn)
-            for column in yColumns {
-                let ys = try table.numbers(column)
-                if logY, let bad = ys.firstIndex(where: { $0.isFinite && $0 <= 0 }) {
-                    throw VisualError("\(table.path): line \(bad + 2), column \"\(column)\" is \(ys[bad]): --log-y needs positive values")
+        for (t, whole) in tables.enumerated() {
+            let table = try filters.reduce(whole) { try $0.filtered($1) }
+            if !filters.isEmpty && table.records.isEmpty {
+                throw VisualError("\(whole.path): no row has \(filters.map { "\($0.column)=\($0.value)" }.joined(separator: " and "))")
+            }
+            let parts: [(value: String?, table: CSVTable)] = try group.map { try table.grouped(by: $0).map { ($0.value, $0.table) } }
+                ?? [(nil, table)]
+            for part in parts {
+                let xs = try part.table.numbers(xColumn)
+                for column in yColumns {
+                    let ys = try part.table.numbers(column)
+                    if logY, let bad = ys.firstIndex(where: { $0.isFinite && $0 <= 0 }) {
+                        throw VisualError("\(table.path): line \(part.table.lines[bad]), column \"\(column)\" is \(ys[bad]): --log-y needs positive values")
+                    }
+                    let label = [tables.count > 1 ? names[t] : nil, part.value, yColumns.count > 1 || group == nil ? column : nil]
+                        .compactMap { $0 }.joined(separator: ": ")
+                    out.append(CurveSeries(label: label, color: RGB.palette(out.count), points: Array(zip(xs, ys)).map { ($0, $1) }))
                 }
-                let label = tables.count == 1 ? column : "\(names[t]): \(column)"
-                out.append(CurveSeries(label: label, color: RGB.palette(out.count), points: Array(zip(xs, ys)).map { ($0, $1) }))
             }
         }
         return out
@@ -58,7 +72,8 @@ public enum Curves {
     }
 
     /// Draws the series on a new canvas: ticks covering every finite point, axis labels from
-    /// the column names, the legend in the top right corner.
+    /// the column names, the legend in the corner of the plot area its lines cross least (top right
+    /// when several are free).
     /// - Throws: `VisualError` when no series has a finite point.
     public static func draw(_ series: [CurveSeries], xLabel: String, yLabel: String, logY: Bool, title: String?,
                             width: Int = defaultWidth, height: Int = defaultHeight) throws -> Plot {
@@ -73,13 +88,23 @@ public enum Curves {
         let xTicks = Ticks.linear(x0, x1, target: 8, integral: finite.allSatisfy { $0.x == $0.x.rounded() })
         let yTicks = logY ? Ticks.logarithmic(y0, y1) : Ticks.linear(y0, y1)
         let frame = ChartFrame.draw(on: canvas, x: xTicks, y: yTicks, logY: logY, title: title, xLabel: xLabel, yLabel: yLabel)
+        var marks: [(x: Double, y: Double)] = []  // every line, a point every 2 pixels or so, for the legend to avoid
         for s in series {
             let points = s.points.map { p -> (x: Double, y: Double)? in
                 p.x.isFinite && p.y.isFinite ? (frame.px(p.x), frame.py(p.y)) : nil
             }
             canvas.polyline(points, color: s.color)
+            for (a, b) in zip(points, points.dropFirst()) {
+                guard let a, let b else { continue }
+                let steps = min(Int(max(abs(b.x - a.x), abs(b.y - a.y)) / 2) + 1, 10_000)
+                for k in 0...steps {
+                    let t = Double(k) / Double(steps)
+                    marks.append((a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)))
+                }
+            }
+            if points.count == 1, let p = points[0] { marks.append(p) }
         }
-        frame.legend(on: canvas, series.map { ($0.label, $0.color) }, swatch: .line)
-        return Plot(canvas: canvas, frame: frame)
+        let legend = frame.legend(on: canvas, series.map { ($0.label, $0.color) }, swatch: .line, avoiding: marks)
+        return Plot(canvas: canvas, frame: frame, legend: legend)
     }
 }

@@ -115,12 +115,13 @@ public enum Generation {
         return sheet
     }
 
-    static func layout(rows: Int, cols: Int, shape: ImageShape, style: SheetStyle) throws(VisualError) -> SheetLayout {
+    static func layout(rows: Int, cols: Int, shape: ImageShape, style: SheetStyle, margin: Int = 0,
+                       top: Int = 0) throws(VisualError) -> SheetLayout {
         guard rows <= maxTiles, cols <= maxTiles, rows * cols <= maxTiles else {
             throw VisualError("a sheet of \(rows)x\(cols) tiles is over the limit of \(maxTiles) tiles")
         }
         return try SheetLayout(rows: rows, cols: cols, tileHeight: shape.height, tileWidth: shape.width,
-                               scale: style.scale, pad: style.pad)
+                               scale: style.scale, pad: style.pad, margin: margin, top: top)
     }
 
     static func checkSteps(_ steps: Int, minimum: Int = 2) throws(VisualError) {
@@ -137,20 +138,25 @@ public enum Generation {
     /// Bernoulli likelihood 0 or 1 with the mean as probability (`u < mean`, u uniform); for a
     /// Gaussian one mean + σ_d·ε clamped to [0, 1], with σ_d the fixed sigma or exp(logvar_d / 2).
     /// All the codes are drawn first, then all the pixels, from `SeededRandom(seed: seed)`.
-    /// A conditional model decodes every tile with class `label`, or without one, row r with class r mod K.
+    /// A conditional model decodes every tile with class `label`, named in a title band above the
+    /// tiles (`Sheet.drawTitle`), or without one, row r with class r mod K.
     public static func samples(model: VAE, shape: ImageShape, rows: Int, cols: Int, temperature: Float,
                                samplePixels: Bool, seed: UInt64, style: SheetStyle, label: UInt16? = nil) throws -> Sheet {
         try checkShape(shape, model: model)
         guard temperature >= 0, temperature.isFinite, temperature <= 100 else {
             throw VisualError("--temperature must be between 0 and 100, got \(temperature)")
         }
-        let layout = try layout(rows: rows, cols: cols, shape: shape, style: style)
+        let names = model.config.classNames
+        let title = label.flatMap { Int($0) < names.count ? names[Int($0)] : nil }
+        let layout = try layout(rows: rows, cols: cols, shape: shape, style: style, top: title == nil ? 0 : Sheet.titleBand)
         var rng = SeededRandom(seed: seed)
         let z = LatentGrid.prior(count: rows * cols, latent: model.config.latentSize, temperature: temperature, rng: &rng)
         let k = max(model.config.classCount, 1)
         var means = decode(model, z, labels: (0..<rows * cols).map { label ?? UInt16(($0 / cols) % k) })
         if samplePixels { drawPixels(&means, model: model, rng: &rng) }
-        return sheet(layout, style, channels: shape.channels, images: means)
+        var out = sheet(layout, style, channels: shape.channels, images: means)
+        if let title { try out.drawTitle(title, background: style.background) }
+        return out
     }
 
     /// Replaces decoder means (N, D) by draws from p(x|z) (see `samples`).
@@ -174,18 +180,22 @@ public enum Generation {
 
     /// One row per class of a conditional model, one column per code z ~ N(0, I) drawn from
     /// `SeededRandom(seed: seed)`: every column decodes the same z with each class in turn, so a
-    /// column shows one style across the classes. Rows in the order of the model's classes.
+    /// column shows one style across the classes. Rows in the order of the model's classes, each
+    /// labelled with its class name in a margin on the left (`Sheet.labelRows`).
     public static func classes(model: VAE, shape: ImageShape, cols: Int, seed: UInt64, style: SheetStyle) throws -> Sheet {
         try checkShape(shape, model: model)
         let k = model.config.classCount
         guard k > 0 else { throw VisualError("the classes sheet needs a conditional model (trained with --conditional)") }
-        let layout = try layout(rows: k, cols: cols, shape: shape, style: style)
+        let names = model.config.classNames
+        let layout = try layout(rows: k, cols: cols, shape: shape, style: style, margin: try Sheet.labelMargin(names))
         var rng = SeededRandom(seed: seed)
         let zs = model.config.latentSize
         let z = LatentGrid.prior(count: cols, latent: zs, temperature: 1, rng: &rng)
         let all = (0..<k).flatMap { _ in z }
         let labels = (0..<k * cols).map { UInt16($0 / cols) }
-        return sheet(layout, style, channels: shape.channels, images: decode(model, all, labels: labels))
+        var out = sheet(layout, style, channels: shape.channels, images: decode(model, all, labels: labels))
+        try out.labelRows(names, background: style.background)
+        return out
     }
 
     /// The examples `indices` of `split` with their reconstructions decode(mu) under them:

@@ -193,6 +193,22 @@ public final class PlotCanvas {
         return RGB(UInt8((word >> 16) & 0xFF), UInt8((word >> 8) & 0xFF), UInt8(word & 0xFF))
     }
 
+    /// Every pixel as R, G, B bytes, row by row from the top left (width · height · 3 bytes).
+    public func rgbBytes() -> [UInt8] {
+        cairo_surface_flush(surface)
+        let stride = Int(cairo_image_surface_get_stride(surface))
+        let data = UnsafeRawPointer(cairo_image_surface_get_data(surface)!)
+        var out = [UInt8]()
+        out.reserveCapacity(width * height * 3)
+        for y in 0..<height {
+            for x in 0..<width {
+                let word = (data + y * stride + 4 * x).loadUnaligned(as: UInt32.self)  // 0x00RRGGBB
+                out += [UInt8((word >> 16) & 0xFF), UInt8((word >> 8) & 0xFF), UInt8(word & 0xFF)]
+            }
+        }
+        return out
+    }
+
     /// The picture as PNG bytes (8-bit RGB), encoded by Cairo.
     public func pngBytes() throws -> [UInt8] {
         final class Sink { var bytes: [UInt8] = [] }

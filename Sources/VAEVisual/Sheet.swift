@@ -10,7 +10,7 @@ public struct Sheet: Sendable {
     /// C, 1 (gray) or 3 (RGB).
     public let channels: Int
     /// layout.height × layout.width × C bytes, row-major.
-    public private(set) var pixels: [UInt8]
+    public internal(set) var pixels: [UInt8]
 
     /// A sheet of `layout`'s size, every pixel `background` (its BT.601 luma when gray; a plain
     /// number is a gray level, 0 black ... 255 white).

@@ -40,7 +40,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Under mpirun: time instead the sum over the ranks of this many floats, as vae-train sums its gradients, and print allreduce_seconds (median of --repeats, after one untimed sum) from rank 0; then agreement_seconds, the same for one of the step's agreement points.")
     var allreduce: Int?
 
-    @Option(help: "With --checkpoint: also time this many training steps of its model (batch 128, random data, after one untimed step) and print step_seconds.")
+    @Option(help: "With --checkpoint: also time this many training steps of its model (batch 128, random data, after one untimed step) and print step_seconds, then the same number of steps of its matrix products alone, each thread its slice's products on one-thread OpenBLAS, and print product_seconds.")
     var steps = 0
 
     @Option(help: "With --steps: how the steps use the threads (batch: each thread a slice of the batch; products: each matrix product split over OpenBLAS's threads).")
@@ -68,6 +68,8 @@ struct Bench: ParsableCommand {
             if let config, steps > 0 {
                 let seconds = try GemmFloor.stepSeconds(config: config, steps: steps, samples: samples, threads: threads, split: split)
                 printOut("step_seconds \(String(format: "%.4f", seconds))")
+                let products = GemmFloor.productSeconds(config: config, steps: steps, samples: samples, threads: threads)
+                printOut("product_seconds \(String(format: "%.4f", products))")
             }
             let rate = GemmFloor.sgemmRate(size: size, threads: threads, repeats: repeats)
             printOut("sgemm_gflops \(String(format: "%.1f", rate))")

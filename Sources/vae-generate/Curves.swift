@@ -11,7 +11,9 @@ struct CurvesCommand: ParsableCommand {
         discussion: """
             One line and one legend entry per file and --y column; with several --csv files, the \
             entries read FILE: COLUMN, FILE being the file name or, when those are equal, the part \
-            of the paths that differs. Rows whose value is nan or inf break the line. See docs/FORMATS.md.
+            of the paths that differs. Rows whose value is nan or inf break the line. A long-format \
+            CSV such as gradient_variance.csv takes --where and --by: `--where tensor=encoder --by \
+            estimator --y variance` draws one line per estimator. See docs/EMBED_AND_GENERATE.md.
             """)
 
     @Option(name: .customLong("csv"), help: "A CSV file with a header row (repeat to overlay several).")
@@ -25,6 +27,13 @@ struct CurvesCommand: ParsableCommand {
 
     @Option(help: "The PNG file to write.")
     var out: String
+
+    @Option(name: .customLong("where"), help: ArgumentHelp("Only the rows whose COLUMN holds VALUE (repeat for several).",
+                                                           valueName: "COLUMN=VALUE"))
+    var filters: [RowFilter] = []
+
+    @Option(help: ArgumentHelp("One line per distinct value of this column, in the order of first appearance.", valueName: "COLUMN"))
+    var by: String?
 
     @Flag(help: "A logarithmic vertical axis (every value must be positive).")
     var logY = false
@@ -54,10 +63,14 @@ struct CurvesCommand: ParsableCommand {
     func run() throws {
         try reportingErrors("vae-generate curves") {
             let tables = try files.map { try CSVTable(path: $0) }
-            let series = try Curves.series(tables, x: x, y: columns, logY: logY)
+            let series = try Curves.series(tables, x: x, y: columns, logY: logY, filters: filters, group: by)
             let plot = try Curves.draw(series, xLabel: x, yLabel: columns.joined(separator: ", "), logY: logY,
                                          title: title, width: width, height: height)
             try plot.canvas.writePNG(to: out)
         }
     }
+}
+
+extension RowFilter: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
 }

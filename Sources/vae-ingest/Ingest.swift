@@ -42,9 +42,9 @@ struct OutputOptions: ParsableArguments {
         IngestParameters(shardSize: shardSize, level: level, strategy: strategy, testFraction: testFraction)
     }
 
-    /// The one line printed on success (nothing with --quiet).
-    func report(_ manifest: Manifest) {
-        if !quiet {
+    /// The one line printed on success (nothing with --quiet, nothing on ranks other than 0).
+    func report(_ manifest: Manifest?) {
+        if !quiet, let manifest {
             printOut("wrote \(out): \(manifest.train.count) train + \(manifest.test.count) test examples, "
                 + "\(manifest.train.shards.count + manifest.test.shards.count) shards")
         }
@@ -84,14 +84,14 @@ struct IDXCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors("vae-ingest") { cluster in
-            guard cluster.isRoot else { return }  // under mpirun, rank 0 ingests alone (docs/DISTRIBUTED.md)
             var paths = IngestSources.IDXPaths(
                 images: images, labels: labels, testImages: testImages, testLabels: testLabels, classes: classes)
             if let labelNames {
                 paths.labelNames = try IngestSources.labelNames(labelNames)
                 paths.classes = paths.labelNames!.count
             }
-            output.report(try IngestSources.ingestIDX(paths, parameters: output.parameters(), to: output.out, force: output.force))
+            output.report(try IngestSources.ingestIDX(paths, parameters: output.parameters(), to: output.out, force: output.force,
+                                                      ranks: ClusterRanks(cluster)))
         }
     }
 }
@@ -129,6 +129,9 @@ struct ImagesCommand: ParsableCommand {
     @Flag(help: "Print on stderr the thread seconds spent reading, decoding, resizing and compressing.")
     var phases = false
 
+    @Option(help: "Threads reading and decoding images (default: every core, divided among the ranks mpirun starts on this machine). The output is the same for any count.")
+    var threads: Int?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -138,21 +141,23 @@ struct ImagesCommand: ParsableCommand {
         if let testFraction, !(0..<1).contains(testFraction) {
             throw ValidationError("--test-fraction must be at least 0 and below 1")
         }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1 to 256") }
     }
 
     func run() throws {
         try reportingErrors("vae-ingest") { cluster in
-            guard cluster.isRoot else { return }  // under mpirun, rank 0 ingests alone (docs/DISTRIBUTED.md)
             let preparation = ImagePreparation(
                 color: color, resize: size.map { ResizeRule(width: $0.width, height: $0.height, fit: fit, background: background) },
                 background: background)
             let times = phases ? PhaseTimes() : nil
             let request = ImageFolder.Request(root: root, testRoot: testRoot, testFraction: testFraction,
-                                              preparation: preparation, skipBad: skipBad, times: times)
-            let manifest = try ImageFolder.ingest(request, parameters: output.parameters(), to: output.out, force: output.force)
+                                              preparation: preparation, skipBad: skipBad, times: times,
+                                              threads: threads ?? cluster.coresPerLocalRank)
+            let manifest = try ImageFolder.ingest(request, parameters: output.parameters(), to: output.out, force: output.force,
+                                                  ranks: ClusterRanks(cluster))
             output.report(manifest)
-            if let times { printError("phases: \(times.summary)") }
-            if !output.quiet, let skipped = manifest.skipped, !skipped.isEmpty {
+            if let times { printError("phases\(cluster.isDistributed ? " (rank \(cluster.rank))" : ""): \(times.summary)") }
+            if !output.quiet, let skipped = manifest?.skipped, !skipped.isEmpty {
                 printOut("skipped \(skipped.count) bad file(s):")
                 for file in skipped { printOut("  \(file.path): \(file.reason)") }
             }
@@ -196,9 +201,9 @@ struct Synthetic: ParsableCommand {
 
     func run() throws {
         try reportingErrors("vae-ingest") { cluster in
-            guard cluster.isRoot else { return }  // under mpirun, rank 0 ingests alone (docs/DISTRIBUTED.md)
             output.report(try SyntheticShapes.ingest(train: train, test: test, size: size, seed: seed, color: color,
-                                                     parameters: output.parameters(), to: output.out, force: output.force))
+                                                     parameters: output.parameters(), to: output.out, force: output.force,
+                                                     ranks: ClusterRanks(cluster)))
         }
     }
 }
@@ -277,4 +282,18 @@ struct Info: ParsableCommand {
             }
         }
     }
+}
+
+/// The job's ranks as an ingest sees them (under mpirun they share the shards, docs/DISTRIBUTED.md).
+struct ClusterRanks: IngestRanks {
+    let cluster: Cluster
+
+    init(_ cluster: Cluster) { self.cluster = cluster }
+
+    var rank: Int { cluster.rank }
+    var size: Int { cluster.size }
+    func allgather(_ values: [Int64]) throws -> [Int64] { try cluster.allgather(values) }
+    func exchange(_ parts: [[UInt8]]) throws -> [[UInt8]] { try cluster.exchange(parts) }
+    func gather(_ bytes: [UInt8]) throws -> [[UInt8]]? { try cluster.gather(bytes) }
+    func barrier() throws { try cluster.barrier() }
 }

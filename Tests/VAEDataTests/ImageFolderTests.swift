@@ -155,6 +155,29 @@ final class ImageFolderTests: XCTestCase {
         }
     }
 
+    /// The files are prepared on several threads but stored in file order: 1, 2 and 3 threads
+    /// write the same bytes (with a bad file skipped, shards of 2 and a test split).
+    func testOneTwoAndThreeThreadsWriteTheSameArtifact() throws {
+        let root = try mixedFolder()
+        try writeFixture(Array("not an image".utf8), in: root, at: "cats/bad.jpg")
+        let scratch = try makeScratchDirectory(self)
+        var listings = [[String: [UInt8]]]()
+        for threads in [1, 2, 3] {
+            let out = scratch + "/art-\(threads)"
+            let request = ImageFolder.Request(root: root, testFraction: 0.3, preparation: ImagePreparation(color: .rgb, resize: ResizeRule(width: 12, height: 10)),
+                                              skipBad: true, threads: threads)
+            let manifest = try ImageFolder.ingest(request, parameters: IngestParameters(shardSize: 2), to: out, force: false)
+            XCTAssertEqual(manifest.skipped?.map(\.path), ["cats/bad.jpg"])
+            XCTAssertEqual(manifest.train.count + manifest.test.count, 6)
+            var files = [String: [UInt8]]()
+            for name in directoryListing(out) { files[name] = try FileIO.read(out + "/" + name) }
+            listings.append(files)
+        }
+        XCTAssertGreaterThan(listings[0].count, 3)
+        XCTAssertEqual(listings[1], listings[0])
+        XCTAssertEqual(listings[2], listings[0])
+    }
+
     func testAllBadIsAnErrorEvenWhenSkipping() throws {
         let root = try makeScratchDirectory(self)
         try writeFixture([], in: root, at: "a.jpg")
@@ -184,7 +207,7 @@ final class ImageFolderTests: XCTestCase {
             try pixels.withUnsafeBytes { raw in
                 try labels.withUnsafeBufferPointer { try stream.append(.train, pixels: raw, labels: $0) }
             }
-            let manifest = try stream.finish(labelNames: ["a", "b", "c"], source: SourceInfo(kind: "test", inputs: []))
+            let manifest = try XCTUnwrap(stream.finish(labelNames: ["a", "b", "c"], source: SourceInfo(kind: "test", inputs: [])))
             XCTAssertEqual(manifest.train.shards.map(\.records), [350, 350, 100])
             for (i, shard) in manifest.train.shards.enumerated() {
                 let range = shard.firstRecord..<(shard.firstRecord + shard.records)

@@ -1,7 +1,7 @@
 // The convolutional VAE as a whole: it learns, it is reproducible bit for bit, its sizes are
 // checked before anything runs, and the floor's operation count is that of its layers.
 import XCTest
-import VAEModel
+@testable import VAEModel
 
 final class ConvModelTests: XCTestCase {
     let config = ModelConfig.conv(height: 8, width: 8, channels: 1, convChannels: [4, 8], latentSize: 2)
@@ -25,6 +25,31 @@ final class ConvModelTests: XCTestCase {
         let first = losses.prefix(16).reduce(0, +) / 16, last = losses.suffix(16).reduce(0, +) / 16
         XCTAssert(losses.allSatisfy(\.isFinite))
         XCTAssertLessThan(last, first - 0.3 * abs(first), "loss \(first) -> \(last)")
+    }
+
+    /// The conv passes run a few images at a time (`forEachChunk`). One image a chunk gives the
+    /// whole batch's forward bits (loss, decoded means) and its gradients to rounding: the weight
+    /// gradients are sums over the chunks.
+    func testImageChunksChangeOnlyTheRoundingOfWeightGradients() throws {
+        func pass(chunkFloats: Int?) throws -> (gradients: [Float], loss: Double, means: [UInt32]) {
+            let model = try VAE(config: config, seed: 3, batchCapacity: 16)
+            if let chunkFloats { model.imageChunkFloats = chunkFloats }
+            let x = TestData.patterns(count: 16, size: 64, seed: 5), eps = TestData.normals(16 * 2, seed: 6)
+            let loss = model.computeGradients(batch: x, count: 16, beta: 1, samples: 1, eps: eps)
+            var means = [Float](repeating: 0, count: 16 * 64)
+            model.decode(z: TestData.normals(16 * 2, seed: 7), count: 16, means: &means)
+            return (Array(model.gradients), loss.total, means.map(\.bitPattern))
+        }
+        let whole = try pass(chunkFloats: nil), single = try pass(chunkFloats: 1)
+        XCTAssertEqual(single.loss, whole.loss)
+        XCTAssertEqual(single.means, whole.means)
+        let scale = whole.gradients.map(abs).max()!
+        XCTAssertGreaterThan(scale, 0)
+        for (a, b) in zip(single.gradients, whole.gradients) {
+            XCTAssertEqual(a, b, accuracy: 1e-5 * scale)
+        }
+        XCTAssertNotEqual(single.gradients.map(\.bitPattern), whole.gradients.map(\.bitPattern),
+                          "one image a chunk sums the weight gradients in another order")
     }
 
     func testSameSeedSameBytesDifferentSeedDifferentBytes() throws {

@@ -1,7 +1,8 @@
-// The gradients are cleared in one place, at the start of every forward-backward pass: whatever
-// was in them before (a `computeGradients` for a check, an earlier step) cannot leak into a step.
+// Every forward-backward pass sets all the gradients (the summed ones cleared at its start, each
+// weight's by its first product): whatever was in them before (a `computeGradients` for a check,
+// an earlier step, garbage) cannot leak into a step.
 import XCTest
-import VAEModel
+@testable import VAEModel
 
 final class GradientZeroingTests: XCTestCase {
     let config = ModelConfig(inputSize: 21, hiddenSizes: [7, 5], latentSize: 3, likelihood: .gaussianLearned)
@@ -32,6 +33,20 @@ final class GradientZeroingTests: XCTestCase {
             for i in model.gradients.indices { model.gradients[i] = Float(i % 7) - 3 }
         }
         XCTAssertEqual(afterGarbage, alone)
+    }
+
+    /// The conv model's weight gradients add up over chunks of images: the first chunk sets them.
+    func testGarbageInTheGradientsDoesNotReachAConvStepOfManyChunks() throws {
+        let conv = ModelConfig.conv(height: 8, width: 8, channels: 1, convChannels: [4, 8], latentSize: 2)
+        func stepped(garbage: Bool) throws -> [UInt32] {
+            let model = try VAE(config: conv, seed: 1, batchCapacity: 4)
+            model.imageChunkFloats = 1
+            if garbage { for i in model.gradients.indices { model.gradients[i] = Float(i % 5) - 2 } }
+            var rng = SeededRandom(seed: 9)
+            model.trainStep(batch: TestData.uniform(4 * 64, seed: 2), count: 4, beta: 1, rng: &rng)
+            return (Array(model.parameters) + Array(model.adamM) + Array(model.adamV)).map(\.bitPattern)
+        }
+        XCTAssertEqual(try stepped(garbage: true), try stepped(garbage: false))
     }
 
     func testZeroGradientsClearsEveryGradient() throws {

@@ -64,12 +64,22 @@ final class PlotTests: XCTestCase {
     func testCurvesLegendHoldsOneColorPerSeries() throws {
         let plot = try curves()
         let frame = plot.frame
-        // The legend box in the plot area's top right corner (y = 2x passes under it).
-        let legend = pixels(plot.canvas, x: Int(frame.right) - 200...Int(frame.right) - 10,
-                            y: Int(frame.top) + 10...Int(frame.top) + 60)
+        // y = 2x reaches the top right corner and y = 10 crosses the middle, so the legend box
+        // goes to the top left, which no line crosses.
+        let box = try XCTUnwrap(plot.legend)
+        XCTAssertEqual([box.x, box.y], [frame.left + 10, frame.top + 10])
+        let legend = pixels(plot.canvas, x: Int(box.x)...Int(box.x + box.width), y: Int(box.y)...Int(box.y + box.height))
         XCTAssertTrue(legend.contains(RGB.palette(0)))
         XCTAssertTrue(legend.contains(RGB.palette(1)))
         XCTAssertFalse(legend.contains(RGB.palette(2)))
+        // A falling line leaves the top right corner free, the first choice.
+        var text = "x,falling\n"
+        for x in 0...10 { text += "\(x),\(20 - 2 * x)\n" }
+        let falling = try Curves.draw(try Curves.series([try CSVTable(path: try file("f.csv", text))], x: "x", y: ["falling"], logY: false),
+                                      xLabel: "x", yLabel: "falling", logY: false, title: nil)
+        let right = try XCTUnwrap(falling.legend)
+        XCTAssertEqual(right.y, falling.frame.top + 10)
+        XCTAssertEqual(right.x + right.width, (falling.frame.right - 10).rounded(), accuracy: 1)
     }
 
     func testTextIsDrawn() throws {
@@ -111,6 +121,43 @@ final class PlotTests: XCTestCase {
         XCTAssertEqual(Curves.fileLabels(["a/m.csv", "a/m.csv"]), ["a/m.csv", "a/m.csv"])
         XCTAssertEqual(Curves.fileLabels(["/t/art/smoke/latest/train/metrics.csv", "/t/fm/fashion/latest/train/metrics.csv"]),
                        ["art/smoke", "fm/fashion"])
+    }
+
+    func testLongFormatRowsAreFilteredAndGroupedIntoLines() throws {
+        let path = try file("gradient_variance.csv", """
+            step,estimator,tensor,variance
+            1,reparameterization,encoder.0.weight,7
+            1,reparameterization,encoder,2
+            1,score-function,encoder,300
+            100,reparameterization,encoder,1
+            100,score-function,encoder,0
+            100,score-function,encoder.0.weight,9
+
+            """)
+        let table = try CSVTable(path: path)
+        let series = try Curves.series([table], x: "step", y: ["variance"], logY: false,
+                                       filters: [RowFilter(column: "tensor", value: "encoder")], group: "estimator")
+        XCTAssertEqual(series.map(\.label), ["reparameterization", "score-function"])
+        XCTAssertEqual(series.map { $0.points.map { [$0.x, $0.y] } }, [[[1, 2], [100, 1]], [[1, 300], [100, 0]]])
+        XCTAssertEqual(series.map(\.color), [RGB.palette(0), RGB.palette(1)])
+        // Several columns keep the column in the label; the log scale names the line of the file.
+        let two = try Curves.series([table], x: "step", y: ["variance", "step"], logY: false, group: "estimator")
+        XCTAssertEqual(two.map(\.label), ["reparameterization: variance", "reparameterization: step",
+                                          "score-function: variance", "score-function: step"])
+        XCTAssertThrowsError(try Curves.series([table], x: "step", y: ["variance"], logY: true,
+                                               filters: [RowFilter("tensor=encoder")!], group: "estimator")) {
+            XCTAssertEqual("\($0)", "\(path): line 6, column \"variance\" is 0.0: --log-y needs positive values")
+        }
+        XCTAssertThrowsError(try Curves.series([table], x: "step", y: ["variance"], logY: false, filters: [RowFilter("tensor=decoder")!])) {
+            XCTAssertEqual("\($0)", "\(path): no row has tensor=decoder")
+        }
+        XCTAssertThrowsError(try Curves.series([table], x: "step", y: ["variance"], logY: false, group: "method")) {
+            XCTAssert("\($0)".contains("has no column \"method\""), "\($0)")
+        }
+        XCTAssertEqual(RowFilter("a=b=c"), RowFilter(column: "a", value: "b=c"))
+        XCTAssertEqual(RowFilter("a="), RowFilter(column: "a", value: ""))
+        XCTAssertNil(RowFilter("=b"))
+        XCTAssertNil(RowFilter("ab"))
     }
 
     func testLogScaleRefusesNonPositiveValuesAndPlotsDecades() throws {

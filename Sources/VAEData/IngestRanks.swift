@@ -1,0 +1,60 @@
+// The processes one ingest is shared among (under mpirun: the ranks of the job; otherwise one).
+// The shards of each split are dealt round-robin, shard i to rank i mod N: a rank compresses only
+// the shards it owns, and at the end hands their files to rank 0, which writes the manifest and
+// renames the artifact into place. docs/DISTRIBUTED.md describes the design.
+//
+// N = ranks.
+
+/// What an ingest needs of the job's ranks: who it is, and four collective operations that every
+/// rank calls in the same order.
+public protocol IngestRanks: Sendable {
+    /// This process, 0 ..< size.
+    var rank: Int { get }
+    /// The number of processes.
+    var size: Int { get }
+    /// Every rank's `values` (the same count on every rank), in rank order, on every rank.
+    func allgather(_ values: [Int64]) throws -> [Int64]
+    /// Sends `parts[d]` to rank d (N parts); returns the part each rank sent here, in rank order.
+    func exchange(_ parts: [[UInt8]]) throws -> [[UInt8]]
+    /// Every rank's bytes, in rank order, on rank 0; nil on the others.
+    func gather(_ bytes: [UInt8]) throws -> [[UInt8]]?
+    /// Waits until every rank has arrived.
+    func barrier() throws
+}
+
+extension IngestRanks {
+    public var isRoot: Bool { rank == 0 }
+
+    /// The rank that compresses shard `index` of a split.
+    func owner(ofShard index: Int) -> Int { index % size }
+
+    /// `range` cut into N contiguous slices, rank r's at index r: the first count mod N ranks take
+    /// one more.
+    func slices(_ range: Range<Int>) -> [Range<Int>] {
+        let base = range.count / size, extra = range.count % size
+        return (0..<size).map { r in
+            let start = range.lowerBound + r * base + min(r, extra)
+            return start..<start + base + (r < extra ? 1 : 0)
+        }
+    }
+
+    /// Ends the ingest on every rank after `failing` found `error`: every rank has already
+    /// abandoned its output; the failing rank throws `error` (its tool ends the job with one
+    /// message naming the rank), the others wait to be ended with it.
+    func stop(_ error: Error, failing: Int) throws -> Never {
+        try barrier()
+        if rank != failing { try barrier() }  // the failing rank never arrives: the job ends first
+        throw error
+    }
+}
+
+/// A plain run: one process, every collective an identity.
+public struct OneRank: IngestRanks {
+    public init() {}
+    public var rank: Int { 0 }
+    public var size: Int { 1 }
+    public func allgather(_ values: [Int64]) throws -> [Int64] { values }
+    public func exchange(_ parts: [[UInt8]]) throws -> [[UInt8]] { parts }
+    public func gather(_ bytes: [UInt8]) throws -> [[UInt8]]? { [bytes] }
+    public func barrier() throws {}
+}
