@@ -7,6 +7,7 @@
 #include <mpi/mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 static struct {
     int (*init_thread)(int *, char ***, int, int *);
@@ -23,6 +24,9 @@ static struct {
     int (*allgatherv)(const void *, int, MPI_Datatype, void *, const int *, const int *, MPI_Datatype, MPI_Comm);
     int (*allreduce)(const void *, void *, int, MPI_Datatype, MPI_Op, MPI_Comm);
     int (*abort)(MPI_Comm, int);
+    int (*iallreduce)(const void *, void *, int, MPI_Datatype, MPI_Op, MPI_Comm, MPI_Request *);
+    int (*test)(MPI_Request *, int *, MPI_Status *);
+    int (*wait)(MPI_Request *, MPI_Status *);
     double (*wtime)(void);
     void *comm_world, *type_float, *type_double, *type_byte, *type_int64, *op_sum, *op_max;
 } mpi;
@@ -59,6 +63,9 @@ int vae_mpi_load(char *message, size_t capacity) {
     RESOLVE(allgatherv, "MPI_Allgatherv");
     RESOLVE(allreduce, "MPI_Allreduce");
     RESOLVE(abort, "MPI_Abort");
+    RESOLVE(iallreduce, "MPI_Iallreduce");
+    RESOLVE(test, "MPI_Test");
+    RESOLVE(wait, "MPI_Wait");
     RESOLVE(wtime, "MPI_Wtime");
     // The objects behind the MPI_COMM_WORLD, MPI_FLOAT, ... macros (Open MPI's names).
     RESOLVE(comm_world, "ompi_mpi_comm_world");
@@ -124,4 +131,25 @@ int vae_mpi_allreduce(const void *send, void *receive, int count, void *type, vo
 }
 
 int vae_mpi_abort(void *comm, int code) { return mpi.abort((MPI_Comm)comm, code); }
+
+int vae_mpi_agree_max(int64_t *value, double timeout, int *completed, void *comm) {
+    MPI_Request request;
+    *completed = 0;
+    int code = mpi.iallreduce(MPI_IN_PLACE, value, 1, (MPI_Datatype)mpi.type_int64, (MPI_Op)mpi.op_max,
+                              (MPI_Comm)comm, &request);
+    if (code != MPI_SUCCESS) return code;
+    if (timeout < 0) {
+        code = mpi.wait(&request, MPI_STATUS_IGNORE);
+        *completed = code == MPI_SUCCESS;
+        return code;
+    }
+    double deadline = mpi.wtime() + timeout;
+    struct timespec pause = {0, 1000000};  // 1 ms between tests: this rank has nothing else to do
+    while (mpi.wtime() < deadline) {
+        code = mpi.test(&request, completed, MPI_STATUS_IGNORE);
+        if (code != MPI_SUCCESS || *completed) return code;
+        nanosleep(&pause, NULL);
+    }
+    return MPI_SUCCESS;
+}
 double vae_mpi_wtime(void) { return mpi.wtime(); }

@@ -15,21 +15,38 @@ public func reportingErrors(_ tool: String, onSignal first: StopSignals.FirstSig
 }
 
 /// `reportingErrors` on the ranks of this job (`Cluster.join()`: MPI only under mpirun), then
-/// ends MPI. An error on any rank becomes one line on that rank's stderr naming the rank
-/// ("vae-train: rank 1: ...") and ends every rank of the job (MPI_Abort) with the exit status
-/// `reportingErrors` gives it.
-public func reportingErrors(_ tool: String, onSignal first: StopSignals.FirstSignal = .exit,
+/// ends MPI. An error on any rank becomes one line on stderr naming the rank
+/// ("vae-train: rank 1: ...") and ends every rank of the job with the exit status
+/// `reportingErrors` gives it:
+///
+/// - `collectiveErrors`: the tool's ranks meet at `Cluster.agree` after all work that can fail
+///   (and once more after `body`); a rank that fails reports it there (`reportFailure`), the
+///   lowest failing rank alone prints, and every rank ends MPI and exits with its status. If the
+///   others do not arrive within `agreementTimeout` seconds, or MPI itself failed, as below;
+/// - otherwise the failing rank prints and ends the job with MPI_Abort.
+///
+/// The ranks other than 0 print nothing on a stop signal (rank 0 says it).
+public func reportingErrors(_ tool: String, onSignal first: StopSignals.FirstSignal = .exit, collectiveErrors: Bool = false,
                             onCluster body: (Cluster) throws -> Void) throws {
-    try reportingErrors(tool, onSignal: first, onCluster: true, body)
+    try reportingErrors(tool, onSignal: first, onCluster: true, collective: collectiveErrors, body)
 }
 
+/// How long a failing rank waits for the others at their next agreement point before it ends the
+/// job with MPI_Abort: longer than the longest stretch of work between two of them (rank 0's
+/// evaluation of the test split, which the other ranks wait for).
+public let agreementTimeout = 60.0
+
 private func reportingErrors(_ tool: String, onSignal first: StopSignals.FirstSignal, onCluster: Bool,
-                             _ body: (Cluster) throws -> Void) throws {
+                             collective: Bool = false, _ body: (Cluster) throws -> Void) throws {
     StopSignals.install(tool: tool, first: first)
     var cluster = Cluster.single
     do {
-        if onCluster { cluster = try Cluster.join() }
+        if onCluster {
+            cluster = try Cluster.join()
+            if !cluster.isRoot { StopSignals.silence() }
+        }
         try body(cluster)
+        if collective { _ = try cluster.agree() }  // a rank still at work may yet fail
         cluster.finish()
     } catch let error as ExitCode {
         throw error
@@ -38,13 +55,32 @@ private func reportingErrors(_ tool: String, onSignal first: StopSignals.FirstSi
     } catch {
         let status = (error as? InterruptionError)?.interruptingSignal.map { 128 + $0 } ?? 1
         if cluster.usesMPI {
-            // A stop by a signal reaches every rank: rank 0 alone says so.
-            let quiet = (error as? InterruptionError)?.interruptingSignal != nil && !cluster.isRoot
-            cluster.abort(message: quiet ? nil : "\(tool): rank \(cluster.rank): \(String(describing: error))", code: status)
+            throw ExitCode(endJob(tool, cluster, error, status: status, collective: collective))
         }
         printError("\(tool): \(String(describing: error))")
         throw ExitCode(status)
     }
+}
+
+/// Ends this rank's part of an MPI job after `error`, and returns the exit status (or ends the
+/// process, through MPI_Abort).
+private func endJob(_ tool: String, _ cluster: Cluster, _ error: Error, status: Int32, collective: Bool) -> Int32 {
+    let message = "\(tool): rank \(cluster.rank): \(String(describing: error))"
+    // mpirun stops (SIGTERM) the ranks still running once one exits with a failure: that is its
+    // cleanup, not news, so no rank says it received it.
+    StopSignals.silence()
+    if let peer = error as? PeerFailure {  // another rank failed and says so
+        cluster.finish()
+        return peer.status
+    }
+    if collective && !(error is ClusterError), let outcome = cluster.reportFailure(status: status, timeout: agreementTimeout) {
+        if outcome.rank == cluster.rank { printError(message) }
+        cluster.finish()
+        return outcome.status
+    }
+    // A stop by a signal reaches every rank: rank 0 alone says so.
+    let quiet = (error as? InterruptionError)?.interruptingSignal != nil && !cluster.isRoot
+    cluster.abort(message: quiet ? nil : message, code: status)
 }
 
 /// Writes one line to standard error.

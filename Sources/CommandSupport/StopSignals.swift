@@ -42,6 +42,15 @@ public enum StopSignals {
     }
 
     private static let installed = Mutex(false)
+    private static let silenced = Mutex(false)
+
+    /// From now on a signal prints nothing (it still stops or exits): for the ranks of an
+    /// mpirun job other than rank 0, which all receive the signal mpirun forwards.
+    public static func silence() {
+        silenced.withLock { $0 = true }
+    }
+
+    fileprivate static var isSilenced: Bool { silenced.withLock { $0 } }
 
     /// The handler's state; every event runs on `queue`, one at a time.
     private final class Handler: @unchecked Sendable {
@@ -63,13 +72,16 @@ public enum StopSignals {
             let name = signalNumber == SIGINT ? "SIGINT" : "SIGTERM"
             if count == 1, case .requestStop(let flag) = first {
                 flag.request(signal: signalNumber)
+                if StopSignals.isSilenced { return }
                 printError("\(tool): \(name) received: stopping (press Ctrl-C again to exit at once, without saving)")
                 return
             }
             TemporaryFiles.removeAll()
-            printError(count == 1
-                ? "\(tool): \(name) received: stopped; nothing was written under a final name"
-                : "\(tool): \(name) received again: exiting at once; files being written were removed")
+            if !StopSignals.isSilenced {
+                printError(count == 1
+                    ? "\(tool): \(name) received: stopped; nothing was written under a final name"
+                    : "\(tool): \(name) received again: exiting at once; files being written were removed")
+            }
             _exit(128 + signalNumber)
         }
     }

@@ -2,7 +2,8 @@
 // own, a single rank that needs no MPI runtime. The tools ask it who they are (rank, size) and use
 // its few collective operations: a barrier, a broadcast of bytes, a gather of bytes to rank 0,
 // an allgather of integers, an exchange of bytes between every pair of ranks, sums in a fixed
-// order, and an abort that ends every rank with one message.
+// order, agreement points at which a rank's failure ends every rank with one message, and an
+// abort for the failures that cannot wait for one.
 //
 // Open MPI is loaded only when the environment says mpirun started the process (see CMPI's
 // vae_mpi.h): a plain run never opens libmpi, so it starts and runs exactly as before.
@@ -17,6 +18,16 @@ import Foundation
 public struct ClusterError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// Another rank failed and reported it (`Cluster.reportFailure`): thrown by `Cluster.agree` on
+/// the ranks that did not fail, which end quietly with the failing rank's exit status.
+public struct PeerFailure: Error, CustomStringConvertible, Sendable {
+    /// The lowest rank that failed (the one that reports the error).
+    public let rank: Int
+    /// Its exit status: 1, or 128 + a signal.
+    public let status: Int32
+    public var description: String { "rank \(rank) failed (exit status \(status))" }
 }
 
 /// The ranks of this job. Single-rank (size 1, rank 0) unless launched by mpirun.
@@ -228,6 +239,50 @@ public final class Cluster: @unchecked Sendable {
         sum(scratch, (1 ..< size).map { scratch + $0 * mine }, mine)
         (x + ranges[rank].lowerBound).update(from: scratch, count: mine)
         try Cluster.check(vae_mpi_allgatherv_in_place(x, counts, starts, vae_mpi_float(), world), "MPI_Allgatherv")
+    }
+
+    // MARK: Agreeing on failures and stops
+    //
+    // An error on one rank must end every rank with one message. A rank that fails leaves the
+    // others waiting in their next collective operation, so a tool that reports errors
+    // collectively has its ranks meet at an agreement point (`agree`) after every piece of work
+    // that can fail, before any other collective operation; the rank that failed calls
+    // `reportFailure` instead, which matches the others' `agree`. Both are one MPI_Iallreduce
+    // (maximum) of one Int64, which carries the stop flag in bit 0, and a failure as
+    // (N - rank) << 9 | status << 1: the maximum names the lowest failing rank and its status.
+
+    /// An agreement point: waits for every rank, sharing a stop request.
+    /// - Returns: whether any rank asked to stop.
+    /// - Throws: `PeerFailure` when a rank reported a failure instead of arriving.
+    public func agree(stop: Bool = false) throws -> Bool {
+        guard isDistributed else { return stop }
+        let value = try agreement(stop ? 1 : 0, timeout: -1) ?? 0
+        if let failure = failure(in: value) { throw failure }
+        return value & 1 != 0
+    }
+
+    /// Reports this rank's failure (exit `status`) at the other ranks' next agreement point.
+    /// - Returns: the lowest rank that failed there (this one, or another that failed too) and
+    ///   its status; nil when the others did not arrive within `timeout` seconds (they are
+    ///   blocked elsewhere: the caller then ends the job with `abort`).
+    public func reportFailure(status: Int32, timeout: Double) -> PeerFailure? {
+        guard isDistributed else { return PeerFailure(rank: rank, status: status) }
+        let mine = Int64(size - rank) << 9 | Int64(status & 0xFF) << 1
+        guard let value = try? agreement(mine, timeout: timeout) else { return nil }
+        return failure(in: value)
+    }
+
+    /// The ranks' maximum of `value`; nil after `timeout` seconds (< 0: no limit).
+    private func agreement(_ value: Int64, timeout: Double) throws -> Int64? {
+        var v = value
+        var completed: Int32 = 0
+        try Cluster.check(vae_mpi_agree_max(&v, timeout, &completed, world), "MPI_Iallreduce")
+        return completed != 0 ? v : nil
+    }
+
+    private func failure(in value: Int64) -> PeerFailure? {
+        let code = Int(value >> 9)
+        return code == 0 ? nil : PeerFailure(rank: size - code, status: Int32((value >> 1) & 0xFF))
     }
 
     // MARK: Helpers

@@ -9,15 +9,21 @@
 // D = input size, P = parameters; slice s holds examples [s·B/T, (s+1)·B/T), b_s of them.
 import COpenBLAS
 
-/// The loss sums of one forward-backward pass (or slice), before they are divided by the examples.
-struct PassSums {
+/// The loss sums of one forward-backward pass (or slice), before they are divided by the examples:
+/// what slices computed apart (threads, or processes) add up.
+public struct PassSums: Sendable {
     /// -(1/L) Σ_rows log p(x | z).
-    var reconstruction = 0.0
+    public var reconstruction = 0.0
     /// Σ_examples KL(q(z|x) || p(z)).
-    var kl = 0.0
+    public var kl = 0.0
+
+    public init(reconstruction: Double = 0, kl: Double = 0) {
+        self.reconstruction = reconstruction
+        self.kl = kl
+    }
 
     /// The per-example means over `examples` examples.
-    func parts(examples b: Int, beta: Float) -> LossParts {
+    public func parts(examples b: Int, beta: Float) -> LossParts {
         let n = Double(b)
         return LossParts(total: (reconstruction + Double(beta) * kl) / n, reconstruction: reconstruction / n, kl: kl / n)
     }

@@ -164,9 +164,15 @@ public final class VAE {
                              count: layout.count)
             parts = sums.parts(examples: count, beta: beta)
         }
+        moveScoreBaseline(after: parts)
+        return parts
+    }
+
+    /// Moves the score-function baseline (with that estimator) by a finished step's loss: every
+    /// training step ends here, in one process or in the ranks of a distributed step.
+    public func moveScoreBaseline(after parts: LossParts) {
         // The mean of -log p(x|z) over the batch's rows is the per-example reconstruction term.
         if estimator == .scoreFunctionBaseline { scoreBaseline.update(batchMean: parts.reconstruction) }
-        return parts
     }
 
     /// The loss and its gradient for given eps, without updating anything but `gradients` (which
@@ -177,15 +183,21 @@ public final class VAE {
     @discardableResult
     public func computeGradients(batch x: UnsafePointer<Float>, count: Int, beta: Float,
                                  samples: Int, eps: UnsafePointer<Float>, labels: UnsafePointer<UInt16>? = nil) -> LossParts {
-        if count <= 0 || samples <= 0 { zeroGradients(); return .zero }
+        computeGradientSums(batch: x, count: count, beta: beta, samples: samples, eps: eps, labels: labels)
+            .parts(examples: count, beta: beta)
+    }
+
+    /// `computeGradients`, returning the loss sums before they are divided by the examples: what
+    /// the ranks of a distributed step add up, so that their sum is that of one process.
+    public func computeGradientSums(batch x: UnsafePointer<Float>, count: Int, beta: Float, samples: Int,
+                                    eps: UnsafePointer<Float>, labels: UnsafePointer<UInt16>? = nil) -> PassSums {
+        if count <= 0 || samples <= 0 { zeroGradients(); return PassSums() }
         if parallel.threads > 1 {
             return parallelGradients(batch: x, count: count, beta: beta, samples: samples, eps: eps, labels: labels)
-                .parts(examples: count, beta: beta)
         }
         reserve(batch: count, samples: samples)
         ws.eps.update(from: eps, count: samples * count * config.latentSize)
         return forwardBackward(x, labels: labels, count: count, beta: beta, samples: samples, ws: ws, gradients: G)
-            .parts(examples: count, beta: beta)
     }
 
     /// Sets every gradient to zero. A forward-backward pass needs no clearing before it: it sets

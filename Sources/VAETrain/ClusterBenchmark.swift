@@ -1,5 +1,5 @@
-// The time of the gradient sum of a distributed step, alone: for vae-bench's --allreduce, the
-// all-reduce figure of docs/DISTRIBUTED.md's cost model.
+// The time of the gradient sum of a distributed step, alone, and of one of its agreement points:
+// for vae-bench's --allreduce, the all-reduce figures of docs/DISTRIBUTED.md's cost model.
 import Foundation
 import VAECluster
 import VAEModel
@@ -18,6 +18,19 @@ public enum ClusterBenchmark {
             try cluster.barrier()
             let start = Date()
             try cluster.sumGradients(x, reduction: reduction, scratch: scratch)
+            if r > 0 { times.append(Date().timeIntervalSince(start)) }
+        }
+        return times.sorted()[times.count / 2]
+    }
+
+    /// The median seconds of `repeats` agreement points (`Cluster.agree`, two of which every
+    /// distributed training step makes), after one untimed; every rank calls it.
+    public static func agreementSeconds(repeats: Int, cluster: Cluster) throws -> Double {
+        var times: [Double] = []
+        for r in 0 ... repeats {
+            try cluster.barrier()
+            let start = Date()
+            _ = try cluster.agree()
             if r > 0 { times.append(Date().timeIntervalSince(start)) }
         }
         return times.sorted()[times.count / 2]

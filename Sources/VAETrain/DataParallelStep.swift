@@ -2,16 +2,21 @@
 // the same batch, the same random draws and the same Adam update on every rank as a single
 // process makes, and gradients summed in a fixed order:
 //
-//   1. every rank holds the whole batch (B, D) and makes every draw of the step from the same
-//      generator state: the binarization of the whole batch, then all L·B·Z normals of eps;
-//   2. rank r takes the fixed slice `BatchSlices(count: B, parts: N).range(r)` of the examples
-//      and of eps, and computes the gradient of its slice's summed loss;
+//   1. every rank holds the whole batch (B, D) and its labels, and makes every draw of the step
+//      from the same generator state: the binarization of the whole batch (by the trainer), then
+//      all L·B·Z normals of eps;
+//   2. rank r takes the fixed slice `BatchSlices(count: B, parts: N).range(r)` of the examples,
+//      their labels (a conditional model) and eps, and computes the gradient of its slice's
+//      summed loss (with the score-function estimators, from the baseline every rank holds; at
+//      the first step, which has none, each slice's own mean, as a thread's slice uses);
 //   3. the N gradients are summed in rank order, as are the slices' loss sums: rank k sums
 //      parameter range k of `GradientReduction(count: P, ranges: N)` with
 //      `GradientReduction.accumulate` (the reduction of the threads inside one process, here
 //      over processes) and sends it to the others (`Cluster.sumInRankOrder`); every rank then
 //      has the gradient of the whole batch's summed loss;
-//   4. every rank applies the same Adam update to the same parameters.
+//   4. every rank applies the same Adam update to the same parameters, and moves the
+//      score-function baseline by the whole batch's mean reconstruction loss (the summed one),
+//      so the baseline, too, is the same on every rank and in every checkpoint.
 //
 // So the bytes of the parameters depend on N (the order of the sum and the slices' products)
 // and the thread count per rank, and on nothing else.
@@ -50,10 +55,14 @@ final class DataParallelStep {
         scratch.deallocate()
     }
 
-    /// One step on the batch `x` (count, D), held whole by every rank.
+    /// One step on the batch `x` (count, D) and its `labels` (count; nil for an unconditional
+    /// model), held whole by every rank, already binarized if the run binarizes.
+    /// - Parameter rng: the run's generator, which draws the whole batch's eps.
     /// - Returns: the per-example loss of the whole batch before the update.
-    func step(batch x: UnsafeMutablePointer<Float>, count: Int, beta: Float, binarize: Bool,
+    func step(batch x: UnsafePointer<Float>, labels: UnsafePointer<UInt16>?, count: Int, beta: Float,
               rng: inout SeededRandom) throws -> LossParts {
+        // Every rank has its batch (reading it is what can fail here), or one failed and says so.
+        _ = try cluster.agree()
         let l = model.mcSamples, z = model.config.latentSize
         if count > capacity {
             eps.deallocate(); sliceEps.deallocate()
@@ -61,25 +70,25 @@ final class DataParallelStep {
             eps = .allocate(capacity: l * count * z)
             sliceEps = .allocate(capacity: l * count * z)
         }
-        // 1. Every draw of the step, in a single process's order.
-        if binarize { VAE.binarize(x, into: x, count: count * inputSize, rng: &rng) }
+        // 1. Every normal of the step, in a single process's order.
         rng.fillNormals(eps, count: l * count * z)
-        // 2. This rank's slice of the examples and of eps (sample-major: eps[(s·B + b)·Z + j]).
+        // 2. This rank's slice of the examples, their labels and eps (sample-major: eps[(s·B + b)·Z + j]).
         let slice = BatchSlices(count: count, parts: cluster.size).range(cluster.rank)
         for s in 0 ..< l {
             (sliceEps + s * slice.count * z).update(from: eps + (s * count + slice.lowerBound) * z, count: slice.count * z)
         }
-        let parts = model.computeGradients(batch: x + slice.lowerBound * inputSize, count: slice.count, beta: beta,
-                                           samples: l, eps: sliceEps)
-        // 3. The sums over the ranks, in rank order.
-        let n = Double(slice.count)
-        let sums = try cluster.sumInRankOrder([parts.total * n, parts.reconstruction * n, parts.kl * n])
+        let mine = model.computeGradientSums(batch: x + slice.lowerBound * inputSize, count: slice.count, beta: beta,
+                                             samples: l, eps: sliceEps, labels: labels.map { $0 + slice.lowerBound })
+        // 3. The sums over the ranks, in rank order: the loss sums, then the gradients.
+        let sums = try cluster.sumInRankOrder([mine.reconstruction, mine.kl])
         try cluster.sumGradients(model.gradients.baseAddress!, reduction: reduction, scratch: scratch)
-        // 4. The same update on every rank.
+        // 4. The same update on every rank, and the same move of the score-function baseline,
+        // from the whole batch's loss.
         model.optimizer.update(parameters: model.parameters.baseAddress!, gradients: model.gradients.baseAddress!,
                                m: model.adamM.baseAddress!, v: model.adamV.baseAddress!, count: model.layout.count)
-        let b = Double(count)
-        return LossParts(total: sums[0] / b, reconstruction: sums[1] / b, kl: sums[2] / b)
+        let parts = PassSums(reconstruction: sums[0], kl: sums[1]).parts(examples: count, beta: beta)
+        model.moveScoreBaseline(after: parts)
+        return parts
     }
 }
 

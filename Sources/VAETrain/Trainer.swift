@@ -88,8 +88,8 @@ public final class Trainer {
         } catch let interruption as Interrupted {
             let error = try stopped(r, state, signal: interruption.signal)
             // A stop in training is shared: every rank stopped after the same step, and none may
-            // end the job before rank 0's checkpoint is on disk.
-            if cluster.isDistributed && phase == .training { try cluster.barrier() }
+            // end the job before rank 0's checkpoint is on disk (or rank 0 failed to write it).
+            if cluster.isDistributed && phase == .training { _ = try cluster.agree() }
             throw error
         }
     }
@@ -175,6 +175,7 @@ public final class Trainer {
             configBytes = try JSONCoding.encode(r.config)
             checkpointBytes = try TrainingCheckpoint.capture(model: r.model, state: state, config: r.config).encoded()
         }
+        _ = try cluster.agree()  // rank 0 has a run to send, or failed to prepare one
         configBytes = try cluster.broadcast(configBytes)
         checkpointBytes = try cluster.broadcast(checkpointBytes)
         if let prepared { return prepared }
@@ -273,12 +274,6 @@ public final class Trainer {
         if settings.iwaeExamples > dataset.count(.test) {
             throw TrainError.invalidOption("--iwae-n \(settings.iwaeExamples) is more than the \(dataset.count(.test)) test examples")
         }
-        // The distributed step sums the ranks' gradients of the plain ELBO; it does not yet carry
-        // the labels of a conditional model, the score-function baseline or the variance draws.
-        if cluster.isDistributed && (settings.conditional == true || (settings.estimator ?? .reparameterization) != .reparameterization
-                                     || (settings.gradientVarianceEvery ?? 0) > 0) {
-            throw TrainError.invalidOption("under mpirun (\(cluster.size) processes) vae-train trains only unconditional models with the reparameterization estimator and no --gradient-variance-every; run one process for these")
-        }
     }
 
     // MARK: One epoch
@@ -339,16 +334,18 @@ public final class Trainer {
                       count: Int, beta: Float) throws {
         let labels = r.config.model.isConditional ? labels : nil
         let start = now()
+        if r.settings.binarize == .dynamic {
+            VAE.binarize(batch, into: batch, count: count * r.inputSize, rng: &state.rng)
+        }
+        // Rank 0 alone measures (its own random stream: training is unchanged); the others wait
+        // for it at the step's agreement point.
+        if cluster.isRoot && r.settings.measuresGradientVariance(atStep: r.model.optimizer.step + 1) {
+            try measureGradientVariance(r, batch, labels, count: count, beta: beta)
+        }
         let parts: LossParts
         if let parallel {
-            parts = try parallel.step(batch: batch, count: count, beta: beta, binarize: r.settings.binarize == .dynamic, rng: &state.rng)
+            parts = try parallel.step(batch: batch, labels: labels, count: count, beta: beta, rng: &state.rng)
         } else {
-            if r.settings.binarize == .dynamic {
-                VAE.binarize(batch, into: batch, count: count * r.inputSize, rng: &state.rng)
-            }
-            if r.settings.measuresGradientVariance(atStep: r.model.optimizer.step + 1) {
-                try measureGradientVariance(r, batch, labels, count: count, beta: beta)
-            }
             parts = r.model.trainStep(batch: batch, count: count, beta: beta, rng: &state.rng, labels: labels)
         }
         times.compute += now() - start
@@ -388,8 +385,9 @@ public final class Trainer {
             try writeCheckpoint(r, state)
         }
         if step == request.stopAfterStep { stop.request(signal: SIGTERM) }
-        // Every rank stops after the same step: a stop seen by any of them stops all.
-        if cluster.isDistributed, try cluster.any(stop.isRequested), !stop.isRequested { stop.request(signal: SIGTERM) }
+        // Every rank stops after the same step: a stop seen by any of them stops all. (The
+        // agreement point after rank 0's checkpoint, see `Cluster.agree`.)
+        if cluster.isDistributed, try cluster.agree(stop: stop.isRequested), !stop.isRequested { stop.request(signal: SIGTERM) }
         try stop.check()
     }
 

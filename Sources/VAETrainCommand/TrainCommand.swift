@@ -197,7 +197,7 @@ public struct TrainCommand: ParsableCommand {
 
     public func run() throws {
         let stop = StopFlag()
-        try reportingErrors("vae-train", onSignal: .requestStop(stop)) { cluster in
+        try reportingErrors("vae-train", onSignal: .requestStop(stop), collectiveErrors: true) { cluster in
             var request = TrainRequest(data: data, runDirectory: resume ?? out!, settings: resume == nil ? givenSettings() ?? TrainingSettings() : nil)
             request.resume = resume != nil
             request.force = force

@@ -50,6 +50,7 @@ extension Embedding {
                 }
                 try rows.append(block, split: item.split, firstIndex: item.firstIndex, to: &csv)
             }
+            _ = try cluster.agree()  // every rank encoded its shard, or one failed and says so
             if let parts = try cluster.gather(csv.bytes), let out {
                 for part in parts { try out.write(part) }
             }

@@ -37,7 +37,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed products; the median rate is printed.")
     var repeats = 5
 
-    @Option(help: "Under mpirun: time instead the sum over the ranks of this many floats, as vae-train sums its gradients, and print allreduce_seconds (median of --repeats, after one untimed sum) from rank 0.")
+    @Option(help: "Under mpirun: time instead the sum over the ranks of this many floats, as vae-train sums its gradients, and print allreduce_seconds (median of --repeats, after one untimed sum) from rank 0; then agreement_seconds, the same for one of the step's agreement points.")
     var allreduce: Int?
 
     @Option(help: "With --checkpoint: also time this many training steps of its model (batch 128, random data, after one untimed step) and print step_seconds, then the same number of steps of its matrix products alone, each thread its slice's products on one-thread OpenBLAS, and print product_seconds.")
@@ -56,7 +56,11 @@ struct Bench: ParsableCommand {
         try reportingErrors("vae-bench") { cluster in
             if let allreduce {
                 let seconds = try ClusterBenchmark.sumSeconds(floats: allreduce, repeats: repeats, cluster: cluster)
-                if cluster.isRoot { printOut("allreduce_seconds \(String(format: "%.6f", seconds))") }
+                let agreement = try ClusterBenchmark.agreementSeconds(repeats: repeats, cluster: cluster)
+                if cluster.isRoot {
+                    printOut("allreduce_seconds \(String(format: "%.6f", seconds))")
+                    printOut("agreement_seconds \(String(format: "%.6f", agreement))")
+                }
                 return
             }
             let config = try checkpoint.map { try Checkpoint.read(from: $0).config }

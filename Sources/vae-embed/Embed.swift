@@ -56,7 +56,7 @@ struct Embed: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors("vae-embed") { cluster in
+        try reportingErrors("vae-embed", collectiveErrors: true) { cluster in
             let trained = try TrainedModel(checkpoint: checkpoint, batchCapacity: batchSize)
             let dataset = try ShardDataset(directory: data)
             try Embedding.checkCompatible(trained.model.config, checkpoint: checkpoint, with: dataset)

@@ -54,6 +54,13 @@ int vae_mpi_allgatherv_in_place(void *buffer, const int *counts, const int *disp
 int vae_mpi_allreduce(const void *send, void *receive, int count, void *type, void *op, void *comm);
 int vae_mpi_abort(void *comm, int code);
 
+/// The ranks' maximum of `*value` (one int64), in place on every rank, by a nonblocking
+/// MPI_Iallreduce that this call waits for: forever when `timeout` < 0, otherwise at most `timeout`
+/// seconds, after which it returns with `*completed` = 0 and the operation still pending (the
+/// caller then ends the job). Every call of every rank must be this one, so that they match each
+/// other (a nonblocking collective never matches a blocking one).
+int vae_mpi_agree_max(int64_t *value, double timeout, int *completed, void *comm);
+
 /// The wall clock of MPI_Wtime, in seconds.
 double vae_mpi_wtime(void);
 
