@@ -75,6 +75,7 @@ public func interrupt(_ process: Process, stderr: Pipe, with signals: [Int32], g
 
 /// Runs `tool` under `mpirun -np n` with what this machine needs: --oversubscribe past its cores,
 /// and --allow-run-as-root when the tests run as root.
-public func runUnderMpirun(_ n: Int, _ tool: String, _ arguments: [String]) throws -> ProcessResult {
-    try runTool("/usr/bin/mpirun", ["-np", "\(n)", "--oversubscribe"] + (getuid() == 0 ? ["--allow-run-as-root"] : []) + [tool] + arguments)
+public func runUnderMpirun(_ n: Int, _ tool: String, _ arguments: [String], quiet: Bool = false) throws -> ProcessResult {
+    try runTool("/usr/bin/mpirun", (quiet ? ["-q"] : []) + ["-np", "\(n)", "--oversubscribe"]
+                + (getuid() == 0 ? ["--allow-run-as-root"] : []) + [tool] + arguments)
 }

@@ -20,6 +20,9 @@ public protocol IngestRanks: Sendable {
     func gather(_ bytes: [UInt8]) throws -> [[UInt8]]?
     /// Waits until every rank has arrived.
     func barrier() throws
+    /// Meets a failing rank where it reports its failure (its tool's error report): throws the
+    /// failure that rank reports, so that this rank ends with it, quietly.
+    func meetFailure() throws
 }
 
 extension IngestRanks {
@@ -39,11 +42,11 @@ extension IngestRanks {
     }
 
     /// Ends the ingest on every rank after `failing` found `error`: every rank has already
-    /// abandoned its output; the failing rank throws `error` (its tool ends the job with one
-    /// message naming the rank), the others wait to be ended with it.
+    /// abandoned its output; the failing rank throws `error` (its tool reports it to the other
+    /// ranks and prints one message naming the rank), the others meet that report and end with
+    /// it (`meetFailure` throws).
     func stop(_ error: Error, failing: Int) throws -> Never {
-        try barrier()
-        if rank != failing { try barrier() }  // the failing rank never arrives: the job ends first
+        if rank != failing { try meetFailure() }
         throw error
     }
 }
@@ -57,4 +60,5 @@ public struct OneRank: IngestRanks {
     public func exchange(_ parts: [[UInt8]]) throws -> [[UInt8]] { parts }
     public func gather(_ bytes: [UInt8]) throws -> [[UInt8]]? { [bytes] }
     public func barrier() throws {}
+    public func meetFailure() throws {}
 }

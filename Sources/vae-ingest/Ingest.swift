@@ -83,7 +83,7 @@ struct IDXCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors("vae-ingest") { cluster in
+        try reportingErrors("vae-ingest", collectiveErrors: true) { cluster in
             var paths = IngestSources.IDXPaths(
                 images: images, labels: labels, testImages: testImages, testLabels: testLabels, classes: classes)
             if let labelNames {
@@ -145,7 +145,7 @@ struct ImagesCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors("vae-ingest") { cluster in
+        try reportingErrors("vae-ingest", collectiveErrors: true) { cluster in
             let preparation = ImagePreparation(
                 color: color, resize: size.map { ResizeRule(width: $0.width, height: $0.height, fit: fit, background: background) },
                 background: background)
@@ -200,7 +200,7 @@ struct Synthetic: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors("vae-ingest") { cluster in
+        try reportingErrors("vae-ingest", collectiveErrors: true) { cluster in
             output.report(try SyntheticShapes.ingest(train: train, test: test, size: size, seed: seed, color: color,
                                                      parameters: output.parameters(), to: output.out, force: output.force,
                                                      ranks: ClusterRanks(cluster)))
@@ -296,4 +296,5 @@ struct ClusterRanks: IngestRanks {
     func exchange(_ parts: [[UInt8]]) throws -> [[UInt8]] { try cluster.exchange(parts) }
     func gather(_ bytes: [UInt8]) throws -> [[UInt8]]? { try cluster.gather(bytes) }
     func barrier() throws { try cluster.barrier() }
+    func meetFailure() throws { _ = try cluster.agree() }
 }

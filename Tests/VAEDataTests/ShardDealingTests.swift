@@ -62,6 +62,11 @@ struct ThreadRanks: IngestRanks {
 
     func barrier() throws { _ = meeting.meet(rank, []) }
 
+    /// The failing rank throws its error without meeting the others; they end at once.
+    func meetFailure() throws { throw PeerFailed() }
+
+    struct PeerFailed: Error {}
+
     /// Runs `body` on `size` threads, one rank each; returns rank 0's result.
     static func run<T>(size: Int, _ body: @escaping @Sendable (ThreadRanks) throws -> T?) throws -> T {
         let meeting = Meeting(size: size)
