@@ -79,11 +79,12 @@ train|train-conv)
         echo "  step s, $split split: $(tr '\n' ' ' < "$scratch/steps-$split")-> median $(median < "$scratch/steps-$split")"
     done
     # The products alone of a batch-split step (each thread its slice's products, one-thread
-    # OpenBLAS): what the step would cost with nothing else in it, and per epoch (469 steps).
+    # OpenBLAS): what the step would cost with nothing else in it, and per epoch (60,000 examples
+    # in batches of 128: 469 steps).
     products=$(median < "$scratch/products")
+    epoch=$(awk -v p="$products" 'BEGIN {printf "%.3f", p * int((60000 + 127) / 128)}')
     echo "  step s, products alone: $(tr '\n' ' ' < "$scratch/products")-> median $products"
-    echo "  products alone epoch s: $(awk -v p="$products" 'BEGIN {printf "%.3f", p * 469}')" \
-        "($(awk -v p="$products" -v f="$floor" 'BEGIN {printf "%.2f", p * 469 / f}') x the floor)"
+    echo "  products alone epoch s: $epoch ($(awk -v e="$epoch" -v f="$floor" 'BEGIN {printf "%.2f", e / f}') x the floor)"
     ;;
 embed)
     ingest "$scratch/shards"

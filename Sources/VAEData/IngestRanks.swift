@@ -5,8 +5,8 @@
 //
 // N = ranks.
 
-/// What an ingest needs of the job's ranks: who it is, and four collective operations that every
-/// rank calls in the same order.
+/// What an ingest needs of the job's ranks: who it is, three collective operations that every
+/// rank calls in the same order, and the meeting of a failure.
 public protocol IngestRanks: Sendable {
     /// This process, 0 ..< size.
     var rank: Int { get }
@@ -18,8 +18,6 @@ public protocol IngestRanks: Sendable {
     func exchange(_ parts: [[UInt8]]) throws -> [[UInt8]]
     /// Every rank's bytes, in rank order, on rank 0; nil on the others.
     func gather(_ bytes: [UInt8]) throws -> [[UInt8]]?
-    /// Waits until every rank has arrived.
-    func barrier() throws
     /// Meets a failing rank where it reports its failure (its tool's error report): throws the
     /// failure that rank reports, so that this rank ends with it, quietly.
     func meetFailure() throws
@@ -59,6 +57,5 @@ public struct OneRank: IngestRanks {
     public func allgather(_ values: [Int64]) throws -> [Int64] { values }
     public func exchange(_ parts: [[UInt8]]) throws -> [[UInt8]] { parts }
     public func gather(_ bytes: [UInt8]) throws -> [[UInt8]]? { [bytes] }
-    public func barrier() throws {}
     public func meetFailure() throws {}
 }

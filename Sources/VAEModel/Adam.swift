@@ -56,23 +56,20 @@ public struct Adam: Codable, Equatable, Sendable {
     }
 
     /// The update of the elements in `range` with the scalars of `nextStep()`, of the gradient
-    /// g = ((g_0 + g_1) + g_2) + ... over the buffers `gradients` (one or more; the slices of a
-    /// data-parallel step, summed in order as `GradientReduction.accumulate` sums them, in the
-    /// same pass as the update). Element i gets the same bits as in a whole-array `update` when
-    /// the range starts on a multiple of 16 (the lanes are independent; a range's tail is padded
-    /// as the array's would be).
+    /// g = ((g_0 + g_1) + g_2) + ..., `first` then the buffers `rest` (the slices of a
+    /// data-parallel step, summed in order as `GradientReduction.accumulate` sums them; with one
+    /// more slice, in the same pass as the update). Element i gets the same bits as in a
+    /// whole-array `update` when the range starts on a multiple of 16 (the lanes are independent;
+    /// a range's tail is padded as the array's would be).
     static func update(range: Range<Int>, parameters p: UnsafeMutablePointer<Float>,
-                       gradients: [UnsafeMutablePointer<Float>],
+                       gradients first: UnsafeMutablePointer<Float>, adding rest: [UnsafeMutablePointer<Float>],
                        m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, _ k: Constants) {
         let lo = range.lowerBound
-        switch gradients.count {
-        case 1:
-            update(p: p + lo, g: gradients[0] + lo, m: m + lo, v: v + lo, count: range.count, k)
-        case 2:
-            update(p: p + lo, g: gradients[0] + lo, g1: gradients[1] + lo, m: m + lo, v: v + lo, count: range.count, k)
-        default:
-            GradientReduction.accumulate(into: gradients[0], Array(gradients.dropFirst()), range: range)
-            update(p: p + lo, g: gradients[0] + lo, m: m + lo, v: v + lo, count: range.count, k)
+        if rest.count == 1 {
+            update(p: p + lo, g: first + lo, g1: rest[0] + lo, m: m + lo, v: v + lo, count: range.count, k)
+        } else {
+            GradientReduction.accumulate(into: first, rest, range: range)
+            update(p: p + lo, g: first + lo, m: m + lo, v: v + lo, count: range.count, k)
         }
     }
 

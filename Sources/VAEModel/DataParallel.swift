@@ -40,16 +40,13 @@ final class DataParallel {
     private(set) var workspaces: [Workspace] = []
     /// Gradient buffers of slices 1 ..< T (index s - 1), P Floats each.
     let gradients: [UnsafeMutablePointer<Float>]
-    /// Every slice's gradient buffer in slice order: the model's own, then `gradients`.
-    let sliceGradients: [UnsafeMutablePointer<Float>]
     /// (L·B, Z) the whole batch's eps, drawn at once, read by the slices.
     private(set) var eps: UnsafeMutablePointer<Float>
     private var epsCapacity = 0
     /// (T) each slice's loss sums.
     let sums: UnsafeMutablePointer<PassSums>
 
-    /// - Parameter modelGradients: the model's own gradients (P), slice 0's buffer.
-    init(threads t: Int, layout: ParameterLayout, modelGradients: UnsafeMutablePointer<Float>) {
+    init(threads t: Int, layout: ParameterLayout) {
         pool = WorkerPool(threads: t)
         reduction = GradientReduction(count: layout.count, ranges: pool.threads)
         gradients = (1 ..< pool.threads).map { _ in
@@ -57,7 +54,6 @@ final class DataParallel {
             g.initialize(repeating: 0, count: layout.count)
             return g
         }
-        sliceGradients = [modelGradients] + gradients
         eps = .allocate(capacity: 0)
         sums = .allocate(capacity: pool.threads)
         sums.initialize(repeating: PassSums(), count: pool.threads)
@@ -97,7 +93,7 @@ extension VAE {
     /// for T = 1 they are those of a model that never called this.
     public func useThreads(_ threads: Int) {
         let t = max(1, threads)
-        if t != parallel.threads { parallel = DataParallel(threads: t, layout: layout, modelGradients: G) }
+        if t != parallel.threads { parallel = DataParallel(threads: t, layout: layout) }
         VAE.setThreads(t)
     }
 
@@ -106,16 +102,17 @@ extension VAE {
 
     /// `trainStep` on T > 1 threads: eps for the whole batch, the slices' passes, then each
     /// thread runs Adam on its parameter range of the slices' gradients, summed in slice order in
-    /// the same pass (the sum is not stored: `gradients` keeps slice 0's own).
+    /// the same pass when there are two (the sum is not stored: `gradients` keeps slice 0's own;
+    /// with more, the sum is made in `gradients` first, by `GradientReduction.accumulate`).
     func parallelTrainStep(batch x: UnsafePointer<Float>, count: Int, beta: Float,
                            rng: inout SeededRandom, labels: UnsafePointer<UInt16>?) -> LossParts {
         let dp = prepare(count: count, samples: mcSamples)
         rng.fillNormals(dp.eps, count: mcSamples * count * config.latentSize)
         let sums = slicePasses(x, labels: labels, count: count, beta: beta, samples: mcSamples)
         let k = optimizer.nextStep()
-        let p = P, m = adamM.baseAddress!, v = adamV.baseAddress!
+        let p = P, g = G, m = adamM.baseAddress!, v = adamV.baseAddress!
         dp.pool.run { t in
-            Adam.update(range: dp.reduction.range(t), parameters: p, gradients: dp.sliceGradients, m: m, v: v, k)
+            Adam.update(range: dp.reduction.range(t), parameters: p, gradients: g, adding: dp.gradients, m: m, v: v, k)
         }
         return sums.parts(examples: count, beta: beta)
     }

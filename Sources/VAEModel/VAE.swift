@@ -60,8 +60,8 @@ public final class VAE {
     public let parameters: UnsafeMutableBufferPointer<Float>
     /// The gradients (P) of the last step: every forward-backward pass (`trainStep`,
     /// `computeGradients`) sets all of them, whatever they held (`forwardBackward`). After
-    /// a data-parallel `trainStep` they hold slice 0's part only: Adam reads the slices' sum
-    /// without storing it (`Adam.update(range:parameters:gradients:...)`).
+    /// a `trainStep` on 2 threads they hold slice 0's part only: Adam reads the two slices' sum
+    /// without storing it (`Adam.update(range:parameters:gradients:adding:...)`).
     public let gradients: UnsafeMutableBufferPointer<Float>
     /// Adam's first moment (P).
     public let adamM: UnsafeMutableBufferPointer<Float>
@@ -99,7 +99,7 @@ public final class VAE {
         adamM = UnsafeMutableBufferPointer(start: memory + 2 * p, count: p)
         adamV = UnsafeMutableBufferPointer(start: memory + 3 * p, count: p)
         ws = Workspace(layout: layout, config: config, batch: batchCapacity, samples: mcSamples)
-        parallel = DataParallel(threads: 1, layout: layout, modelGradients: memory + p)
+        parallel = DataParallel(threads: 1, layout: layout)
         var rng = SeededRandom(seed: seed)
         layout.initialize(memory, rng: &rng)
     }

@@ -295,6 +295,5 @@ struct ClusterRanks: IngestRanks {
     func allgather(_ values: [Int64]) throws -> [Int64] { try cluster.allgather(values) }
     func exchange(_ parts: [[UInt8]]) throws -> [[UInt8]] { try cluster.exchange(parts) }
     func gather(_ bytes: [UInt8]) throws -> [[UInt8]]? { try cluster.gather(bytes) }
-    func barrier() throws { try cluster.barrier() }
     func meetFailure() throws { _ = try cluster.agree() }
 }

@@ -60,8 +60,6 @@ struct ThreadRanks: IngestRanks {
         return rank == 0 ? all : nil
     }
 
-    func barrier() throws { _ = meeting.meet(rank, []) }
-
     /// The failing rank throws its error without meeting the others; they end at once.
     func meetFailure() throws { throw PeerFailed() }
 
