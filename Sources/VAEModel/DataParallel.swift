@@ -7,7 +7,6 @@
 //
 // B = examples in the batch, T = threads = slices, L = samples per example, Z = latent size,
 // D = input size, P = parameters; slice s holds examples [s·B/T, (s+1)·B/T), b_s of them.
-import COpenBLAS
 
 /// The loss sums of one forward-backward pass (or slice), before they are divided by the examples:
 /// what slices computed apart (threads, or processes) add up.
@@ -45,6 +44,8 @@ final class DataParallel {
     private var epsCapacity = 0
     /// (T) each slice's loss sums.
     let sums: UnsafeMutablePointer<PassSums>
+    /// Workspaces of threads 1 ..< T for inference's pieces (Inference.swift), made on first use.
+    var inferenceWorkspaces: [Workspace] = []
 
     init(threads t: Int, layout: ParameterLayout) {
         pool = WorkerPool(threads: t)
@@ -88,13 +89,12 @@ final class DataParallel {
 }
 
 extension VAE {
-    /// Splits training over `threads` threads of the model's own (T = 1: the calling thread only)
-    /// and gives inference `threads` OpenBLAS threads. The bits of a training step depend on T;
-    /// for T = 1 they are those of a model that never called this.
+    /// Splits training and inference over `threads` threads of the model's own (T = 1: the
+    /// calling thread only). The bits of a training step depend on T (for T = 1 they are those
+    /// of a model that never called this); inference's do not (Inference.swift).
     public func useThreads(_ threads: Int) {
         let t = max(1, threads)
         if t != parallel.threads { parallel = DataParallel(threads: t, layout: layout) }
-        VAE.setThreads(t)
     }
 
     /// The threads of `useThreads` (1 unless set).
@@ -128,12 +128,10 @@ extension VAE {
         return sums
     }
 
-    /// Grows the workspaces for a batch of `count` examples and sets OpenBLAS to one thread
-    /// (the slices run their products side by side; inference sets it back).
+    /// Grows the workspaces for a batch of `count` examples.
     private func prepare(count: Int, samples: Int) -> DataParallel {
         reserve(batch: count, samples: samples)
         parallel.reserve(batch: count, samples: samples, layout: layout, config: config)
-        openblas_set_num_threads(1)
         return parallel
     }
 
@@ -159,7 +157,6 @@ extension VAE {
             total.reconstruction += dp.sums[s].reconstruction
             total.kl += dp.sums[s].kl
         }
-        openblas_set_num_threads(Int32(t))
         return total
     }
 }

@@ -14,7 +14,8 @@ public enum GemmFloor {
     /// The rate of an n × n × n `cblas_sgemm` on `threads` OpenBLAS threads, in GFLOP/s (2n³
     /// operations per product): the median of `repeats` timed products after one untimed one.
     public static func sgemmRate(size n: Int = 2048, threads: Int, repeats: Int = 5) -> Double {
-        VAE.setThreads(threads)
+        openblas_set_num_threads(Int32(max(1, threads)))
+        defer { openblas_set_num_threads(1) }  // what the model expects (VAE.init)
         let a = UnsafeMutablePointer<Float>.allocate(capacity: 3 * n * n)
         defer { a.deallocate() }
         for i in 0 ..< 3 * n * n { a[i] = Float(i % 17) * 0.01 - 0.08 }
@@ -85,8 +86,9 @@ public enum GemmFloor {
         case .batch: model.useThreads(threads)
         case .products:
             model.useThreads(1)
-            VAE.setThreads(threads)
+            openblas_set_num_threads(Int32(max(1, threads)))
         }
+        defer { openblas_set_num_threads(1) }
         var rng = SeededRandom(seed: 2)
         var x = [Float](repeating: 0, count: batch * config.inputSize)
         x.withUnsafeMutableBufferPointer { rng.fillUniform($0.baseAddress!, count: $0.count) }

@@ -10,9 +10,10 @@
 import COpenBLAS
 
 /// y (R, O) = x (R, I) · Wᵀ + b, W (O, I), b (O) or none: y starts as b in every row (or 0) and
-/// sgemm adds the product into it (beta 1). The same bits as the product followed by a bias pass
-/// (each element is acc + b either way), without that pass, and without OpenBLAS's own clearing
-/// of y for beta 0, which it does one row at a time: a call of memset per row of O floats.
+/// sgemm adds the product into it (beta 1). The product followed by a bias pass to rounding (the
+/// same bits where OpenBLAS adds the whole sum to b at once, not where it adds it by blocks of I),
+/// without that pass, and without OpenBLAS's own clearing of y for beta 0, which it does one row
+/// at a time: a call of memset per row of O floats.
 @inline(__always)
 func linearForward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                    bias: UnsafePointer<Float>?, rows: Int, inputs: Int, outputs: Int) {

@@ -42,7 +42,7 @@ public struct LossParts: Equatable, Sendable {
 ///
 /// A model is not thread-safe: every method uses the one workspace. Use one model per thread.
 /// With `useThreads(T)`, T > 1, a training step splits its batch over T threads of its own
-/// (see `DataParallel`), and inference runs its matrix products on T OpenBLAS threads.
+/// (see `DataParallel`), and inference shares its pieces among them (Inference.swift).
 public final class VAE {
     public let config: ModelConfig
     public let layout: ParameterLayout
@@ -74,6 +74,13 @@ public final class VAE {
     /// The largest im2col matrix of one chunk of images in the conv passes (`forEachChunk`), at
     /// most `Workspace.chunkFloats`. Tests lower it to 1 (one image a chunk).
     var imageChunkFloats = Workspace.chunkFloats
+    /// B of inference: the examples of one piece (Inference.swift), the batch capacity the model
+    /// was made with. Fixed for the model's life, so that inference's bits are too.
+    public let inferenceBatch: Int
+    /// The samples per example the workspaces of inference hold (`mcSamples` when made).
+    let inferenceSamples: Int
+    /// The decoder rows of one piece of inference: `inferenceBatch · inferenceSamples`.
+    var inferenceRows: Int { inferenceBatch * inferenceSamples }
 
     /// A new model with PyTorch-style initial weights drawn from `SeededRandom(seed: seed)`.
     /// - Parameters:
@@ -85,12 +92,18 @@ public final class VAE {
         // Every thread that computes with a model flushes subnormal numbers to zero (the pool's
         // workers do the same when they start): same bits on every run, no slow microcode assists.
         vae_flush_subnormals()
+        // OpenBLAS computes on the calling thread only, in every process: the model splits its
+        // work over threads itself, in pieces whose products have the same shapes whatever the
+        // thread count, so that the bits depend on neither OpenBLAS's threads nor its setting.
+        openblas_set_num_threads(1)
         if batchCapacity < 1 { throw ModelError(.invalidArgument, "batch capacity is \(batchCapacity), must be positive") }
         if mcSamples < 1 { throw ModelError(.invalidArgument, "mcSamples is \(mcSamples), must be positive") }
         self.config = config
         layout = ParameterLayout(config: config)
         optimizer = Adam(learningRate: learningRate)
         self.mcSamples = mcSamples
+        inferenceBatch = batchCapacity
+        inferenceSamples = mcSamples
         let p = layout.count
         memory = .allocate(capacity: 4 * p)
         memory.initialize(repeating: 0, count: 4 * p)
@@ -105,11 +118,6 @@ public final class VAE {
     }
 
     deinit { memory.deallocate() }
-
-    /// Sets the number of threads OpenBLAS uses for the matrix products (process-wide).
-    public static func setThreads(_ n: Int) {
-        openblas_set_num_threads(Int32(max(1, n)))
-    }
 
     var P: UnsafeMutablePointer<Float> { memory }
     var G: UnsafeMutablePointer<Float> { memory + layout.count }
@@ -373,12 +381,12 @@ public final class VAE {
 
     /// Calls `body(first, count)` on consecutive chunks of `images` images: `Workspace.chunkImages`
     /// of them, or fewer when `imageChunkFloats` is lowered. Each chunk's im2col matrix and the
-    /// products that write or read it stay in cache: OpenBLAS clears a product's output (beta 0),
-    /// adds into it and col2im sums it within L2, where one matrix for a whole slice would go out
-    /// to memory and back several times. Forward, each output is the same product of the same
-    /// row and column however the rows are chunked, so its bits do not depend on the chunks; the
-    /// weight gradients are sums over the chunks, so theirs do (a fixed rule: the same chunks on
-    /// every run).
+    /// products that write or read it stay in cache: a product adds into memory its caller set
+    /// (beta 1), and col2im sums it within L2, where one matrix for a whole slice would go out to
+    /// memory and back several times. The chunks are a fixed rule of the image count, so a pass
+    /// has the same bits on every run; another chunking gives the same outputs to rounding only
+    /// (the weight gradients are sums over the chunks, and OpenBLAS may round a row of a product
+    /// differently with the rows around it).
     private func forEachChunk(images: Int, colsPerImage: Int, _ body: (Int, Int) -> Void) {
         let chunk = Workspace.chunkImages(colsPerImage: colsPerImage, chunkFloats: min(imageChunkFloats, Workspace.chunkFloats))
         var lo = 0
@@ -390,7 +398,7 @@ public final class VAE {
     }
 
     /// Sums the workspace's per-row negative log-likelihoods (divided by L) and per-example KL.
-    private func lossSums(_ ws: Workspace, examples b: Int, samples l: Int) -> PassSums {
+    func lossSums(_ ws: Workspace, examples b: Int, samples l: Int) -> PassSums {
         var rec = 0.0, kl = 0.0
         for r in 0 ..< l * b { rec -= Double(ws.logLik[r]) }
         rec /= Double(l)
@@ -402,7 +410,7 @@ public final class VAE {
 
     /// x (B, D) -> ws.head (B, 2Z) = [mu | logvar], hidden activations kept in ws.encoder. The
     /// convolutions run a chunk of images at a time (`forEachChunk`): im2col, product, bias, ReLU.
-    private func encoderForward(_ x: UnsafePointer<Float>, rows b: Int, ws: Workspace) {
+    func encoderForward(_ x: UnsafePointer<Float>, rows b: Int, ws: Workspace) {
         if layout.convEncoder.isEmpty {
             mlpForward(x, hidden: layout.encoder, activations: ws.encoder, last: layout.head, into: ws.head, rows: b)
             return
@@ -425,7 +433,7 @@ public final class VAE {
     }
 
     /// z (R, Z) -> logits (R, D), hidden activations kept in ws.decoder. R <= ws.rows.
-    private func decoderForward(_ z: UnsafePointer<Float>, rows r: Int, into logits: UnsafeMutablePointer<Float>, ws: Workspace) {
+    func decoderForward(_ z: UnsafePointer<Float>, rows r: Int, into logits: UnsafeMutablePointer<Float>, ws: Workspace) {
         if let output = layout.output {
             mlpForward(z, hidden: layout.decoder, activations: ws.decoder, last: output, into: logits, rows: r)
             return
@@ -465,7 +473,7 @@ public final class VAE {
 
     /// ws.logLik (R) from ws.logits (R, D) and x (B, D); with `grad`, also the loss gradient of
     /// the logits (written over them), the output bias gradient, and the log-variance gradient.
-    private func likelihoodPass(grad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?,
+    func likelihoodPass(grad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?,
                                 x: UnsafePointer<Float>, rows r: Int, examples b: Int, scale: Float,
                                 ws: Workspace, gradients: UnsafeMutablePointer<Float>?) {
         let d = config.inputSize
@@ -492,69 +500,7 @@ public final class VAE {
         }
     }
 
-    // MARK: - Inference
-
-    /// The loss of a batch with one sample of z per example, forward only (no gradients, no
-    /// update). Batches larger than the workspace are processed in pieces.
-    /// - Parameters:
-    ///   - x: (count, D); beta: the KL weight in `total` (1: the negative ELBO).
-    public func evaluate(batch x: UnsafePointer<Float>, count: Int, beta: Float = 1,
-                         rng: inout SeededRandom, labels: UnsafePointer<UInt16>? = nil) -> LossParts {
-        if count <= 0 { return .zero }
-        let zs = config.latentSize, d = config.inputSize
-        var rec = 0.0, kl = 0.0
-        var start = 0
-        while start < count {
-            let b = min(ws.batch, count - start)
-            let xb = x + start * d, yb = labels.map { $0 + start }
-            encoderForward(encoderInput(xb, labels: yb, rows: b, ws: ws), rows: b, ws: ws)
-            rng.fillNormals(ws.eps, count: b * zs)
-            latentForward(z: ws.z, sigma: ws.sigma, kl: ws.kl, head: ws.head, eps: ws.eps,
-                          examples: b, latent: zs, samples: 1)
-            decoderForward(decoderInput(ws.z, labels: yb, rows: b, examples: b, ws: ws), rows: b, into: ws.logits, ws: ws)
-            likelihoodPass(grad: nil, biasGrad: nil, x: xb, rows: b, examples: b, scale: 1, ws: ws, gradients: nil)
-            let part = lossSums(ws, examples: b, samples: 1).parts(examples: b, beta: beta)
-            rec += part.reconstruction * Double(b)
-            kl += part.kl * Double(b)
-            start += b
-        }
-        let n = Double(count)
-        return LossParts(total: (rec + Double(beta) * kl) / n, reconstruction: rec / n, kl: kl / n)
-    }
-
-    /// The encoder's mean and log-variance of q(z|x) for `count` examples.
-    /// - Parameters: x: (count, D); mu, logvar: (count, Z) outputs.
-    public func encode(batch x: UnsafePointer<Float>, count: Int,
-                       mu: UnsafeMutablePointer<Float>, logvar: UnsafeMutablePointer<Float>,
-                       labels: UnsafePointer<UInt16>? = nil) {
-        let zs = config.latentSize, d = config.inputSize
-        var start = 0
-        while start < count {
-            let b = min(ws.batch, count - start)
-            encoderForward(encoderInput(x + start * d, labels: labels.map { $0 + start }, rows: b, ws: ws), rows: b, ws: ws)
-            for i in 0 ..< b {
-                (mu + (start + i) * zs).update(from: ws.head + i * 2 * zs, count: zs)
-                (logvar + (start + i) * zs).update(from: ws.head + i * 2 * zs + zs, count: zs)
-            }
-            start += b
-        }
-    }
-
-    /// The decoder's means for `count` latent vectors: Bernoulli probabilities, or Gaussian means
-    /// (both sigmoid of the logits).
-    /// - Parameters: z: (count, Z); means: (count, D) output.
-    public func decode(z: UnsafePointer<Float>, count: Int, means: UnsafeMutablePointer<Float>,
-                       labels: UnsafePointer<UInt16>? = nil) {
-        let zs = config.latentSize, d = config.inputSize
-        var start = 0
-        while start < count {
-            let r = min(ws.rows, count - start)
-            decoderForward(decoderInput(z + start * zs, labels: labels.map { $0 + start }, rows: r, examples: r, ws: ws),
-                           rows: r, into: means + start * d, ws: ws)
-            sigmoidInPlace(means + start * d, count: r * d)
-            start += r
-        }
-    }
+    // MARK: - Data
 
     /// Replaces each pixel by a fresh Bernoulli draw with the pixel as its probability
     /// (dynamic binarization): out = u < x ? 1 : 0, u uniform in [0, 1). `out` may be `x`.
@@ -562,71 +508,5 @@ public final class VAE {
     public static func binarize(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int,
                                 rng: inout SeededRandom) {
         for i in 0 ..< count { out[i] = rng.uniform() < x[i] ? 1 : 0 }
-    }
-
-    // MARK: - Importance-weighted bound
-
-    /// The importance-weighted lower bound on log p(x) (Burda, Grosse & Salakhutdinov 2015) for
-    /// each example, with k samples from q(z|x), computed with a running log-sum-exp.
-    ///
-    /// ```
-    /// log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x),  z_i = mu + sigma · eps_i
-    /// log p(z)   = -1/2 Σ_j (z_j² + log 2π)
-    /// log q(z|x) = -1/2 Σ_j (eps_j² + logvar_j + log 2π)
-    /// bound = log (1/k Σ_i w_i) = max + log Σ_i exp(log w_i - max) - log k
-    /// ```
-    /// - Parameters:
-    ///   - x: (count, D); k: samples per example (k = 1 gives a one-sample ELBO).
-    ///   - stop: polled between blocks of samples; once it is set the function returns early and
-    ///     its results are incomplete (the caller checks the flag and discards them).
-    /// - Returns: (count) per-example bounds in nats.
-    public func importanceWeightedBound(batch x: UnsafePointer<Float>, count: Int, samples k: Int,
-                                        rng: inout SeededRandom, stop: StopFlag? = nil,
-                                        labels: UnsafePointer<UInt16>? = nil) -> [Double] {
-        var result = [Double](repeating: 0, count: max(count, 0))
-        if count <= 0 || k <= 0 { return result }
-        let zs = config.latentSize, d = config.inputSize
-        let halfLog2pi = 0.5 * Foundation.log(2 * Double.pi)
-        var maxW = [Double](repeating: 0, count: ws.batch)
-        var sumW = [Double](repeating: 0, count: ws.batch)
-        var start = 0
-        while start < count {
-            let b = min(ws.batch, count - start)
-            let xb = x + start * d, yb = labels.map { $0 + start }
-            encoderForward(encoderInput(xb, labels: yb, rows: b, ws: ws), rows: b, ws: ws)
-            for i in 0 ..< b { maxW[i] = -.infinity; sumW[i] = 0 }
-            var done = 0
-            while done < k {
-                if let stop, stop.isRequested { return result }
-                let s = min(k - done, ws.rows / b)  // samples in this block
-                rng.fillNormals(ws.eps, count: s * b * zs)
-                latentForward(z: ws.z, sigma: ws.sigma, kl: nil, head: ws.head, eps: ws.eps,
-                              examples: b, latent: zs, samples: s)
-                decoderForward(decoderInput(ws.z, labels: yb, rows: s * b, examples: b, ws: ws), rows: s * b, into: ws.logits, ws: ws)
-                likelihoodPass(grad: nil, biasGrad: nil, x: xb, rows: s * b, examples: b, scale: 1, ws: ws, gradients: nil)
-                for l in 0 ..< s {
-                    for i in 0 ..< b {
-                        let row = l * b + i
-                        let z = ws.z + row * zs, e = ws.eps + row * zs, lv = ws.head + i * 2 * zs + zs
-                        var logPz = 0.0, logQz = 0.0
-                        for j in 0 ..< zs {
-                            logPz -= 0.5 * Double(z[j] * z[j]) + halfLog2pi
-                            logQz -= 0.5 * Double(e[j] * e[j] + lv[j]) + halfLog2pi
-                        }
-                        let logW = Double(ws.logLik[row]) + logPz - logQz
-                        if logW > maxW[i] {
-                            sumW[i] = sumW[i] * Foundation.exp(maxW[i] - logW) + 1
-                            maxW[i] = logW
-                        } else {
-                            sumW[i] += Foundation.exp(logW - maxW[i])
-                        }
-                    }
-                }
-                done += s
-            }
-            for i in 0 ..< b { result[start + i] = maxW[i] + Foundation.log(sumW[i]) - Foundation.log(Double(k)) }
-            start += b
-        }
-        return result
     }
 }

@@ -19,15 +19,15 @@ struct Evaluation {
     /// epoch `epoch` (0-based). Throws `Interrupted` on a stop request.
     func testLoss(model: VAE, epoch: Int) throws -> LossParts {
         var rng = SeededRandom.derived(seed: settings.seed, stream: Streams.evaluation, epoch: UInt64(epoch))
-        var rec = 0.0, kl = 0.0, count = 0
-        try forEachTestBatch(limit: nil) { batch, labels, n in
-            let parts = model.evaluate(batch: batch, count: n, beta: 1, rng: &rng, labels: labels)
-            rec += parts.reconstruction * Double(n)
-            kl += parts.kl * Double(n)
+        var sums = PassSums(), count = 0
+        try forEachTestBatch(model: model, limit: nil) { batch, labels, n in
+            let part = model.evaluationSums(batch: batch, count: n, rng: &rng, labels: labels)
+            sums.reconstruction += part.reconstruction
+            sums.kl += part.kl
             count += n
         }
         guard count > 0 else { return LossParts(total: .nan, reconstruction: .nan, kl: .nan) }
-        return LossParts(total: (rec + kl) / Double(count), reconstruction: rec / Double(count), kl: kl / Double(count))
+        return sums.parts(examples: count, beta: 1)
     }
 
     /// -(the importance-weighted bound) with K = `iwaeSamples` on the first N = `iwaeExamples`
@@ -37,7 +37,7 @@ struct Evaluation {
         guard settings.iwaeSamples > 0 else { return nil }
         var rng = SeededRandom.derived(seed: settings.seed, stream: Streams.iwae, epoch: 0)
         var sum = 0.0
-        try forEachTestBatch(limit: settings.iwaeExamples) { batch, labels, n in
+        try forEachTestBatch(model: model, limit: settings.iwaeExamples) { batch, labels, n in
             let bounds = model.importanceWeightedBound(batch: batch, count: n, samples: settings.iwaeSamples,
                                                        rng: &rng, stop: stop, labels: labels)
             try stop.check()  // the bounds of an interrupted batch are incomplete
@@ -46,11 +46,15 @@ struct Evaluation {
         return -sum / Double(settings.iwaeExamples)
     }
 
-    /// Calls `body` with the test split in manifest order, in batches of the training batch size
-    /// (with their labels for a conditional model, else nil), checking the stop flag before each.
-    private func forEachTestBatch(limit: Int?, _ body: (UnsafePointer<Float>, UnsafePointer<UInt16>?, Int) throws -> Void) throws {
+    /// Calls `body` with the test split in manifest order, in batches of T times the model's
+    /// inference batch (T its threads: it shares the batch's pieces among them), with their labels
+    /// for a conditional model, else nil, checking the stop flag before each. A batch never spans
+    /// two shards and starts a multiple of the inference batch into its shard: the pieces, and so
+    /// the bits, are those of one thread.
+    private func forEachTestBatch(model: VAE, limit: Int?,
+                                  _ body: (UnsafePointer<Float>, UnsafePointer<UInt16>?, Int) throws -> Void) throws {
         let d = inputSize
-        let b = settings.batchSize
+        let b = model.inferenceBatch * model.threads
         let batch = UnsafeMutablePointer<Float>.allocate(capacity: b * d)  // (B, D)
         defer { batch.deallocate() }
         var remaining = limit ?? dataset.count(.test)

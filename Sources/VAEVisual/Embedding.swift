@@ -1,8 +1,10 @@
 // Latent codes as CSV: every example of the chosen splits through the encoder, in batches, one
 // CSV row each, streamed to the output so that memory stays bounded whatever the dataset's size
-// (at most the shard stream's lookahead, one batch of inputs and codes, and the output buffer).
+// (at most the shard stream's lookahead, one batch of inputs and codes per thread, and the
+// output buffer).
 //
-// B = batch, D = input size (pixels), Z = latent size, N = samples per example.
+// B = batch, T = the model's threads, D = input size (pixels), Z = latent size, N = samples per
+// example.
 import Foundation
 import VAEData
 import VAEModel
@@ -31,16 +33,13 @@ public struct EmbeddingOptions: Sendable {
     public var samples: Int
     /// The seed of the draws.
     public var seed: UInt64
-    /// Examples per pass through the encoder.
-    public var batchSize: Int
 
     public init(splits: [Split] = [.train, .test], withLogVariance: Bool = false, samples: Int = 0,
-                seed: UInt64 = 1, batchSize: Int = 1024) {
+                seed: UInt64 = 1) {
         self.splits = splits
         self.withLogVariance = withLogVariance
         self.samples = samples
         self.seed = seed
-        self.batchSize = batchSize
     }
 }
 
@@ -125,19 +124,22 @@ public enum Embedding {
     }
 }
 
-/// The rows of one shard block at a time: its examples through the encoder in batches of
-/// `options.batchSize` (a batch never spans two shards, so a row's bytes do not depend on
-/// which shards were encoded before it, or by which process), one CSV record each.
+/// The rows of one shard block at a time: its examples through the encoder in batches of the
+/// model's `inferenceBatch` (B), T batches a call (the model shares them among its threads), one CSV
+/// record each. A batch never spans two shards and starts a multiple of B examples into its
+/// shard, so a row's bytes do not depend on which shards were encoded before it, by which
+/// process, or on how many threads.
 final class EmbeddingRows {
     private let model: VAE
     private let options: EmbeddingOptions
+    /// Z, D, and T·B: the examples of one call of the encoder.
     private let zs: Int, d: Int, batch: Int
     private let columns: [String]
     /// The label field of each label value, encoded once.
     private let labelFields: [[UInt8]]
-    private var x: [Float]       // (B, D)
-    private var mu: [Float]      // (B, Z)
-    private var logvar: [Float]  // (B, Z)
+    private var x: [Float]       // (T·B, D)
+    private var mu: [Float]      // (T·B, Z)
+    private var logvar: [Float]  // (T·B, Z)
     private var eps: [Float]     // (N, Z)
 
     init(model: VAE, checkpoint: String, dataset: ShardDataset, options: EmbeddingOptions) throws {
@@ -149,7 +151,7 @@ final class EmbeddingRows {
         self.options = options
         zs = model.config.latentSize
         d = model.config.inputSize
-        batch = max(1, options.batchSize)
+        batch = model.inferenceBatch * model.threads
         columns = Embedding.columns(latent: zs, withLogVariance: options.withLogVariance, samples: options.samples)
         let labelNames = dataset.manifest.labelNames ?? []
         // A conditional model encodes each example with its label: the data must have its classes.

@@ -71,8 +71,10 @@ public struct PrincipalComponents: Sendable {
     }
 
     /// Eigenvalues (ascending) of the symmetric `order` x `order` matrix `a`, column-major, whose
-    /// columns are replaced by the eigenvectors. Uses `ssyevd` with a workspace query first.
+    /// columns are replaced by the eigenvectors. Uses `ssyevd` with a workspace query first, on
+    /// one OpenBLAS thread (its products split over threads would round differently by count).
     static func symmetricEigen(_ a: inout [Float], order n: Int) throws -> [Float] {
+        openblas_set_num_threads(1)
         var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "U"))
         var order = Int32(n), lda = Int32(n), info: Int32 = 0
         var w = [Float](repeating: 0, count: n)

@@ -16,11 +16,15 @@ public struct TrainedModel {
 
     /// Reads the checkpoint at `path` (every failure is one line naming the file: missing, not a
     /// checkpoint, another format version, damaged) and builds the model.
-    /// - Parameter batchCapacity: examples per pass through the model.
-    public init(checkpoint path: String, batchCapacity: Int = 1024) throws {
+    /// - Parameters:
+    ///   - batchCapacity: examples per pass through the model (the pieces of inference, on which
+    ///     the bits depend).
+    ///   - threads: the threads the passes are shared among (the bits do not depend on them).
+    public init(checkpoint path: String, batchCapacity: Int = 1024, threads: Int = 1) throws {
         let checkpoint = try Checkpoint.read(from: path)
         self.path = path
         model = try VAE(checkpoint: checkpoint, batchCapacity: batchCapacity)
+        model.useThreads(threads)
         recordedShape = checkpoint.imageShape
     }
 

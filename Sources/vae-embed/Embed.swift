@@ -3,6 +3,7 @@
 // the checkpoint and the data are readable and fit together, and the output file appears only
 // once it is complete.
 import ArgumentParser
+import Foundation
 import CommandSupport
 import VAECluster
 import VAEData
@@ -42,8 +43,11 @@ struct Embed: ParsableCommand {
     @Option(help: "The seed of the draws of --samples.")
     var seed: UInt64 = 1
 
-    @Option(help: "Examples per pass through the encoder.")
+    @Option(help: "Examples per pass through the encoder (the bits of a code depend on it).")
     var batchSize = 1024
+
+    @Option(help: "Threads the passes are shared among (the bits do not depend on them; default: all cores).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
         guard (0...Embedding.maxSamples).contains(samples) else {
@@ -52,16 +56,19 @@ struct Embed: ParsableCommand {
         guard (1...65_536).contains(batchSize) else {
             throw ValidationError("--batch-size must be between 1 and 65536, got \(batchSize)")
         }
+        guard (1...1024).contains(threads) else {
+            throw ValidationError("--threads must be between 1 and 1024, got \(threads)")
+        }
         guard !out.isEmpty else { throw ValidationError("--out must name a file, or '-' for standard output") }
     }
 
     func run() throws {
         try reportingErrors("vae-embed", collectiveErrors: true) { cluster in
-            let trained = try TrainedModel(checkpoint: checkpoint, batchCapacity: batchSize)
+            let trained = try TrainedModel(checkpoint: checkpoint, batchCapacity: batchSize, threads: threads)
             let dataset = try ShardDataset(directory: data)
             try Embedding.checkCompatible(trained.model.config, checkpoint: checkpoint, with: dataset)
             let options = EmbeddingOptions(splits: split.splits, withLogVariance: withLogvar, samples: samples,
-                                           seed: seed, batchSize: batchSize)
+                                           seed: seed)
             // Under mpirun every rank encodes its share of the shards; rank 0 alone writes.
             let output = cluster.isRoot ? try AtomicOutput(path: out) : nil
             do {

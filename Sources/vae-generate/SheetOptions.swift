@@ -1,6 +1,7 @@
 // The options every sheet shares, and the one path by which a subcommand turns them into a PNG:
 // read the checkpoint, open the data if given, work out the image shape, draw, write.
 import ArgumentParser
+import Foundation
 import CommandSupport
 import VAEData
 import VAEVisual
@@ -41,7 +42,9 @@ struct SheetOptions: ParsableArguments {
     func draw(_ tool: String, data: String?,
               _ body: (_ trained: TrainedModel, _ dataset: ShardDataset?, _ shape: ImageShape) throws -> Sheet) throws {
         try reportingErrors("vae-generate \(tool)") {
-            let trained = try TrainedModel(checkpoint: checkpoint, batchCapacity: 256)
+            // Pieces of 256 examples, shared among the cores (the bits do not depend on how many).
+            let trained = try TrainedModel(checkpoint: checkpoint, batchCapacity: 256,
+                                           threads: ProcessInfo.processInfo.activeProcessorCount)
             let dataset = try data.map { try ShardDataset(directory: $0) }
             let shape = try trained.imageShape(data: dataset)
             let sheet = try body(trained, dataset, shape)

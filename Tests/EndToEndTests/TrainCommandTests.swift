@@ -27,7 +27,7 @@ final class TrainCommandTests: XCTestCase {
         usleep(useconds_t(delay * 1_000_000))
     }
 
-    func testSIGKILLAtAnyMomentThenResumeGivesTheUninterruptedModel() throws {
+    func testExactSIGKILLAtAnyMomentThenResumeGivesTheUninterruptedModel() throws {
         let dir = try makeScratchDirectory(self)
         let data = try makeData(dir)
         var result = try runTool(train, ["--data", data, "--out", dir + "/whole"] + settings)

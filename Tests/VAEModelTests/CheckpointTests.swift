@@ -61,7 +61,7 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(directoryListing(dir), ["model.ckpt"], "no temporary file left behind")
     }
 
-    func testSameStateGivesIdenticalBytes() throws {
+    func testExactSameStateGivesIdenticalBytes() throws {
         let dir = try makeScratchDirectory(self)
         let c1 = try trainedCheckpoint(), c2 = try trainedCheckpoint()
         try c1.write(to: dir + "/a.ckpt")
@@ -149,11 +149,11 @@ final class CheckpointTests: XCTestCase {
         XCTAssertThrowsError(try model.restore(from: other))
     }
 
-    func testResumingGivesTheSameBytesAsAnUninterruptedRun() throws {
+    func testExactResumingGivesTheSameBytesAsAnUninterruptedRun() throws {
         try assertResumesExactly(config)
     }
 
-    func testResumingAConvModelGivesTheSameBytesAsAnUninterruptedRun() throws {
+    func testExactResumingAConvModelGivesTheSameBytesAsAnUninterruptedRun() throws {
         // The 24 inputs of the test data as an RGB 4x2 image, one convolution.
         try assertResumesExactly(.conv(height: 4, width: 2, channels: 3, convChannels: [5], latentSize: 3,
                                        likelihood: .gaussianLearned))

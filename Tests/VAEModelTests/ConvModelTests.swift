@@ -28,31 +28,36 @@ final class ConvModelTests: XCTestCase {
     }
 
     /// The conv passes run a few images at a time (`forEachChunk`). One image a chunk gives the
-    /// whole batch's forward bits (loss, decoded means) and its gradients to rounding: the weight
-    /// gradients are sums over the chunks.
-    func testImageChunksChangeOnlyTheRoundingOfWeightGradients() throws {
-        func pass(chunkFloats: Int?) throws -> (gradients: [Float], loss: Double, means: [UInt32]) {
+    /// whole batch's forward outputs (loss, decoded means) and its gradients to rounding, not to
+    /// the bit: OpenBLAS's kernels may round a row of a product differently with the number of
+    /// rows around it (its AVX2 kernels do), and the weight gradients are sums over the chunks.
+    /// The chunks are a fixed rule, so a run's bits do not change (testExact... tests).
+    func testImageChunksChangeOnlyTheRounding() throws {
+        func pass(chunkFloats: Int?) throws -> (gradients: [Float], loss: Double, means: [Float]) {
             let model = try VAE(config: config, seed: 3, batchCapacity: 16)
             if let chunkFloats { model.imageChunkFloats = chunkFloats }
             let x = TestData.patterns(count: 16, size: 64, seed: 5), eps = TestData.normals(16 * 2, seed: 6)
             let loss = model.computeGradients(batch: x, count: 16, beta: 1, samples: 1, eps: eps)
             var means = [Float](repeating: 0, count: 16 * 64)
             model.decode(z: TestData.normals(16 * 2, seed: 7), count: 16, means: &means)
-            return (Array(model.gradients), loss.total, means.map(\.bitPattern))
+            return (Array(model.gradients), loss.total, means)
         }
         let whole = try pass(chunkFloats: nil), single = try pass(chunkFloats: 1)
-        XCTAssertEqual(single.loss, whole.loss)
-        XCTAssertEqual(single.means, whole.means)
+        // The loss sums 1,024 per-pixel terms of Float products: a few Float roundings apart.
+        XCTAssertEqual(single.loss, whole.loss, accuracy: 1e-6 * abs(whole.loss))
+        // Each mean is one sigmoid of one dot product of at most 4·4·4 = 64 terms: 16 ulps.
+        let ulps = zip(single.means, whole.means).map { abs(Int($0.bitPattern) - Int($1.bitPattern)) }.max()!
+        XCTAssertLessThanOrEqual(ulps, 16, "decoded means differ by \(ulps) ulps")
         let scale = whole.gradients.map(abs).max()!
         XCTAssertGreaterThan(scale, 0)
-        for (a, b) in zip(single.gradients, whole.gradients) {
-            XCTAssertEqual(a, b, accuracy: 1e-5 * scale)
-        }
+        let largest = zip(single.gradients, whole.gradients).map { abs($0 - $1) }.max()!
+        // Sums over 16 images in another grouping: relative to the largest gradient, 1e-5.
+        XCTAssertLessThanOrEqual(largest, 1e-5 * scale, "largest gradient difference \(largest), scale \(scale)")
         XCTAssertNotEqual(single.gradients.map(\.bitPattern), whole.gradients.map(\.bitPattern),
                           "one image a chunk sums the weight gradients in another order")
     }
 
-    func testSameSeedSameBytesDifferentSeedDifferentBytes() throws {
+    func testExactSameSeedSameBytesDifferentSeedDifferentBytes() throws {
         let (a, la) = try train(seed: 5, steps: 20)
         let (b, lb) = try train(seed: 5, steps: 20)
         let (c, _) = try train(seed: 6, steps: 20)
@@ -73,10 +78,11 @@ final class ConvModelTests: XCTestCase {
         var rng = SeededRandom(seed: 1)
         let bound = model.importanceWeightedBound(batch: x, count: 40, samples: 3, rng: &rng)
         XCTAssert(bound.allSatisfy { $0.isFinite && $0 < 0 })
-        // Piecewise encoding equals encoding one example at a time.
+        // The last piece (8 of 40 examples) is one example's code to rounding: alone, its products
+        // have another row count, which OpenBLAS's kernels may round differently.
         var one = [Float](repeating: 0, count: 2), oneLV = one
         model.encode(batch: Array(x[39 * 64 ..< 40 * 64]), count: 1, mu: &one, logvar: &oneLV)
-        XCTAssertEqual(one, Array(mu[78 ..< 80]))
+        for (a, b) in zip(one, mu[78 ..< 80]) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b))) }
     }
 
     func testImageSizesNotDivisibleByTheStridesAreAClearError() {

@@ -32,7 +32,7 @@ final class DataParallelTests: XCTestCase {
         return (Array(model.gradients), loss)
     }
 
-    func testOneThreadAfterUseThreadsIsTheModelThatNeverCalledIt() throws {
+    func testExactOneThreadAfterUseThreadsIsTheModelThatNeverCalledIt() throws {
         // T = 1 runs the single-thread pass itself: one slice, no reduction, Adam in one loop.
         let model = try VAE(config: mlp, seed: 4, batchCapacity: 13, mcSamples: 2, learningRate: 1e-2)
         model.useThreads(3)
@@ -47,7 +47,7 @@ final class DataParallelTests: XCTestCase {
         XCTAssertEqual(model.parameterBytes, plain.parameterBytes)
     }
 
-    func testRunsOnTheSameThreadCountAreByteIdentical() throws {
+    func testExactRunsOnTheSameThreadCountAreByteIdentical() throws {
         for config in [mlp, conv] {
             for t in [2, 3] {
                 let a = try trained(config, threads: t), b = try trained(config, threads: t)
@@ -57,7 +57,7 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
-    func testTheReductionOrderDoesNotDependOnTiming() throws {
+    func testExactReductionOrderDoesNotDependOnTiming() throws {
         // More threads than cores, many times over: a reduction that added the slices in the order
         // they finished would change the low bits between repeats.
         let first = try trained(mlp, threads: 4, steps: 3)
@@ -66,7 +66,7 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
-    func testScoreFunctionBaselineOnTwoThreadsIsReproducible() throws {
+    func testExactScoreFunctionBaselineOnTwoThreadsIsReproducible() throws {
         func run() throws -> VAE {
             let model = try VAE(config: mlp, seed: 4, batchCapacity: 13, mcSamples: 2, learningRate: 1e-2)
             model.useThreads(2)
@@ -82,7 +82,7 @@ final class DataParallelTests: XCTestCase {
         XCTAssertNotNil(a.scoreBaseline.value)
     }
 
-    func testSlicedGradientsAreTheSlicesGradientsAddedInOrder() throws {
+    func testExactSlicedGradientsAreTheSlicesGradientsAddedInOrder() throws {
         // T = 3 on 11 examples: slices [0, 3), [3, 7), [7, 11), each computed alone on one thread,
         // then g = (g_0 + g_1) + g_2: the same bits as the three-thread pass.
         for config in [mlp, conv] {
@@ -123,7 +123,7 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
-    func testParallelTrainStepIsParallelGradientsThenAdamBitForBit() throws {
+    func testExactParallelTrainStepIsParallelGradientsThenAdam() throws {
         let a = try VAE(config: mlp, seed: 3, batchCapacity: 9, mcSamples: 2)
         let b = try VAE(config: mlp, seed: 3, batchCapacity: 9, mcSamples: 2)
         a.useThreads(2); b.useThreads(2)

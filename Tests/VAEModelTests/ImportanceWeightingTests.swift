@@ -12,13 +12,15 @@ final class ImportanceWeightingTests: XCTestCase {
         let b = 6, k = 9, zs = 3  // 6 examples: two pieces (4 + 2); 9 samples: several blocks
         var x = TestData.uniform(b * 30, seed: 4)
         var rng = SeededRandom(seed: 7)
-        var copy = rng
+        var seeds = rng
         let bounds = model.importanceWeightedBound(batch: &x, count: b, samples: k, rng: &rng)
-        // Redraw the same eps in the same order (per piece: blocks of min(k - done, 4 / n) samples).
+        // Redraw the same eps: each piece from a generator seeded by the next draw of the
+        // caller's, in blocks of min(k - done, 4 / n) samples.
         let p = model.parameters.map(Double.init)
         var start = 0
         while start < b {
             let n = min(4, b - start)
+            var copy = SeededRandom(seed: seeds.next())
             var logW = [[Double]](repeating: [], count: n)
             var done = 0
             while done < k {

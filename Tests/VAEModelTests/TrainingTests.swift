@@ -32,7 +32,7 @@ final class TrainingTests: XCTestCase {
         }
     }
 
-    func testSameSeedSameBytesDifferentSeedDifferentBytes() throws {
+    func testExactSameSeedSameBytesDifferentSeedDifferentBytes() throws {
         let (a, la) = try train(seed: 5, steps: 40, samples: 2)
         let (b, lb) = try train(seed: 5, steps: 40, samples: 2)
         let (c, _) = try train(seed: 6, steps: 40, samples: 2)
@@ -42,7 +42,7 @@ final class TrainingTests: XCTestCase {
         XCTAssertNotEqual(a.parameterBytes, c.parameterBytes)
     }
 
-    func testTrainStepIsGradientThenAdamBitForBit() throws {
+    func testExactTrainStepIsGradientThenAdam() throws {
         // trainStep updates each layer inside backward; it must equal gradients, then one update.
         for likelihood in [Likelihood.bernoulli, .gaussianLearned] {
             let config = ModelConfig(inputSize: 37, hiddenSizes: [9, 6], latentSize: 4, likelihood: likelihood)

@@ -43,7 +43,7 @@ final class ConditionalTrainerTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/run/config.json"))
     }
 
-    func testConditionalRunsRecordTheClassesAndResumeExactly() throws {
+    func testExactConditionalRunsRecordTheClassesAndResume() throws {
         let dir = try makeScratchDirectory(self)
         let data = dir + "/shards"
         _ = try ArtifactWriter.write(SyntheticShapes.input(train: 160, test: 40, size: 12, seed: 1),

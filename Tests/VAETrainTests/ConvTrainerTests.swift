@@ -38,7 +38,7 @@ final class ConvTrainerTests: XCTestCase {
         XCTAssertThrowsError(try TrainCommand.parseAsRoot(new + ["--arch", "resnet"]))
     }
 
-    func testStoppedAndResumedConvRunEndsIdenticalToAnUninterruptedOne() throws {
+    func testExactStoppedAndResumedConvRunEndsIdenticalToAnUninterruptedOne() throws {
         let dir = try makeScratchDirectory(self)
         let data = dir + "/shards"
         _ = try ArtifactWriter.write(SyntheticShapes.input(train: 200, test: 40, size: 12, seed: 1),

@@ -72,7 +72,7 @@ final class GradientVarianceTests: XCTestCase {
         XCTAssertGreaterThan(variance("1", "score-function"), variance("1", "reparameterization"))
     }
 
-    func testResumedMeasuredRunEndsWithTheSameFile() throws {
+    func testExactResumedMeasuredRunEndsWithTheSameFile() throws {
         let dir = try makeScratchDirectory(self)
         let data = try makeData(dir)
         try train(data, dir + "/whole", settings(.scoreFunction, every: 3))

@@ -63,7 +63,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(model.config.inputSize, 144)
     }
 
-    func testSameSeedGivesIdenticalCheckpointsAndAnotherSeedDoesNot() throws {
+    func testExactSameSeedGivesIdenticalCheckpointsAndAnotherSeedDoesNot() throws {
         let dir = try makeScratchDirectory(self)
         let data = try makeData(dir)
         _ = try train(data, dir + "/a", smallOptions())
@@ -76,7 +76,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertNotEqual(a, try FileIO.read(dir + "/c/model.ckpt"))
     }
 
-    func testStoppedAndResumedRunEndsIdenticalToAnUninterruptedOne() throws {
+    func testExactStoppedAndResumedRunEndsIdenticalToAnUninterruptedOne() throws {
         let dir = try makeScratchDirectory(self)
         let data = try makeData(dir)
         var options = smallOptions(epochs: 3)
@@ -96,7 +96,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(try losses(dir + "/whole"), try losses(dir + "/parts"), "the same losses per epoch")
     }
 
-    func testStoppedAndResumedTwoThreadRunEndsIdenticalToAnUninterruptedOne() throws {
+    func testExactStoppedAndResumedTwoThreadRunEndsIdenticalToAnUninterruptedOne() throws {
         // Data-parallel steps (batch 16 in slices of 8) and a last partial batch in slices too.
         let dir = try makeScratchDirectory(self)
         let data = try makeData(dir)
@@ -122,7 +122,7 @@ final class TrainerTests: XCTestCase {
             .mapValues { "\($0)" }
     }
 
-    func testStoppedInEveryPhaseAndResumedEndsIdenticalToAnUninterruptedRun() throws {
+    func testExactStoppedInEveryPhaseAndResumedEndsIdenticalToAnUninterruptedRun() throws {
         let dir = try makeScratchDirectory(self)
         let data = try makeData(dir)
         var options = smallOptions(epochs: 2)

@@ -21,8 +21,8 @@ final class EmbeddingTests: XCTestCase {
     func testRowsHoldTheEncodersCodes() throws {
         let dir = try makeScratchDirectory(self)
         let dataset = try Fixtures.artifact(in: dir, train: 40, test: 12, shardSize: 16)
-        let model = try Fixtures.trainedModel(steps: 200)
-        let records = try embed(model, dataset, EmbeddingOptions(splits: [.train, .test], withLogVariance: true, batchSize: 7),
+        let model = try Fixtures.trainedModel(steps: 200, batchCapacity: 7)
+        let records = try embed(model, dataset, EmbeddingOptions(splits: [.train, .test], withLogVariance: true),
                                 file: dir + "/latents.csv")
         XCTAssertEqual(records[0], ["index", "split", "label", "mu_1", "mu_2", "mu_3", "logvar_1", "logvar_2", "logvar_3"])
         XCTAssertEqual(records.count, 1 + 40 + 12)
@@ -75,7 +75,7 @@ final class EmbeddingTests: XCTestCase {
         let dataset = try Fixtures.artifact(in: dir)
         let model = try Fixtures.trainedModel(steps: 100)
         let a = try embed(model, dataset, EmbeddingOptions(splits: [.test], withLogVariance: true, samples: 2, seed: 5), file: dir + "/a.csv")
-        let b = try embed(model, dataset, EmbeddingOptions(splits: [.train, .test], samples: 2, seed: 5, batchSize: 3), file: dir + "/b.csv")
+        let b = try embed(model, dataset, EmbeddingOptions(splits: [.train, .test], samples: 2, seed: 5), file: dir + "/b.csv")
         let c = try embed(model, dataset, EmbeddingOptions(splits: [.test], samples: 2, seed: 6), file: dir + "/c.csv")
         XCTAssertEqual(a[0].suffix(6), ["z1_1", "z1_2", "z1_3", "z2_1", "z2_2", "z2_3"])
         XCTAssertEqual(a.count, 13)

@@ -51,9 +51,10 @@ enum Fixtures {
         try VAE(config: config, seed: seed, batchCapacity: 64)
     }
 
-    /// A model trained for `steps` steps of 32 examples drawn from the first 60 pattern images.
-    static func trainedModel(steps: Int = 1500, seed: UInt64 = 7) throws -> VAE {
-        let model = try VAE(config: config, seed: seed, batchCapacity: 64, learningRate: 1e-2)
+    /// A model trained for `steps` steps of 32 examples drawn from the first 60 pattern images,
+    /// inferring in pieces of `batchCapacity` examples.
+    static func trainedModel(steps: Int = 1500, seed: UInt64 = 7, batchCapacity: Int = 64) throws -> VAE {
+        let model = try VAE(config: config, seed: seed, batchCapacity: batchCapacity, learningRate: 1e-2)
         let data = (0..<60).flatMap(image).map { Float($0) / 255 }
         var rng = SeededRandom(seed: 99)
         var batch = [Float](repeating: 0, count: 32 * 16)
