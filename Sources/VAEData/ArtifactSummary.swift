@@ -18,6 +18,13 @@ public struct ArtifactSummary: Codable, Equatable, Sendable {
         public var name: String
         public var train: Int
         public var test: Int
+
+        public init(label: Int, name: String, train: Int, test: Int) {
+            self.label = label
+            self.name = name
+            self.train = train
+            self.test = test
+        }
     }
 
     public var directory: String

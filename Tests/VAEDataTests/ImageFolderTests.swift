@@ -74,6 +74,62 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertEqual(Array(pixels[5 * 576 + 8 * 3 + 6 * 48..<5 * 576 + 8 * 3 + 6 * 48 + 3]), [77, 77, 77])
     }
 
+    /// Images three levels below their class folder, PNGs (RGBA, gray + alpha, palette, RGB, 16-bit
+    /// gray) among JPEGs, hidden folders and a link to a folder: each record is its file prepared on
+    /// its own, labelled by its first-level folder, in bytewise path order.
+    func testNestedTreeBecomesShardsInPathOrder() throws {
+        let tree = try FolderFixtures.nestedTree(in: try makeScratchDirectory(self))
+        let out = try makeScratchDirectory(self) + "/art"
+        let preparation = ImagePreparation(color: .rgb, resize: ResizeRule(width: 8, height: 6, fit: .pad),
+                                           background: RGBColor(red: 0, green: 128, blue: 255))
+        let manifest = try ImageFolder.ingest(ImageFolder.Request(root: tree.root, preparation: preparation),
+                                              parameters: IngestParameters(shardSize: 4), to: out, force: false)
+        XCTAssertEqual(manifest.labelNames, tree.labelNames)
+        XCTAssertEqual(manifest.train.classCounts, [5, 4])
+        XCTAssertEqual(manifest.test.count, 0)
+        XCTAssertEqual(manifest.strayFiles, 1)
+        let dataset = try ShardDataset(directory: out)
+        try dataset.verify()
+        var pixels = [UInt8](), labels = [UInt16]()
+        for shard in dataset.shards(.train) {
+            let block = try dataset.read(shard)
+            pixels += block.pixels
+            labels += block.labels
+        }
+        XCTAssertEqual(labels, tree.labels)
+        XCTAssertEqual(pixels.count, tree.files.count * 144)
+        for (i, file) in tree.files.enumerated() {
+            let bytes = try FileIO.read(FileIO.join(tree.root, file))
+            let expected = try bytes.withUnsafeBytes { try preparation.prepare($0, path: file) }
+            XCTAssertEqual(Array(pixels[i * 144..<min(pixels.count, (i + 1) * 144)]), expected.pixels, file)
+        }
+    }
+
+    /// `--test-fraction` through the ingest: a fraction too small for any file's own score still
+    /// puts each class's lowest-scoring file in the test split.
+    func testEveryClassOfTheTreeGetsATestImage() throws {
+        let tree = try FolderFixtures.nestedTree(in: try makeScratchDirectory(self))
+        let fraction = 1e-9
+        XCTAssertFalse(tree.files.contains { PNGFolder.isTest($0, testFraction: fraction) })
+        let out = try makeScratchDirectory(self) + "/art"
+        let manifest = try ImageFolder.ingest(
+            ImageFolder.Request(root: tree.root, testFraction: fraction, preparation: ImagePreparation(resize: ResizeRule(width: 4, height: 4))),
+            parameters: IngestParameters(), to: out, force: false)
+        XCTAssertEqual(manifest.test.classCounts, [1, 1])
+        XCTAssertEqual(manifest.train.classCounts, [4, 3])
+        // The record in the test split is the class's lowest-scoring file.
+        let lowest = (0..<2).map { label in
+            zip(tree.files, tree.labels).filter { $0.1 == label }.map(\.0).min { PNGFolder.testScore($0) < PNGFolder.testScore($1) }!
+        }
+        let dataset = try ShardDataset(directory: out)
+        let test = try dataset.read(dataset.shards(.test)[0])
+        for (k, file) in lowest.enumerated() {
+            let bytes = try FileIO.read(FileIO.join(tree.root, file))
+            let expected = try bytes.withUnsafeBytes { try ImagePreparation(resize: ResizeRule(width: 4, height: 4)).prepare($0, path: file) }
+            XCTAssertEqual(Array(test.pixels[k * 16..<(k + 1) * 16]), expected.pixels, file)
+        }
+    }
+
     func testGrayIsTheLumaOfColorFromTheSameFiles() throws {
         let root = try makeScratchDirectory(self)
         try writeFixture(try jpeg(24, 16, seed: 7), in: root, at: "a.jpg")
