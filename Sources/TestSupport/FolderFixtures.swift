@@ -66,11 +66,9 @@ public enum FolderFixtures {
             labels: [0, 0, 0, 0, 0, 1, 1, 1, 1])
     }
 
-    /// Writes `count` gray PNGs of `size`×`size` under `root`, file i at `paths(i)`, its pixels all
-    /// `i % 251`.
-    public static func pngs(in root: String, count: Int, size: Int = 3, paths: (Int) -> String) throws {
-        for i in 0..<count {
-            try writeFixture(try PNGFixtures.uniform(width: size, height: size, value: UInt8(i % 251)), in: root, at: paths(i))
-        }
+    /// The file with the smallest `PNGFolder.testScore`: the one the split puts in the test set
+    /// when none of its class scores below the fraction.
+    public static func lowestScoring(_ files: [String]) -> String? {
+        files.min { PNGFolder.testScore($0) < PNGFolder.testScore($1) }
     }
 }

@@ -10,15 +10,20 @@ import XCTest
 final class ImagesCommandTests: XCTestCase {
     private let tool = executable("vae-ingest")
 
+    /// `make-photos` into `dir/photos`: `count` JPEGs in two classes.
+    private func makePhotos(in dir: String, count: Int, size: String) throws {
+        let result = try runTool(tool, ["make-photos", "--out", dir + "/photos", "--count", String(count), "--classes", "2", "--size", size])
+        XCTAssertEqual(result.status, 0, result.stderr)
+    }
+
     func testBadFileStopsOrIsSkipped() throws {
         let dir = try makeScratchDirectory(self)
-        var result = try runTool(tool, ["make-photos", "--out", dir + "/photos", "--count", "6", "--classes", "2", "--size", "40x30"])
-        XCTAssertEqual(result.status, 0, result.stderr)
+        try makePhotos(in: dir, count: 6, size: "40x30")
         try writeFixture(Array("GIF89a".utf8), in: dir, at: "photos/class-1/not-a.jpg")
         try writeFixture(Array("read me".utf8), in: dir, at: "photos/README.txt")
         let common = ["images", "--root", dir + "/photos", "--size", "16x16", "--color", "rgb", "--background", "10,20,30"]
 
-        result = try runTool(tool, common + ["--out", dir + "/art"])
+        var result = try runTool(tool, common + ["--out", dir + "/art"])
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.stderr, "vae-ingest: \(dir)/photos/class-1/not-a.jpg: not a PNG or JPEG file (starts with 47 49 46 38 39 61)\n")
         XCTAssertEqual(directoryListing(dir).filter { $0 != "photos" }, [], "no artifact, no temporary directory")
@@ -84,8 +89,7 @@ final class ImagesCommandTests: XCTestCase {
     /// a test option was given; none with --quiet.
     func testNoTestSplitNotice() throws {
         let dir = try makeScratchDirectory(self)
-        let result0 = try runTool(tool, ["make-photos", "--out", dir + "/photos", "--count", "4", "--classes", "2", "--size", "16x16"])
-        XCTAssertEqual(result0.status, 0, result0.stderr)
+        try makePhotos(in: dir, count: 4, size: "16x16")
         let common = ["images", "--root", dir + "/photos", "--force"]
         var result = try runTool(tool, common + ["--out", dir + "/a"])
         XCTAssertEqual(result.status, 0, result.stderr)

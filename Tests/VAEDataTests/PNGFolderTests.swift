@@ -141,10 +141,6 @@ final class PNGFolderTests: XCTestCase {
         try XCTUnwrap(candidates.first { condition(PNGFolder.testScore($0)) })
     }
 
-    private func lowestScore(_ files: [String]) -> String? {
-        files.min { PNGFolder.testScore($0) < PNGFolder.testScore($1) }
-    }
-
     /// A class whose files all score above the fraction still gets one test file, its lowest;
     /// a class of one file does not; adding files moves no file but that one.
     func testEveryClassOfTwoOrMoreFilesGetsATestFile() throws {
@@ -159,7 +155,7 @@ final class PNGFolderTests: XCTestCase {
         XCTAssertFalse(own.isEmpty, "class a has test files of its own")
 
         let split = try PNGFolder.load(root: root, testFraction: fraction)
-        let chosen = try XCTUnwrap(lowestScore(b))
+        let chosen = try XCTUnwrap(FolderFixtures.lowestScoring(b))
         XCTAssertEqual(split.test.files, own + [chosen], "a by the fraction alone, b its lowest score, c none")
         XCTAssertEqual(split.train.files.count, 66 - own.count - 1)
         XCTAssertEqual(split.test.images.labels, own.map { _ in UInt16(0) } + [1])
@@ -186,7 +182,7 @@ final class PNGFolderTests: XCTestCase {
         let files = Array((0..<100).map { "\($0).png" }.filter { PNGFolder.testScore($0) >= 0.2 }.prefix(4))
         for file in files { try png(root, file, 1) }
         let split = try PNGFolder.load(root: root, testFraction: 0.2)
-        XCTAssertEqual(split.test.files, [try XCTUnwrap(lowestScore(files))])
+        XCTAssertEqual(split.test.files, [try XCTUnwrap(FolderFixtures.lowestScoring(files))])
         XCTAssertEqual(split.train.files.count, 3)
         XCTAssertNil(split.test.images.labels)
     }
