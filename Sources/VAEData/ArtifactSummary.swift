@@ -12,12 +12,29 @@ public struct ArtifactSummary: Codable, Equatable, Sendable {
         public var classes: [String: Int]?
     }
 
+    /// One class's examples in each split.
+    public struct ClassCount: Codable, Equatable, Sendable {
+        public var label: Int
+        public var name: String
+        public var train: Int
+        public var test: Int
+
+        public init(label: Int, name: String, train: Int, test: Int) {
+            self.label = label
+            self.name = name
+            self.train = train
+            self.test = test
+        }
+    }
+
     public var directory: String
     public var identity: String
     public var image: ImageShape
     public var labelNames: [String]?
     public var train: SplitSummary
     public var test: SplitSummary
+    /// Every class in label order with its count in each split; nil for unlabelled data.
+    public var classCounts: [ClassCount]?
     public var source: SourceInfo
     public var tool: ToolInfo
     public var parameters: IngestParameters
@@ -43,6 +60,12 @@ public struct ArtifactSummary: Codable, Equatable, Sendable {
         labelNames = manifest.labelNames
         train = summary(.train)
         test = summary(.test)
+        if let names = manifest.labelNames {
+            let counts = { (split: Split, label: Int) in manifest.split(split).classCounts?[label] ?? 0 }
+            classCounts = names.enumerated().map {
+                ClassCount(label: $0.offset, name: $0.element, train: counts(.train, $0.offset), test: counts(.test, $0.offset))
+            }
+        }
         source = manifest.source
         tool = manifest.tool
         parameters = manifest.parameters
@@ -60,11 +83,8 @@ public struct ArtifactSummary: Codable, Equatable, Sendable {
         for (name, split) in [("train", train), ("test", test)] {
             let ratio = split.fileBytes > 0 ? Double(split.rawBytes) / Double(split.fileBytes) : 0
             lines.append("\(name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(split.count) examples in \(split.shards) shard(s), \(split.fileBytes) bytes compressed, \(split.rawBytes) raw (\(formatRatio(ratio))x)")
-            if let names = labelNames, let classes = split.classes {
-                lines.append("          " + names.map { "\($0): \(classes[$0] ?? 0)" }.joined(separator: ", "))
-            }
         }
-        if labelNames == nil { lines.append("labels    none (unlabelled data)") }
+        if let classCounts { lines += classTable(classCounts) } else { lines.append("labels    none (unlabelled data)") }
         lines.append("source    \(source.kind)")
         for input in source.inputs {
             lines.append("          \(input.role) \(input.path) (\(input.bytes) bytes, sha256 \(input.sha256))")
@@ -79,6 +99,20 @@ public struct ArtifactSummary: Codable, Equatable, Sendable {
         lines.append("made by   \(tool.name) \(tool.version), shard size \(parameters.shardSize), zlib level \(parameters.level) (\(parameters.strategy.rawValue))"
             + (parameters.testFraction.map { ", test fraction \($0)" } ?? ""))
         return lines
+    }
+
+    /// The classes as a table, one row each, numbers right-aligned, names last:
+    ///
+    ///     classes   label  train  test  name
+    ///                   0     14     1  cat
+    private func classTable(_ classes: [ClassCount]) -> [String] {
+        let columns = [("label", classes.map(\.label)), ("train", classes.map(\.train)), ("test", classes.map(\.test))]
+        let widths = columns.map { header, values in max(header.count, values.map { String($0).count }.max() ?? 0) }
+        func row(_ cells: [String], _ name: String) -> String {
+            zip(cells, widths).map { String(repeating: " ", count: $1 - $0.count) + $0 }.joined(separator: "  ") + "  " + name
+        }
+        return ["classes   " + row(columns.map(\.0), "name")]
+            + classes.map { "          " + row([String($0.label), String($0.train), String($0.test)], $0.name) }
     }
 
     private func formatRatio(_ value: Double) -> String {

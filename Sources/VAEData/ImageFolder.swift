@@ -1,9 +1,10 @@
 // A folder of PNG and JPEG photos to a shard artifact, streamed: files are listed by
-// `PNGFolder`'s rules (class folders or a flat folder, bytewise order, hidden names skipped), read
-// and prepared (`ImagePreparation`: decoded, colored, resized) on `threads` threads, a bounded
-// window of files ahead (`InOrderWork`), and the records handed in file order to `ArtifactStream`,
-// which compresses and writes each shard as it fills. A file that cannot be used stops the ingest, or with `skipBad` is left out
-// and listed in the manifest. docs/INPUTS.md gives the rules.
+// `PNGFolder`'s rules (class folders with files at any depth, or a flat folder; bytewise order,
+// hidden names skipped, links followed), read and prepared (`ImagePreparation`: decoded, colored,
+// resized) on `threads` threads, a bounded window of files ahead (`InOrderWork`), and the records
+// handed in file order to `ArtifactStream`, which compresses and writes each shard as it fills. A
+// file that cannot be used stops the ingest, or with `skipBad` is left out and listed in the
+// manifest. docs/INPUTS.md gives the rules.
 import Dispatch
 import Foundation
 
@@ -13,7 +14,8 @@ public enum ImageFolder {
         public var root: String
         /// A separate folder of test images (the training root's layout and classes).
         public var testRoot: String?
-        /// Or: this fraction of `root` held out for testing, by `PNGFolder.testScore` of each path.
+        /// Or: this fraction of `root` held out for testing, by `PNGFolder.testScore` of each path
+        /// (and at least one file of each class of two or more, `PNGFolder.testFlags`).
         public var testFraction: Double?
         public var preparation: ImagePreparation
         /// Leave out files that cannot be read or decoded instead of stopping.
@@ -62,10 +64,10 @@ public enum ImageFolder {
         }
         let kind = ".png, .jpg or .jpeg files"
         let trainListing = try PNGFolder.list(root: request.root, knownClasses: nil, accept: isImageName, kind: kind)
+        let testFlags = request.testFraction.map { PNGFolder.testFlags(trainListing, testFraction: $0) }
         var work = [Item]()
         for (i, file) in trainListing.files.enumerated() {
-            let test = request.testFraction.map { PNGFolder.isTest(file, testFraction: $0) } ?? false
-            work.append(Item(root: 0, file: file, label: trainListing.labels?[i], split: test ? .test : .train))
+            work.append(Item(root: 0, file: file, label: trainListing.labels?[i], split: testFlags?[i] == true ? .test : .train))
         }
         var roots = [request.root]
         var strays = trainListing.strayFiles

@@ -1,9 +1,11 @@
 // A folder of PNG files as a data set. Either class folders (`root/<class>/<file>.png`: the label
 // of an image is the index of its folder's name among the class names sorted bytewise) or a flat
-// folder of .png files (unlabelled). Files are read in bytewise name order, so the same folder
-// always gives the same set; images are decoded one at a time straight into the growing pixel
-// buffer, which is reserved once the first header gives the size. A train/test split is decided per
-// file from a hash of its relative path, so a file's side never depends on the other files.
+// folder of .png files (unlabelled); a class folder's files may lie at any depth below it
+// (`FolderWalk`). Files are read in bytewise path order, so the same folder always gives the same
+// set; images are decoded one at a time straight into the growing pixel buffer, which is reserved
+// once the first header gives the size. A train/test split is decided per file from a hash of its
+// relative path, so a file's side never depends on the other files, but for one file per class
+// that has no other test file.
 // docs/INPUTS.md lists the rules and the errors.
 #if canImport(Glibc)
 import Glibc
@@ -39,18 +41,19 @@ public enum PNGFolder {
     /// rule of `PNGCodec.decodeGray`.
     public static func load(root: String, background: UInt8 = 0) throws -> Contents {
         let listing = try list(root: root, knownClasses: nil)
-        return try decode(listing, root: root, background: background, isTest: { _ in false }).train
+        return try decode(listing, root: root, background: background).train
     }
 
-    /// Loads `root` and splits it: a file goes to the test set when `testScore` of its relative
-    /// path is below `testFraction` (0 keeps everything for training, 1 everything for test).
+    /// Loads `root` and splits it by `testFlags`: a file goes to the test set when `testScore` of
+    /// its relative path is below `testFraction`, and every class of 2 files or more gets at least
+    /// one (0 keeps everything for training, 1 puts everything in the test set).
     public static func load(root: String, testFraction: Double, background: UInt8 = 0) throws -> Split {
         guard testFraction >= 0 && testFraction <= 1 else {
             throw DataError(.invalidArgument, root, "test fraction \(testFraction) must be between 0 and 1")
         }
         let listing = try list(root: root, knownClasses: nil)
         return try decode(listing, root: root, background: background,
-                          isTest: { isTest($0, testFraction: testFraction) })
+                          testFlags: testFlags(listing, testFraction: testFraction))
     }
 
     /// Loads a training root and a separate test root. The test root must have the same layout
@@ -62,8 +65,7 @@ public enum PNGFolder {
         let listing = try list(root: testRoot, knownClasses: train.labelNames)
         let reference = SizeReference(width: train.images.width, height: train.images.height,
                                       file: FileIO.join(trainRoot, train.files[0]))
-        let test = try decode(listing, root: testRoot, background: background, reference: reference,
-                              isTest: { _ in false }).train
+        let test = try decode(listing, root: testRoot, background: background, reference: reference).train
         return Split(train: train, test: test)
     }
 
@@ -78,9 +80,29 @@ public enum PNGFolder {
         return Double(value >> 11) / Double(UInt64(1) << 53)
     }
 
-    /// Whether the file at `relativePath` belongs to the test set for `testFraction`.
+    /// Whether the file at `relativePath` falls under `testFraction` by its own score (the rule of
+    /// `testFlags` but for its one exception per class).
     public static func isTest(_ relativePath: String, testFraction: Double) -> Bool {
         testScore(relativePath) < testFraction
+    }
+
+    /// Which of `listing`'s files go to the test set for `testFraction`: those whose `testScore`
+    /// is below it, and, with a fraction above 0, in each class (the whole folder when flat) of
+    /// at least 2 files none of which is below it, the file with the smallest score (the first in
+    /// file order on a tie). Adding files to a class moves no file but that one.
+    static func testFlags(_ listing: Listing, testFraction: Double) -> [Bool] {
+        let scores = listing.files.map(testScore)
+        var flags = scores.map { $0 < testFraction }
+        guard testFraction > 0 else { return flags }
+        var files = [UInt16: Int](), lowest = [UInt16: Int](), held = Set<UInt16>()
+        for i in scores.indices {
+            let group = listing.labels?[i] ?? 0
+            files[group, default: 0] += 1
+            if flags[i] { held.insert(group) }
+            if lowest[group].map({ scores[i] < scores[$0] }) ?? true { lowest[group] = i }
+        }
+        for (group, i) in lowest where files[group]! >= 2 && !held.contains(group) { flags[i] = true }
+        return flags
     }
 
     // MARK: Listing
@@ -95,14 +117,17 @@ public enum PNGFolder {
         var strayFiles = 0
     }
 
-    /// Lists `root`: class folders or a flat folder, never both. With `knownClasses` (a test
-    /// root), the layout must match and the labels index the known class names.
+    /// Lists `root`: class folders or a flat folder, never both. A class folder's files are the
+    /// accepted files below it at any depth (its first-level folder gives a file its class), sorted
+    /// bytewise by their path. With `knownClasses` (a test root), the layout must match and the
+    /// labels index the known class names.
     /// - Parameters:
     ///   - accept: the file names read (others are counted in `strayFiles`); `kind` names them in errors.
     static func list(
         root: String, knownClasses: [String]?? = .none, accept: (String) -> Bool = isPNGName, kind: String = ".png files"
     ) throws -> Listing {
-        let top = try entries(root)
+        var walk = FolderWalk(root: root)
+        let top = try walk.enter("")
         let pngs = top.files.filter(accept)
         var strays = top.files.count - pngs.count
         if !top.directories.isEmpty && !pngs.isEmpty {
@@ -140,67 +165,18 @@ public enum PNGFolder {
                 throw DataError(.labelOutOfRange, folder,
                     "class folder \(name) is not among the \(labelNames.count) training classes (\(labelNames.prefix(10).joined(separator: ", "))\(labelNames.count > 10 ? ", ..." : ""))")
             }
-            let inside = try entries(folder)
-            if let nested = inside.directories.first {
-                throw DataError(.unsupported, FileIO.join(folder, nested),
-                    "nested folder inside a class folder: class folders must hold \(kind) directly")
+            let classFiles = try walk.files(below: name, accept: accept, strays: &strays)
+            guard !classFiles.isEmpty else {
+                throw DataError(.emptyFolder, folder, "class folder \(name) holds no \(kind), at any depth")
             }
-            let classPNGs = inside.files.filter(accept)
-            strays += inside.files.count - classPNGs.count
-            guard !classPNGs.isEmpty else {
-                throw DataError(.emptyFolder, folder, "class folder \(name) holds no \(kind)")
-            }
-            for file in classPNGs {
-                files.append(name + "/" + file)
-                labels.append(UInt16(label))
-            }
+            files += classFiles
+            labels += repeatElement(UInt16(label), count: classFiles.count)
         }
         return Listing(labelNames: labelNames, files: files, labels: labels, strayFiles: strays)
     }
 
     static func isPNGName(_ name: String) -> Bool {
         name.utf8.count > 4 && name.lowercased().hasSuffix(".png")
-    }
-
-    struct Entries {
-        var directories: [String] = []
-        var files: [String] = []
-    }
-
-    /// The visible entries of a directory (hidden names, starting with ".", are skipped),
-    /// following symbolic links, each list sorted bytewise. An entry that cannot be followed (a
-    /// dangling link, a loop of links) is listed as a file, so that reading it names the problem.
-    static func entries(_ directory: String) throws -> Entries {
-        guard let dir = opendir(directory) else {
-            let code = errno
-            if code == ENOENT { throw DataError(.missingFile, directory, "no such folder") }
-            if code == ENOTDIR { throw DataError(.io, directory, "is a file, expected a folder") }
-            throw DataError(.io, directory, "cannot open the folder: \(String(cString: strerror(code)))")
-        }
-        defer { closedir(dir) }
-        var result = Entries()
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) {
-                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
-            }
-            if name.hasPrefix(".") { continue }
-            var isDirectory = Int32(entry.pointee.d_type) == Int32(DT_DIR)
-            var isFile = Int32(entry.pointee.d_type) == Int32(DT_REG)
-            if !isDirectory && !isFile {  // a link, or a file system that does not say
-                var info = stat()
-                if stat(FileIO.join(directory, name), &info) == 0 {
-                    isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
-                    isFile = (info.st_mode & S_IFMT) == S_IFREG
-                } else {
-                    isFile = true
-                }
-            }
-            if isDirectory { result.directories.append(name) } else if isFile { result.files.append(name) }
-        }
-        let bytewise: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        result.directories.sort(by: bytewise)
-        result.files.sort(by: bytewise)
-        return result
     }
 
     // MARK: Decoding
@@ -212,12 +188,13 @@ public enum PNGFolder {
         var file: String
     }
 
-    /// Decodes the listed files into a training and a test set (by `isTest` of the relative path).
+    /// Decodes the listed files into a training and a test set (`testFlags`: one per file, true
+    /// for the test set; nil puts all in the training set).
     static func decode(
         _ listing: Listing, root: String, background: UInt8, reference initial: SizeReference? = nil,
-        isTest: (String) -> Bool
+        testFlags flags: [Bool]? = nil
     ) throws -> Split {
-        let testFlags = listing.files.map(isTest)
+        let testFlags = flags ?? [Bool](repeating: false, count: listing.files.count)
         let testCount = testFlags.reduce(0) { $0 + ($1 ? 1 : 0) }
         var train = Builder(), test = Builder()
         var reference = initial

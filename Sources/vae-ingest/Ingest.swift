@@ -42,11 +42,15 @@ struct OutputOptions: ParsableArguments {
         IngestParameters(shardSize: shardSize, level: level, strategy: strategy, testFraction: testFraction)
     }
 
-    /// The one line printed on success (nothing with --quiet, nothing on ranks other than 0).
-    func report(_ manifest: Manifest?) {
-        if !quiet, let manifest {
-            printOut("wrote \(out): \(manifest.train.count) train + \(manifest.test.count) test examples, "
-                + "\(manifest.train.shards.count + manifest.test.shards.count) shards")
+    /// The one line printed on success, and on stderr a one-line notice when the test split is
+    /// empty, saying why when `why` does and naming `testOptions`, the options that make one
+    /// (nothing with --quiet, nothing on ranks other than 0).
+    func report(_ manifest: Manifest?, testOptions: String, why: String? = nil) {
+        guard !quiet, let manifest else { return }
+        printOut("wrote \(out): \(manifest.train.count) train + \(manifest.test.count) test examples, "
+            + "\(manifest.train.shards.count + manifest.test.shards.count) shards")
+        if manifest.test.count == 0 {
+            printError("vae-ingest: notice: no test split\(why.map { " (\($0))" } ?? ""); \(testOptions) makes one")
         }
     }
 }
@@ -91,7 +95,8 @@ struct IDXCommand: ParsableCommand {
                 paths.classes = paths.labelNames!.count
             }
             output.report(try IngestSources.ingestIDX(paths, parameters: output.parameters(), to: output.out, force: output.force,
-                                                      ranks: ClusterRanks(cluster)))
+                                                      ranks: ClusterRanks(cluster)),
+                          testOptions: "--test-images FILE (with --test-labels FILE for labelled data)")
         }
     }
 }
@@ -99,7 +104,7 @@ struct IDXCommand: ParsableCommand {
 struct ImagesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "images",
-        abstract: "Ingest a folder of PNG and JPEG images: class subfolders give labels, a flat folder none.",
+        abstract: "Ingest a folder of PNG and JPEG images: class subfolders (images at any depth below them) give labels, a flat folder none.",
         aliases: ["png"])
 
     @Option(help: "The folder of training images.")
@@ -108,7 +113,7 @@ struct ImagesCommand: ParsableCommand {
     @Option(help: "A separate folder of test images, with the same class subfolders.")
     var testRoot: String?
 
-    @Option(help: "Hold out this fraction of --root as the test split, chosen per file by a hash of its path.")
+    @Option(help: "Hold out this fraction of --root as the test split, chosen per file by a hash of its path (and at least one image of each class of two or more).")
     var testFraction: Double?
 
     @Option(help: "Make every image WxH (width x height, e.g. 64x64); without it every image must have the first one's size.")
@@ -155,7 +160,9 @@ struct ImagesCommand: ParsableCommand {
                                               threads: threads ?? cluster.coresPerLocalRank)
             let manifest = try ImageFolder.ingest(request, parameters: output.parameters(), to: output.out, force: output.force,
                                                   ranks: ClusterRanks(cluster))
-            output.report(manifest)
+            output.report(manifest, testOptions: "--test-fraction F or --test-root DIR",
+                          why: testFraction.map { "--test-fraction \($0) held out no image" }
+                            ?? testRoot.map { "no image of --test-root \($0) was usable" })
             if let times { printError("phases\(cluster.isDistributed ? " (rank \(cluster.rank))" : ""): \(times.summary)") }
             if !output.quiet, let skipped = manifest?.skipped, !skipped.isEmpty {
                 printOut("skipped \(skipped.count) bad file(s):")
@@ -203,7 +210,8 @@ struct Synthetic: ParsableCommand {
         try reportingErrors("vae-ingest", collectiveErrors: true) { cluster in
             output.report(try SyntheticShapes.ingest(train: train, test: test, size: size, seed: seed, color: color,
                                                      parameters: output.parameters(), to: output.out, force: output.force,
-                                                     ranks: ClusterRanks(cluster)))
+                                                     ranks: ClusterRanks(cluster)),
+                          testOptions: "--test N")
         }
     }
 }

@@ -29,6 +29,7 @@ final class IngestCommandTests: XCTestCase {
         var result = try runTool(tool, ["idx"] + inputs + ["--out", dir + "/a", "--shard-size", "7"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("30 train + 8 test"), result.stdout)
+        XCTAssertEqual(result.stderr, "", "a test split: no notice")
         result = try runTool(tool, ["idx"] + inputs + ["--out", dir + "/b", "--shard-size", "7"])
         XCTAssertEqual(result.status, 0, result.stderr)
         for name in directoryListing(dir + "/a") {
@@ -53,6 +54,16 @@ final class IngestCommandTests: XCTestCase {
         result = try runTool(tool, ["verify", dir + "/a"])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("train-00002.shard"), result.stderr)
+    }
+
+    /// Without --test-images: a one-line notice naming the options that make a test split.
+    func testNoTestSplitNotice() throws {
+        let dir = try makeScratchDirectory(self)
+        let inputs = try idxFiles(dir)
+        let result = try runTool(tool, ["idx"] + Array(inputs.prefix(4)) + ["--out", dir + "/a"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("30 train + 0 test"), result.stdout)
+        XCTAssertEqual(result.stderr, "vae-ingest: notice: no test split; --test-images FILE (with --test-labels FILE for labelled data) makes one\n")
     }
 
     /// Each bad input: a non-zero exit, one line naming the file, and no artifact.

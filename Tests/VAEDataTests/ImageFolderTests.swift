@@ -1,6 +1,7 @@
 // Folders of PNG and JPEG photos through `ImageFolder.ingest`: mixed formats, sizes and color
-// types with stray files into RGB shards; gray against color; every kind of bad file with and
-// without skipping; the streamed shard writer against the one-shot shard encoder.
+// types with stray files into RGB shards; a nested tree in path order, and its test split with one
+// image per class; gray against color; every kind of bad file with and without skipping; the
+// streamed shard writer against the one-shot shard encoder.
 import Foundation
 import TestSupport
 import XCTest
@@ -9,6 +10,31 @@ import XCTest
 final class ImageFolderTests: XCTestCase {
     func jpeg(_ width: Int, _ height: Int, seed: UInt64, quality: Int = 92) throws -> [UInt8] {
         try JPEGCodec.encode(SyntheticPhotos.textured(width: width, height: height, seed: seed), quality: quality)
+    }
+
+    /// Every record of `split` in the artifact at `out`, after verifying it, in order.
+    func records(_ out: String, _ split: Split = .train) throws -> ShardBlock {
+        let dataset = try ShardDataset(directory: out)
+        try dataset.verify()
+        var all = ShardBlock(shape: dataset.shape, pixels: [], labels: [])
+        for shard in dataset.shards(split) {
+            let block = try dataset.read(shard)
+            all.pixels += block.pixels
+            all.labels += block.labels
+        }
+        return all
+    }
+
+    /// Asserts that record i of `block` is exactly `files[i]` (under `root`) prepared on its own.
+    func assertRecords(_ block: ShardBlock, are files: [String], in root: String, preparedBy preparation: ImagePreparation,
+                       line: UInt = #line) throws {
+        let size = block.shape.pixels
+        XCTAssertEqual(block.pixels.count, files.count * size, line: line)
+        for (i, file) in files.enumerated() where (i + 1) * size <= block.pixels.count {
+            let bytes = try FileIO.read(FileIO.join(root, file))
+            let expected = try bytes.withUnsafeBytes { try preparation.prepare($0, path: file) }
+            XCTAssertEqual(Array(block.pixels[i * size..<(i + 1) * size]), expected.pixels, file, line: line)
+        }
     }
 
     /// A folder of two classes: JPEGs of three sizes (one sideways by EXIF), RGB, RGBA and gray
@@ -52,26 +78,56 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertEqual(manifest.parameters.background, RGBColor(red: 0, green: 0, blue: 255))
         XCTAssertEqual(manifest.source.kind, "images")
 
-        let dataset = try ShardDataset(directory: out)
-        try dataset.verify()
-        var pixels = [UInt8]()
-        var labels = [UInt16]()
-        for shard in dataset.shards(.train) {
-            let block = try dataset.read(shard)
-            pixels += block.pixels
-            labels += block.labels
-        }
-        XCTAssertEqual(labels, [0, 0, 0, 1, 1, 1])
+        let block = try records(out)
+        let pixels = block.pixels
+        XCTAssertEqual(block.labels, [0, 0, 0, 1, 1, 1])
         // Each record is exactly the file prepared on its own, in bytewise file order.
-        for (i, file) in ["cats/a.jpg", "cats/b.jpeg", "cats/c.JPEG", "dogs/d.png", "dogs/e.PNG", "dogs/f.png"].enumerated() {
-            let bytes = try FileIO.read(FileIO.join(root, file))
-            let expected = try bytes.withUnsafeBytes { try preparation.prepare($0, path: file) }
-            XCTAssertEqual(Array(pixels[i * 576..<(i + 1) * 576]), expected.pixels, file)
-        }
+        try assertRecords(block, are: ["cats/a.jpg", "cats/b.jpeg", "cats/c.JPEG", "dogs/d.png", "dogs/e.PNG", "dogs/f.png"],
+                          in: root, preparedBy: preparation)
         // The sideways JPEG (40x90 stored, orientation 6) is 90 wide upright: padded above and below.
         XCTAssertEqual(Array(pixels[576..<579]), [0, 0, 255])
         // The gray PNG keeps R = G = B.
         XCTAssertEqual(Array(pixels[5 * 576 + 8 * 3 + 6 * 48..<5 * 576 + 8 * 3 + 6 * 48 + 3]), [77, 77, 77])
+    }
+
+    /// Images three levels below their class folder, PNGs (RGBA, gray + alpha, palette, RGB, 16-bit
+    /// gray) among JPEGs, hidden folders and a link to a folder: each record is its file prepared on
+    /// its own, labelled by its first-level folder, in bytewise path order.
+    func testNestedTreeBecomesShardsInPathOrder() throws {
+        let tree = try FolderFixtures.nestedTree(in: try makeScratchDirectory(self))
+        let out = try makeScratchDirectory(self) + "/art"
+        let preparation = ImagePreparation(color: .rgb, resize: ResizeRule(width: 8, height: 6, fit: .pad),
+                                           background: RGBColor(red: 0, green: 128, blue: 255))
+        let manifest = try ImageFolder.ingest(ImageFolder.Request(root: tree.root, preparation: preparation),
+                                              parameters: IngestParameters(shardSize: 4), to: out, force: false)
+        XCTAssertEqual(manifest.labelNames, tree.labelNames)
+        XCTAssertEqual(manifest.train.classCounts, [5, 4])
+        XCTAssertEqual(manifest.test.count, 0)
+        XCTAssertEqual(manifest.strayFiles, 1)
+        let block = try records(out)
+        XCTAssertEqual(block.labels, tree.labels)
+        try assertRecords(block, are: tree.files, in: tree.root, preparedBy: preparation)
+    }
+
+    /// `--test-fraction` through the ingest: a fraction too small for any file's own score still
+    /// puts each class's lowest-scoring file in the test split.
+    func testEveryClassOfTheTreeGetsATestImage() throws {
+        let tree = try FolderFixtures.nestedTree(in: try makeScratchDirectory(self))
+        let fraction = 1e-9
+        XCTAssertFalse(tree.files.contains { PNGFolder.isTest($0, testFraction: fraction) })
+        let out = try makeScratchDirectory(self) + "/art"
+        let preparation = ImagePreparation(resize: ResizeRule(width: 4, height: 4))
+        let manifest = try ImageFolder.ingest(ImageFolder.Request(root: tree.root, testFraction: fraction, preparation: preparation),
+                                              parameters: IngestParameters(), to: out, force: false)
+        XCTAssertEqual(manifest.test.classCounts, [1, 1])
+        XCTAssertEqual(manifest.train.classCounts, [4, 3])
+        // The record in the test split is the class's lowest-scoring file.
+        let lowest = try (0..<2).map { label in
+            try XCTUnwrap(FolderFixtures.lowestScoring(zip(tree.files, tree.labels).filter { $0.1 == label }.map(\.0)))
+        }
+        let test = try records(out, .test)
+        XCTAssertEqual(test.labels, [0, 1])
+        try assertRecords(test, are: lowest, in: tree.root, preparedBy: preparation)
     }
 
     func testGrayIsTheLumaOfColorFromTheSameFiles() throws {

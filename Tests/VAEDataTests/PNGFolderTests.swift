@@ -1,5 +1,6 @@
 // PNG folders: class folders and flat folders, bytewise order, the label table, hidden files,
-// the error cases, and the train/test split (deterministic, per file, roughly the asked fraction).
+// the error cases, and the train/test split (deterministic, per file, roughly the asked fraction,
+// at least one test file per class of two or more). Nested folders and links: FolderWalkTests.
 import Foundation
 import TestSupport
 import XCTest
@@ -133,6 +134,57 @@ final class PNGFolderTests: XCTestCase {
         let grown = try PNGFolder.load(root: root, testFraction: 0.25)
         XCTAssertEqual(Set(grown.test.files).intersection(split.train.files), [])
         XCTAssertTrue(Set(split.test.files).isSubset(of: grown.test.files))
+    }
+
+    /// The first of `candidates` whose score satisfies `condition`.
+    private func firstName(_ candidates: [String], where condition: (Double) -> Bool) throws -> String {
+        try XCTUnwrap(candidates.first { condition(PNGFolder.testScore($0)) })
+    }
+
+    /// A class whose files all score above the fraction still gets one test file, its lowest;
+    /// a class of one file does not; adding files moves no file but that one.
+    func testEveryClassOfTwoOrMoreFilesGetsATestFile() throws {
+        let fraction = 0.1
+        let root = try makeScratchDirectory(self)
+        let a = (0..<60).map { "a/\($0).png" }
+        let b = Array((0..<200).map { "b/\($0).png" }.filter { PNGFolder.testScore($0) >= fraction }.prefix(5))
+        let c = try firstName((0..<100).map { "c/\($0).png" }) { $0 >= fraction }
+        for file in a + b + [c] { try png(root, file, 1) }
+        XCTAssertEqual(b.count, 5)
+        let own = a.filter { PNGFolder.isTest($0, testFraction: fraction) }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        XCTAssertFalse(own.isEmpty, "class a has test files of its own")
+
+        let split = try PNGFolder.load(root: root, testFraction: fraction)
+        let chosen = try XCTUnwrap(FolderFixtures.lowestScoring(b))
+        XCTAssertEqual(split.test.files, own + [chosen], "a by the fraction alone, b its lowest score, c none")
+        XCTAssertEqual(split.train.files.count, 66 - own.count - 1)
+        XCTAssertEqual(split.test.images.labels, own.map { _ in UInt16(0) } + [1])
+        XCTAssertEqual(try PNGFolder.load(root: root, testFraction: 0).test.files, [], "fraction 0: no test file")
+
+        // A new file of b above the fraction but below the chosen one takes its place; nothing else moves.
+        let before = Set(split.test.files)
+        let lower = try firstName((200..<5000).map { "b/\($0).png" }) { $0 >= fraction && $0 < PNGFolder.testScore(chosen) }
+        try png(root, lower, 1)
+        var grown = try PNGFolder.load(root: root, testFraction: fraction)
+        XCTAssertEqual(Set(grown.test.files), before.subtracting([chosen]).union([lower]))
+        // A new file of b below the fraction: the one chosen goes back to training.
+        let under = try firstName((5000..<6000).map { "b/\($0).png" }) { $0 < fraction }
+        try png(root, under, 1)
+        grown = try PNGFolder.load(root: root, testFraction: fraction)
+        XCTAssertEqual(Set(grown.test.files), before.subtracting([chosen]).union([under]))
+        // Another file of a moves nothing that was there.
+        try png(root, try firstName((100..<200).map { "a/\($0).png" }) { $0 >= fraction }, 1)
+        XCTAssertEqual(Set(try PNGFolder.load(root: root, testFraction: fraction).test.files), Set(grown.test.files))
+    }
+
+    func testAFlatFolderIsOneClassForTheTestGuarantee() throws {
+        let root = try makeScratchDirectory(self)
+        let files = Array((0..<100).map { "\($0).png" }.filter { PNGFolder.testScore($0) >= 0.2 }.prefix(4))
+        for file in files { try png(root, file, 1) }
+        let split = try PNGFolder.load(root: root, testFraction: 0.2)
+        XCTAssertEqual(split.test.files, [try XCTUnwrap(FolderFixtures.lowestScoring(files))])
+        XCTAssertEqual(split.train.files.count, 3)
+        XCTAssertNil(split.test.images.labels)
     }
 
     func testSplitEdgesAndInvalidFraction() throws {
