@@ -58,7 +58,7 @@ $(wordlist 2,$(words $(GOALS)),$(GOALS)):
 	@:
 else
 
-.PHONY: all deps build test test-unit test-pipeline test-pipeline-rgb bench-ingest bench-photos bench-train bench-train-conv bench-embed help clean \
+.PHONY: all deps build test test-exact test-unit test-pipeline test-pipeline-rgb bench-ingest bench-photos bench-train bench-train-conv bench-embed help clean \
 	clean-artifacts ingest train embed generate fuzz runs report
 
 all: generate embed
@@ -146,6 +146,15 @@ fuzz: deps
 		SWIFT_BACKTRACE=enable=no .build/fuzz/debug/vae-fuzz $$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
 			-artifact_prefix=Tests/Fuzz/crash-$$t- Tests/Fuzz/corpus/$$t Tests/Fuzz/regressions/$$t || exit 1; \
 	done
+
+# The tests that promise identical bytes (named testExact...), under OpenBLAS's AVX2 kernels and
+# with OpenBLAS on one thread: other machines pick other kernels, and the promise must hold on
+# every one (docs/METHOD.md, "What is exact").
+EXACT_TESTS := /testExact
+test-exact: deps
+	swift build --build-tests
+	OPENBLAS_CORETYPE=Haswell swift test --skip-build --filter $(EXACT_TESTS)
+	OPENBLAS_NUM_THREADS=1 swift test --skip-build --filter $(EXACT_TESTS)
 
 # The smoke pipeline end to end through this Makefile (tests/pipeline.sh says what it checks).
 test-pipeline: build
