@@ -174,20 +174,29 @@ bench-embed: build
 
 # ---- housekeeping -----------------------------------------------------------------------------
 
+# One line per target and per pipeline (the first line of pipelines/NAME.mk), in two aligned columns.
+HELP_LINE := printf '%-37s %s\n'
 help:
-	@echo "make [PIPELINE=NAME] [THREADS=N]   run a pipeline end to end (default: fashion-mnist, all cores)"
-	@echo "make test                   build and run every test, the smoke pipeline included"
-	@echo "make fuzz [FUZZ_SECONDS=N]  every fuzz target under libFuzzer, N seconds each (default 60)"
-	@echo "make ingest|train|embed|generate [PIPELINE=NAME]   run up to one stage"
-	@echo "make bench-ingest|bench-train|bench-train-conv|bench-embed   benchmarks on Fashion-MNIST"
-	@echo "make runs [FORMAT=table|csv|md|json] [SORT=column] [ALL=1]   the pipeline's training runs"
-	@echo "make report                 run the pipeline, then write artifacts/PIPELINE/latest/report.html"
-	@echo "make bench-photos           10,000 generated JPEGs to 64x64 RGB shards"
-	@echo "make clean                  remove the build"
-	@echo "make clean-artifacts PIPELINE=NAME                 remove one pipeline's artifacts"
+	@$(HELP_LINE) 'make [PIPELINE=NAME] [THREADS=N]' 'run a pipeline end to end (default: fashion-mnist, all cores)'
+	@$(HELP_LINE) 'make LAUNCH="mpirun -np N" ...' 'ingest, train and embed under mpirun (docs/DISTRIBUTED.md)'
+	@$(HELP_LINE) 'make ingest|train|embed|generate' 'run the pipeline up to one stage'
+	@$(HELP_LINE) 'make runs [FORMAT=F] [SORT=C] [ALL=1]' 'its training runs (F: table, csv, md or json; C: a column)'
+	@$(HELP_LINE) 'make report' 'run the pipeline, then write its latest/report.html'
+	@$(HELP_LINE) 'make clean-artifacts [PIPELINE=NAME]' "remove one pipeline's artifacts"
+	@$(HELP_LINE) 'make test' 'build and run every test, the smoke pipelines included'
+	@$(HELP_LINE) 'make fuzz [FUZZ_SECONDS=N]' 'every fuzz target under libFuzzer, N seconds each (60)'
+	@$(HELP_LINE) 'make bench-train|bench-train-conv' 'train on Fashion-MNIST, MLP or conv, against the sgemm floor'
+	@$(HELP_LINE) 'make bench-ingest' 'ingest Fashion-MNIST, then a million generated images'
+	@$(HELP_LINE) 'make bench-photos' '10,000 generated JPEGs to 64x64 RGB shards'
+	@$(HELP_LINE) 'make bench-embed' "embed Fashion-MNIST's 70,000 images"
+	@$(HELP_LINE) 'make build' 'the release build of the tools, in .build/release'
+	@$(HELP_LINE) 'make install [PREFIX=/usr/local]' 'install the tools, their man pages and shell completions'
+	@$(HELP_LINE) 'make uninstall [PREFIX=/usr/local]' 'remove exactly the files that install writes'
+	@$(HELP_LINE) 'make clean' 'remove the build'
 	@echo
-	@echo "pipelines:"
-	@for f in pipelines/*.mk; do n=$$(basename $$f .mk); printf '  %-18s %s\n' "$$n" "$$(sed -n '1s/^# *//p' $$f)"; done
+	@echo 'pipelines (make PIPELINE=NAME; settings in pipelines/NAME.mk):'
+	@for n in $$(ls pipelines/*.mk | sed 's|.*/||; s|\.mk$$||' | LC_ALL=C sort); do \
+		$(HELP_LINE) "  $$n" "$$(sed -n '1s/^# *//p' pipelines/$$n.mk)"; done
 
 clean:
 	rm -rf .build
