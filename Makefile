@@ -16,7 +16,7 @@ endif
 include pipelines/$(PIPELINE).mk
 
 DEB_PACKAGES := libpng-dev libturbojpeg0-dev zlib1g-dev libopenblas-dev libssl-dev libcairo2-dev fonts-dejavu-core dataset-fashion-mnist \
-	pkg-config time jq libopenmpi-dev openmpi-bin
+	pkg-config time jq libopenmpi-dev openmpi-bin man-db
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
 BIN := .build/release
@@ -58,7 +58,7 @@ $(wordlist 2,$(words $(GOALS)),$(GOALS)):
 	@:
 else
 
-.PHONY: all deps build test test-unit test-pipeline test-pipeline-rgb bench-ingest bench-photos bench-train bench-train-conv bench-embed help clean \
+.PHONY: all deps build test test-unit test-pipeline test-pipeline-rgb test-install man install uninstall bench-ingest bench-photos bench-train bench-train-conv bench-embed help clean \
 	clean-artifacts ingest train embed generate fuzz runs report
 
 all: generate embed
@@ -132,6 +132,7 @@ test: deps
 	.build/debug/vae-fuzz all --seconds $(FUZZ_TEST_SECONDS) Tests/Fuzz/corpus Tests/Fuzz/regressions
 	$(MAKE) --no-print-directory test-pipeline
 	$(MAKE) --no-print-directory test-pipeline-rgb
+	$(MAKE) --no-print-directory test-install
 
 # The fuzz targets (Tests/Fuzz/README.md) under libFuzzer, FUZZ_SECONDS each; new inputs join the
 # corpus in Tests/Fuzz/corpus/TARGET, a crash is saved as Tests/Fuzz/crash-TARGET-* (Swift's own
@@ -155,6 +156,11 @@ test-pipeline: build
 test-pipeline-rgb: build
 	bash Tests/pipeline-rgb.sh
 
+# make install into a temporary prefix, then the installed tool, man page and completion, then
+# make uninstall (Tests/install.sh says what it checks).
+test-install: build
+	bash Tests/install.sh
+
 bench-ingest: build
 	bash pipelines/bench.sh ingest $(BIN)
 	bash pipelines/bench-photos.sh million $(BIN)
@@ -171,6 +177,45 @@ bench-train-conv: build
 
 bench-embed: build
 	bash pipelines/bench.sh embed $(BIN)
+
+# ---- installing -------------------------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=]: the four tools of the pipeline from the release
+# build, a man page for each (swift-argument-parser's generate-manual plugin: one page per tool,
+# its subcommands included) and its bash, zsh and fish completions (the tool's
+# --generate-completion-script), where those shells look under PREFIX. make uninstall removes
+# exactly the files of INSTALLED, and no directory.
+PREFIX ?= /usr/local
+TOOLS := vae-ingest vae-train vae-embed vae-generate
+DEST = $(DESTDIR)$(PREFIX)
+MAN_PAGES := .build/plugins/GenerateManual/outputs
+COMPLETIONS := .build/completions
+# The pages carry the date of the last commit, not of the build.
+MAN_DATE := $(shell git log -1 --format=%cs 2>/dev/null)
+installed = $(DEST)/bin/$(1) $(DEST)/share/man/man1/$(1).1 $(DEST)/share/bash-completion/completions/$(1) \
+	$(DEST)/share/zsh/site-functions/_$(1) $(DEST)/share/fish/vendor_completions.d/$(1).fish
+INSTALLED = $(foreach t,$(TOOLS),$(call installed,$(t)))
+check_prefix = $(if $(strip $(PREFIX)),,$(error PREFIX is empty: give a directory, e.g. PREFIX=/usr/local))
+
+# The man pages of every tool, in $(MAN_PAGES)/TOOL/TOOL.1. The plugin builds the package with the
+# same flags as `build`, so it reuses that build.
+man: build
+	swift package $(RELEASE_FLAGS) --allow-writing-to-package-directory generate-manual $(if $(MAN_DATE),--date $(MAN_DATE))
+
+install: man
+	$(check_prefix)
+	@set -e; mkdir -p $(COMPLETIONS); for t in $(TOOLS); do \
+		for sh in bash zsh fish; do $(BIN)/$$t --generate-completion-script $$sh > $(COMPLETIONS)/$$t.$$sh; done; \
+		install -D -m 755 $(BIN)/$$t $(DEST)/bin/$$t; \
+		install -D -m 644 $(MAN_PAGES)/$$t/$$t.1 $(DEST)/share/man/man1/$$t.1; \
+		install -D -m 644 $(COMPLETIONS)/$$t.bash $(DEST)/share/bash-completion/completions/$$t; \
+		install -D -m 644 $(COMPLETIONS)/$$t.zsh $(DEST)/share/zsh/site-functions/_$$t; \
+		install -D -m 644 $(COMPLETIONS)/$$t.fish $(DEST)/share/fish/vendor_completions.d/$$t.fish; \
+	done
+	@printf 'installed: %s\n' $(INSTALLED)
+
+uninstall:
+	$(check_prefix)
+	@for f in $(INSTALLED); do if [ -e "$$f" ] || [ -L "$$f" ]; then rm -f "$$f" && echo "removed: $$f"; fi; done
 
 # ---- housekeeping -----------------------------------------------------------------------------
 
