@@ -16,7 +16,7 @@ endif
 include pipelines/$(PIPELINE).mk
 
 DEB_PACKAGES := libpng-dev libturbojpeg0-dev zlib1g-dev libopenblas-dev libssl-dev libcairo2-dev fonts-dejavu-core dataset-fashion-mnist \
-	pkg-config time jq libopenmpi-dev openmpi-bin
+	pkg-config time jq libopenmpi-dev openmpi-bin man-db
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
 BIN := .build/release
@@ -58,7 +58,7 @@ $(wordlist 2,$(words $(GOALS)),$(GOALS)):
 	@:
 else
 
-.PHONY: all deps build test test-exact test-unit test-pipeline test-pipeline-rgb bench-ingest bench-photos bench-train bench-train-conv bench-embed help clean \
+.PHONY: all deps build test test-exact test-unit test-pipeline test-pipeline-rgb test-install man install uninstall bench-ingest bench-photos bench-train bench-train-conv bench-embed help clean \
 	clean-artifacts ingest train embed generate fuzz runs report
 
 all: generate embed
@@ -132,6 +132,7 @@ test: deps
 	.build/debug/vae-fuzz all --seconds $(FUZZ_TEST_SECONDS) Tests/Fuzz/corpus Tests/Fuzz/regressions
 	$(MAKE) --no-print-directory test-pipeline
 	$(MAKE) --no-print-directory test-pipeline-rgb
+	$(MAKE) --no-print-directory test-install
 
 # The fuzz targets (Tests/Fuzz/README.md) under libFuzzer, FUZZ_SECONDS each; new inputs join the
 # corpus in Tests/Fuzz/corpus/TARGET, a crash is saved as Tests/Fuzz/crash-TARGET-* (Swift's own
@@ -164,6 +165,11 @@ test-pipeline: build
 test-pipeline-rgb: build
 	bash Tests/pipeline-rgb.sh
 
+# make install into a temporary prefix, then the installed tool, man page and completion, then
+# make uninstall (Tests/install.sh says what it checks).
+test-install: build
+	bash Tests/install.sh
+
 bench-ingest: build
 	bash pipelines/bench.sh ingest $(BIN)
 	bash pipelines/bench-photos.sh million $(BIN)
@@ -181,22 +187,70 @@ bench-train-conv: build
 bench-embed: build
 	bash pipelines/bench.sh embed $(BIN)
 
+# ---- installing -------------------------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=]: the four tools of the pipeline from the release
+# build, a man page for each (swift-argument-parser's generate-manual plugin: one page per tool,
+# its subcommands included) and its bash, zsh and fish completions (the tool's
+# --generate-completion-script), where those shells look under PREFIX. make uninstall removes
+# exactly the files of INSTALLED, and no directory.
+PREFIX ?= /usr/local
+TOOLS := vae-ingest vae-train vae-embed vae-generate
+DEST = $(DESTDIR)$(PREFIX)
+MAN_PAGES := .build/plugins/GenerateManual/outputs
+COMPLETIONS := .build/completions
+# The pages carry the date of the last commit, not of the build.
+MAN_DATE := $(shell git log -1 --format=%cs 2>/dev/null)
+installed = $(DEST)/bin/$(1) $(DEST)/share/man/man1/$(1).1 $(DEST)/share/bash-completion/completions/$(1) \
+	$(DEST)/share/zsh/site-functions/_$(1) $(DEST)/share/fish/vendor_completions.d/$(1).fish
+INSTALLED = $(foreach t,$(TOOLS),$(call installed,$(t)))
+check_prefix = $(if $(strip $(PREFIX)),,$(error PREFIX is empty: give a directory, e.g. PREFIX=/usr/local))
+
+# The man pages of every tool, in $(MAN_PAGES)/TOOL/TOOL.1. The plugin builds the package with the
+# same flags as `build`, so it reuses that build.
+man: build
+	swift package $(RELEASE_FLAGS) --allow-writing-to-package-directory generate-manual $(if $(MAN_DATE),--date $(MAN_DATE))
+
+install: man
+	$(check_prefix)
+	@set -e; mkdir -p $(COMPLETIONS); for t in $(TOOLS); do \
+		for sh in bash zsh fish; do $(BIN)/$$t --generate-completion-script $$sh > $(COMPLETIONS)/$$t.$$sh; done; \
+		install -D -m 755 $(BIN)/$$t $(DEST)/bin/$$t; \
+		install -D -m 644 $(MAN_PAGES)/$$t/$$t.1 $(DEST)/share/man/man1/$$t.1; \
+		install -D -m 644 $(COMPLETIONS)/$$t.bash $(DEST)/share/bash-completion/completions/$$t; \
+		install -D -m 644 $(COMPLETIONS)/$$t.zsh $(DEST)/share/zsh/site-functions/_$$t; \
+		install -D -m 644 $(COMPLETIONS)/$$t.fish $(DEST)/share/fish/vendor_completions.d/$$t.fish; \
+	done
+	@printf 'installed: %s\n' $(INSTALLED)
+
+uninstall:
+	$(check_prefix)
+	@for f in $(INSTALLED); do if [ -e "$$f" ] || [ -L "$$f" ]; then rm -f "$$f" && echo "removed: $$f"; fi; done
+
 # ---- housekeeping -----------------------------------------------------------------------------
 
+# One line per target and per pipeline (the first line of pipelines/NAME.mk), in two aligned columns.
+HELP_LINE := printf '%-37s %s\n'
 help:
-	@echo "make [PIPELINE=NAME] [THREADS=N]   run a pipeline end to end (default: fashion-mnist, all cores)"
-	@echo "make test                   build and run every test, the smoke pipeline included"
-	@echo "make fuzz [FUZZ_SECONDS=N]  every fuzz target under libFuzzer, N seconds each (default 60)"
-	@echo "make ingest|train|embed|generate [PIPELINE=NAME]   run up to one stage"
-	@echo "make bench-ingest|bench-train|bench-train-conv|bench-embed   benchmarks on Fashion-MNIST"
-	@echo "make runs [FORMAT=table|csv|md|json] [SORT=column] [ALL=1]   the pipeline's training runs"
-	@echo "make report                 run the pipeline, then write artifacts/PIPELINE/latest/report.html"
-	@echo "make bench-photos           10,000 generated JPEGs to 64x64 RGB shards"
-	@echo "make clean                  remove the build"
-	@echo "make clean-artifacts PIPELINE=NAME                 remove one pipeline's artifacts"
+	@$(HELP_LINE) 'make [PIPELINE=NAME] [THREADS=N]' 'run a pipeline end to end (default: fashion-mnist, all cores)'
+	@$(HELP_LINE) 'make LAUNCH="mpirun -np N" ...' 'ingest, train and embed under mpirun (docs/DISTRIBUTED.md)'
+	@$(HELP_LINE) 'make ingest|train|embed|generate' 'run the pipeline up to one stage'
+	@$(HELP_LINE) 'make runs [FORMAT=F] [SORT=C] [ALL=1]' 'its training runs (F: table, csv, md or json; C: a column)'
+	@$(HELP_LINE) 'make report' 'run the pipeline, then write its latest/report.html'
+	@$(HELP_LINE) 'make clean-artifacts [PIPELINE=NAME]' "remove one pipeline's artifacts"
+	@$(HELP_LINE) 'make test' 'build and run every test, the smoke pipelines included'
+	@$(HELP_LINE) 'make fuzz [FUZZ_SECONDS=N]' 'every fuzz target under libFuzzer, N seconds each (60)'
+	@$(HELP_LINE) 'make bench-train|bench-train-conv' 'train on Fashion-MNIST, MLP or conv, against the sgemm floor'
+	@$(HELP_LINE) 'make bench-ingest' 'ingest Fashion-MNIST, then a million generated images'
+	@$(HELP_LINE) 'make bench-photos' '10,000 generated JPEGs to 64x64 RGB shards'
+	@$(HELP_LINE) 'make bench-embed' "embed Fashion-MNIST's 70,000 images"
+	@$(HELP_LINE) 'make build' 'the release build of the tools, in .build/release'
+	@$(HELP_LINE) 'make install [PREFIX=/usr/local]' 'install the tools, their man pages and shell completions'
+	@$(HELP_LINE) 'make uninstall [PREFIX=/usr/local]' 'remove exactly the files that install writes'
+	@$(HELP_LINE) 'make clean' 'remove the build'
 	@echo
-	@echo "pipelines:"
-	@for f in pipelines/*.mk; do n=$$(basename $$f .mk); printf '  %-18s %s\n' "$$n" "$$(sed -n '1s/^# *//p' $$f)"; done
+	@echo 'pipelines (make PIPELINE=NAME; settings in pipelines/NAME.mk):'
+	@for n in $$(ls pipelines/*.mk | sed 's|.*/||; s|\.mk$$||' | LC_ALL=C sort); do \
+		$(HELP_LINE) "  $$n" "$$(sed -n '1s/^# *//p' pipelines/$$n.mk)"; done
 
 clean:
 	rm -rf .build

@@ -1,4 +1,5 @@
-# Fashion-MNIST from the Debian package dataset-fashion-mnist: 784-400-20, Bernoulli, 10 epochs.
+# Fashion-MNIST, the default: 784-400-20, Bernoulli, 10 epochs.
+# The images come from the Debian package dataset-fashion-mnist.
 DATA := /usr/share/datasets/fashion-mnist
 INGEST_ARGS := idx --images $(DATA)/train-images-idx3-ubyte.gz --labels $(DATA)/train-labels-idx1-ubyte.gz \
 	--test-images $(DATA)/t10k-images-idx3-ubyte.gz --test-labels $(DATA)/t10k-labels-idx1-ubyte.gz \

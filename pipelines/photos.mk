@@ -1,4 +1,5 @@
-# A folder of photos given as PHOTOS=DIR (PNG and JPEG, any size; class subfolders give labels), at 32x32 RGB.
+# A folder of photos, PHOTOS=DIR (PNG and JPEG), at 32x32 RGB.
+# Any size; class subfolders give labels; broken files are skipped and listed (--skip-bad).
 ifeq ($(PHOTOS),)
 $(error the photos pipeline needs PHOTOS=DIR, a folder of PNG and JPEG images (class subfolders give labels))
 endif

@@ -1,4 +1,5 @@
-# Tiny generated shapes (12x12), 144-32-2, 2 epochs: the whole chain in seconds, for the tests.
+# Tiny generated shapes (12x12), 2 epochs: the chain in seconds.
+# 144-32-2, for the tests.
 INGEST_ARGS := synthetic --train 512 --test 128 --size 12 --seed 1
 INGEST_OPTS := --shard-size 100 --level 6
 TRAIN_OPTS := --hidden 32 --latent 2 --likelihood bernoulli --epochs 2 --batch-size 32 --lr 0.003 --seed 1 --checkpoint-every 5
