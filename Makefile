@@ -238,6 +238,7 @@ help:
 	@$(HELP_LINE) 'make report' 'run the pipeline, then write its latest/report.html'
 	@$(HELP_LINE) 'make clean-artifacts [PIPELINE=NAME]' "remove one pipeline's artifacts"
 	@$(HELP_LINE) 'make test' 'build and run every test, the smoke pipelines included'
+	@$(HELP_LINE) 'make test-exact' 'the exactness tests under the AVX2 kernels and one OpenBLAS thread'
 	@$(HELP_LINE) 'make fuzz [FUZZ_SECONDS=N]' 'every fuzz target under libFuzzer, N seconds each (60)'
 	@$(HELP_LINE) 'make bench-train|bench-train-conv' 'train on Fashion-MNIST, MLP or conv, against the sgemm floor'
 	@$(HELP_LINE) 'make bench-ingest' 'ingest Fashion-MNIST, then a million generated images'
