@@ -116,7 +116,7 @@ final class ClusterCommandTests: XCTestCase {
 
     /// A conditional run with the score-function baseline, stopped under mpirun and resumed under
     /// mpirun, gives the bytes of the uninterrupted 2-rank run (the baseline saved and restored).
-    func testConditionalScoreFunctionRunResumedOnTwoRanksGivesTheUninterruptedBytes() throws {
+    func testExactConditionalScoreFunctionRunResumedOnTwoRanksGivesTheUninterruptedBytes() throws {
         let dir = try makeScratchDirectory(self)
         let data = try makeData(dir)
         let options = settings + ["--conditional", "--estimator", "score-function-baseline"]
@@ -179,7 +179,7 @@ final class ClusterCommandTests: XCTestCase {
     /// SIGKILL of rank 1: mpirun ends the job. SIGKILL of mpirun: its ranks, orphaned, die. Each
     /// time the run directory holds only complete checkpoints (and temporaries, which resume
     /// removes), and `--resume` under 2 ranks gives the uninterrupted 2-rank run's bytes.
-    func testSIGKILLOfARankOrOfMpirunThenTwoRankResumeGivesTheUninterruptedBytes() throws {
+    func testExactSIGKILLOfARankOrOfMpirunThenTwoRankResumeGivesTheUninterruptedBytes() throws {
         let dir = try makeScratchDirectory(self)
         let data = try makeData(dir)
         var long = settings

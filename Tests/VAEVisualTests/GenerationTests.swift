@@ -25,6 +25,26 @@ final class GenerationTests: XCTestCase {
         XCTAssertEqual(image.pixels[0], 40)
     }
 
+    /// Samples and reconstructions decode in the model's pieces, shared among its threads: the
+    /// sheets' bytes do not depend on how many (nor on OpenBLAS's threads: `.ci/run` runs this
+    /// again with OPENBLAS_NUM_THREADS=1 and another kernel).
+    func testExactSheetsDoNotDependOnTheThreads() throws {
+        let dir = try makeScratchDirectory(self)
+        let dataset = try Fixtures.artifact(in: dir, train: 40, test: 30, shardSize: 16)
+        func sheets(threads: Int) throws -> [[UInt8]] {
+            let model = try Fixtures.trainedModel(steps: 100, batchCapacity: 8)
+            model.useThreads(threads)
+            let samples = try Generation.samples(model: model, shape: shape, rows: 5, cols: 7, temperature: 1,
+                                                 samplePixels: false, seed: 4, style: style)
+            let reconstructions = try Generation.reconstructions(model: model, dataset: dataset, split: .test,
+                                                                 indices: Array(0 ..< 30), cols: 10, style: style)
+            return [try PNGCodec.encodeGray(samples.image), try PNGCodec.encodeGray(reconstructions.image)]
+        }
+        let one = try sheets(threads: 1)
+        XCTAssertEqual(try sheets(threads: 2), one)
+        XCTAssertEqual(try sheets(threads: 3), one)
+    }
+
     func testBernoulliPixelDrawsAreBlackOrWhite() throws {
         let model = try Fixtures.randomModel()
         let sheet = try Generation.samples(model: model, shape: shape, rows: 2, cols: 2, temperature: 1,
