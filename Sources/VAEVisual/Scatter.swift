@@ -16,45 +16,6 @@ public enum ScatterProjection: Equatable, Sendable {
     case automatic
 }
 
-/// The latent means of one CSV, with their labels.
-public struct LatentCodes: Sendable {
-    /// The file they were read from.
-    public let path: String
-    /// Z, the number of mu columns.
-    public let latentSize: Int
-    /// The label of each example ("" when unlabelled).
-    public var labels: [String]
-    /// mu of each example (N, Z), row-major.
-    public var means: [Float]
-
-    public var count: Int { labels.count }
-
-    /// Reads the rows of `splits` from a latent CSV (columns `split`, `label`, `mu_1` ... `mu_Z`).
-    /// - Throws: `DataError` naming the file for missing columns or values that are not numbers.
-    public init(path: String, splits: [Split]) throws {
-        let table = try CSVTable(path: path)
-        let splitColumn = try table.index(of: "split"), labelColumn = try table.index(of: "label")
-        var muColumns: [Int] = []
-        while let i = table.columns.firstIndex(of: "mu_\(muColumns.count + 1)") { muColumns.append(i) }
-        guard !muColumns.isEmpty else { throw DataError(.corrupt, path, "has no mu_1 column: not a latent CSV of vae-embed") }
-        let wanted = Set(splits.map(\.rawValue))
-        var labels: [String] = [], means: [Float] = []
-        for (i, record) in table.records.enumerated() where wanted.contains(record[splitColumn]) {
-            labels.append(record[labelColumn])
-            for (j, column) in muColumns.enumerated() {
-                guard let v = Float(record[column]), v.isFinite else {
-                    throw DataError(.corrupt, path, "line \(i + 2), column mu_\(j + 1): \"\(record[column])\" is not a finite number")
-                }
-                means.append(v)
-            }
-        }
-        self.path = path
-        latentSize = muColumns.count
-        self.labels = labels
-        self.means = means
-    }
-}
-
 /// The points of a scatter plot in the plane chosen, with their axis names.
 public struct ScatterPlane: Sendable {
     public var x: [Double]

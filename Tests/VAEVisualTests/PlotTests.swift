@@ -268,7 +268,7 @@ final class PlotTests: XCTestCase {
             XCTAssertEqual("\(error)", "--dims 1,4: \(path) has latent dimensions 1 to 3")
         }
         let bad = try file("bad.csv", "index,split,label,mu_1\r\n0,test,a,nan\r\n")
-        assertDataError(.corrupt, path: bad, contains: ["line 2, column mu_1: \"nan\" is not a finite number"]) {
+        assertDataError(.corrupt, path: bad, contains: ["line 2, column \"mu_1\": \"nan\" is not a finite number"]) {
             _ = try LatentCodes(path: bad, splits: [.test])
         }
     }
