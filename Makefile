@@ -64,7 +64,9 @@ else
 all: generate embed
 	@echo
 	@echo "pipeline $(PIPELINE): done"
-	@echo "  test negative ELBO: $$(printf '%.2f' "$$(jq -r .test_neg_elbo $(TRAIN)/summary.json)") nats per example"
+	@elbo=$$(jq -r '.test_neg_elbo // "n/a"' $(TRAIN)/summary.json); \
+	if [ "$$elbo" = n/a ]; then echo "  test negative ELBO: n/a (no test examples)"; \
+	else echo "  test negative ELBO: $$(printf '%.2f' "$$elbo") nats per example"; fi
 	@echo "  model:     $(ART)/latest/train/model.ckpt"
 	@echo "  latents:   $(ART)/latest/latents.csv"
 	@for f in $(SHEETS); do echo "  sheet:     $(ART)/latest/$$f.png"; done
@@ -72,15 +74,18 @@ all: generate embed
 
 # ---- the machine ------------------------------------------------------------------------------
 
+# deps and build write to stderr only, so that a target that prints data after them prints only
+# the data on stdout (make runs FORMAT=csv > runs.csv).
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
-	fi
+	fi >&2
 
 build: deps
-	swift build $(RELEASE_FLAGS)
+	@echo "swift build $(RELEASE_FLAGS)" >&2
+	@swift build $(RELEASE_FLAGS) >&2
 
 # ---- the stages -------------------------------------------------------------------------------
 

@@ -8,7 +8,8 @@
 #     as an uninterrupted run;
 #   - two runs of one pipeline at once: the second waits for the first (or, with NOWAIT=1, refuses
 #     at once), both end well, and every artifact under a final name is complete;
-#   - a file left under a temporary name never becomes part of an artifact.
+#   - a file left under a temporary name never becomes part of an artifact;
+#   - data without test examples goes through every stage, and make runs prints only data on stdout.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . Tests/pipeline-lib.sh pipeline-test
@@ -32,8 +33,16 @@ check "make prints the test negative ELBO" grep -q "test negative ELBO: [0-9]" "
 check "make prints the plots" grep -q "plot: .*latest/scatter.png" "$scratch/make.log"
 check "the run has model.safetensors" test -s "$A/smoke/latest/train/model.safetensors"
 train_id=$(basename "$(readlink "$A/smoke/latest/train")")
-make --no-print-directory PIPELINE=smoke ARTIFACTS=$A runs FORMAT=csv > "$scratch/runs.csv" 2>&1
+make --no-print-directory PIPELINE=smoke ARTIFACTS=$A runs FORMAT=csv > "$scratch/runs.csv" 2> "$scratch/runs.err"
 check "make runs lists the training run" grep -q "${train_id#train-}" "$scratch/runs.csv"
+check "make runs FORMAT=csv prints only the CSV on stdout (the build's lines on stderr)" python3 -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+sys.exit(0 if rows[0][:3] == ["id", "status", "finished"] and all(len(r) == len(rows[0]) for r in rows) else 1)' "$scratch/runs.csv"
+check "make runs: the build's lines went to stderr" grep -q "Build complete" "$scratch/runs.err"
+run_make ARTIFACTS=$scratch/no-test INGEST_ARGS="synthetic --train 512 --test 0 --size 12 --seed 1"
+check "no test examples: the pipeline ends, make prints n/a" grep -q "test negative ELBO: n/a" "$scratch/make.log"
+check "no test examples: summary.json has a null test_neg_elbo" jq -e '.test_neg_elbo == null' "$scratch/no-test/smoke/latest/train/summary.json"
 run_make ARTIFACTS=$A report
 check "make report writes latest/report.html" test -s "$A/smoke/latest/report.html"
 check "every file report.html references exists" python3 -c '

@@ -16,8 +16,9 @@ struct Evaluation {
     let stop: StopFlag
 
     /// The test split's loss with one sample per example (beta 1: the negative ELBO) after
-    /// epoch `epoch` (0-based). Throws `Interrupted` on a stop request.
-    func testLoss(model: VAE, epoch: Int) throws -> LossParts {
+    /// epoch `epoch` (0-based); nil when the test split holds no examples. Throws `Interrupted`
+    /// on a stop request.
+    func testLoss(model: VAE, epoch: Int) throws -> LossParts? {
         var rng = SeededRandom.derived(seed: settings.seed, stream: Streams.evaluation, epoch: UInt64(epoch))
         var sums = PassSums(), count = 0
         try forEachTestBatch(model: model, limit: nil) { batch, labels, n in
@@ -26,15 +27,15 @@ struct Evaluation {
             sums.kl += part.kl
             count += n
         }
-        guard count > 0 else { return LossParts(total: .nan, reconstruction: .nan, kl: .nan) }
+        guard count > 0 else { return nil }
         return sums.parts(examples: count, beta: 1)
     }
 
     /// -(the importance-weighted bound) with K = `iwaeSamples` on the first N = `iwaeExamples`
-    /// test examples, averaged over them; nil when the settings ask for none. Throws
-    /// `Interrupted` on a stop request.
+    /// test examples, averaged over them; nil when the settings ask for none or the test split
+    /// holds no examples. Throws `Interrupted` on a stop request.
     func importanceWeightedNLL(model: VAE) throws -> Double? {
-        guard settings.iwaeSamples > 0 else { return nil }
+        guard settings.iwaeSamples > 0, dataset.count(.test) > 0 else { return nil }
         var rng = SeededRandom.derived(seed: settings.seed, stream: Streams.iwae, epoch: 0)
         var sum = 0.0
         try forEachTestBatch(model: model, limit: settings.iwaeExamples) { batch, labels, n in

@@ -1,7 +1,8 @@
 // The figures of a run as typed values: one `EpochMetrics` per finished epoch, written out as the
 // rows of metrics.csv and kept as JSON in history.json (so a resumed run has the earlier epochs),
 // and the `RunSummary` of summary.json built from them. Text is produced once, on the way out;
-// nothing is parsed back from the CSV.
+// nothing is parsed back from the CSV. A run whose test split holds no examples has no test
+// figures: they are nil here, `null` in the JSON files, empty fields in the CSV, "n/a" in text.
 import Foundation
 import VAEModel
 
@@ -13,14 +14,15 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
     public var step: Int
     /// The mean training objective over the epoch's examples (at that step's parameters).
     public var train: LossParts
-    /// The test split's loss with one sample per example, beta 1 (`negativeELBO`).
-    public var test: LossParts
+    /// The test split's loss with one sample per example, beta 1 (`negativeELBO`); nil when the
+    /// test split holds no examples.
+    public var test: LossParts?
     /// Training time of the epoch without the test evaluation; an epoch that was resumed counts
     /// only the part after the resume.
     public var seconds: Double
     public var examplesPerSecond: Double
 
-    public init(epoch: Int, step: Int, train: LossParts, test: LossParts, seconds: Double, examplesPerSecond: Double) {
+    public init(epoch: Int, step: Int, train: LossParts, test: LossParts?, seconds: Double, examplesPerSecond: Double) {
         self.epoch = epoch
         self.step = step
         self.train = train
@@ -32,12 +34,12 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
     /// The CSV header.
     public static let header = "epoch,step,train_loss,train_recon,train_kl,test_loss,test_recon,test_kl,seconds,examples_per_second"
 
-    /// The CSV row: losses in the shortest form that reads back to the same Double, times with 3
-    /// decimals, speed with 1.
+    /// The CSV row: losses in the shortest form that reads back to the same Double (the test
+    /// losses empty without a test split), times with 3 decimals, speed with 1.
     public var csvRow: String {
-        [String(epoch), String(step), format(train.total), format(train.reconstruction), format(train.kl),
-         format(test.negativeELBO), format(test.reconstruction), format(test.kl), format(seconds, 3),
-         format(examplesPerSecond, 1)].joined(separator: ",")
+        let testFields = [test?.negativeELBO, test?.reconstruction, test?.kl].map { $0.map { format($0) } ?? "" }
+        return ([String(epoch), String(step), format(train.total), format(train.reconstruction), format(train.kl)]
+            + testFields + [format(seconds, 3), format(examplesPerSecond, 1)]).joined(separator: ",")
     }
 
     /// metrics.csv for `epochs`: the header and one row each, "\n" line ends.
@@ -56,8 +58,13 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
         train = LossParts(total: try c.decode(Double.self, forKey: .trainLoss),
                           reconstruction: try c.decode(Double.self, forKey: .trainRecon),
                           kl: try c.decode(Double.self, forKey: .trainKl))
-        let recon = try c.decode(Double.self, forKey: .testRecon), kl = try c.decode(Double.self, forKey: .testKl)
-        test = LossParts(total: recon + kl, reconstruction: recon, kl: kl)
+        // Both numbers, or both null (no test split); both keys are required.
+        switch (try c.decode(Double?.self, forKey: .testRecon), try c.decode(Double?.self, forKey: .testKl)) {
+        case (let recon?, let kl?): test = LossParts(total: recon + kl, reconstruction: recon, kl: kl)
+        case (nil, nil): test = nil
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .testKl, in: c, debugDescription: "test_recon and test_kl are not both numbers or both null")
+        }
         seconds = try c.decode(Double.self, forKey: .seconds)
         examplesPerSecond = try c.decode(Double.self, forKey: .examplesPerSecond)
     }
@@ -69,27 +76,29 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
         try c.encode(train.total, forKey: .trainLoss)
         try c.encode(train.reconstruction, forKey: .trainRecon)
         try c.encode(train.kl, forKey: .trainKl)
-        try c.encode(test.reconstruction, forKey: .testRecon)
-        try c.encode(test.kl, forKey: .testKl)
+        try c.encode(test?.reconstruction, forKey: .testRecon)  // null without a test split
+        try c.encode(test?.kl, forKey: .testKl)
         try c.encode(seconds, forKey: .seconds)
         try c.encode(examplesPerSecond, forKey: .examplesPerSecond)
     }
 }
 
-/// What summary.json holds.
+/// What summary.json holds. Every field is written; those that are nil as `null`.
 public struct RunSummary: Codable, Equatable, Sendable {
     public var epochs: Int
     public var steps: Int
     public var trainLoss: Double
-    public var testNegElbo: Double
-    public var testRecon: Double
-    public var testKl: Double
+    /// The last epoch's test figures; nil when the test split holds no examples.
+    public var testNegElbo: Double?
+    public var testRecon: Double?
+    public var testKl: Double?
     /// Training time of each epoch (without the test evaluation); an epoch that was resumed counts
     /// only the part after the resume.
     public var epochSeconds: [Double]
     public var medianEpochSeconds: Double
     public var examplesPerSecond: Double
-    /// -(importance-weighted bound): an upper bound on -log p(x), in nats, when computed.
+    /// -(importance-weighted bound): an upper bound on -log p(x), in nats, when computed (asked
+    /// for, and the test split holds examples).
     public var iwaeNll: Double?
     public var iwaeK: Int?
     public var iwaeN: Int?
@@ -108,9 +117,9 @@ public struct RunSummary: Codable, Equatable, Sendable {
         epochs = history.count
         self.steps = steps
         trainLoss = last?.train.total ?? .nan
-        testNegElbo = last?.test.negativeELBO ?? .nan
-        testRecon = last?.test.reconstruction ?? .nan
-        testKl = last?.test.kl ?? .nan
+        testNegElbo = last?.test?.negativeELBO
+        testRecon = last?.test?.reconstruction
+        testKl = last?.test?.kl
         epochSeconds = seconds
         medianEpochSeconds = median
         examplesPerSecond = median > 0 ? Double(trainCount) / median : 0
@@ -118,6 +127,36 @@ public struct RunSummary: Codable, Equatable, Sendable {
         iwaeK = iwae?.k
         iwaeN = iwae?.n
         self.phaseSeconds = phaseSeconds
+    }
+
+    /// Every field, nil ones as `null` (the synthesized encoding would leave them out). Reading
+    /// uses the synthesized decoding, so summaries written before the test figures could be
+    /// null read as they are.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(steps, forKey: .steps)
+        try c.encode(trainLoss, forKey: .trainLoss)
+        try c.encode(testNegElbo, forKey: .testNegElbo)
+        try c.encode(testRecon, forKey: .testRecon)
+        try c.encode(testKl, forKey: .testKl)
+        try c.encode(epochSeconds, forKey: .epochSeconds)
+        try c.encode(medianEpochSeconds, forKey: .medianEpochSeconds)
+        try c.encode(examplesPerSecond, forKey: .examplesPerSecond)
+        try c.encode(iwaeNll, forKey: .iwaeNll)
+        try c.encode(iwaeK, forKey: .iwaeK)
+        try c.encode(iwaeN, forKey: .iwaeN)
+        try c.encode(phaseSeconds, forKey: .phaseSeconds)
+    }
+
+    /// The line vae-train prints at the end: the test figures in nats with two decimals ("n/a"
+    /// without a test split), the median epoch time to three significant digits, the model's path.
+    public func finalLine(model: String) -> String {
+        let test = testNegElbo.map { elbo in
+            "\(format(elbo, 2)) nats (recon \(testRecon.map { format($0, 2) } ?? "n/a"), KL \(testKl.map { format($0, 2) } ?? "n/a"))"
+        } ?? "n/a (no test examples)"
+        return "test negative ELBO \(test)" + (iwaeNll.map { ", IWAE -log p(x) <= \(format($0, 2)) nats" } ?? "")
+            + "; median epoch \(format(medianEpochSeconds, significantDigits: 3)) s; model \(model)"
     }
 }
 
@@ -151,4 +190,12 @@ extension PhaseTimes {
 func format(_ value: Double, _ digits: Int? = nil) -> String {
     guard let digits else { return "\(value)" }
     return String(format: "%.\(digits)f", value)
+}
+
+/// A number rounded to `significantDigits` in fixed notation, whole digits kept (3: 0.00186,
+/// 1.86, 18.6, 186, 1864).
+func format(_ value: Double, significantDigits: Int) -> String {
+    guard value != 0, value.isFinite else { return format(value, significantDigits - 1) }
+    let magnitude = Int(log10(abs(value)).rounded(.down))
+    return format(value, max(0, significantDigits - 1 - magnitude))
 }

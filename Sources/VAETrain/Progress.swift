@@ -37,7 +37,7 @@ public final class ProgressReporter {
     func epochDone(_ metrics: EpochMetrics, epochs: Int) {
         let line = "epoch \(metrics.epoch)/\(epochs) step \(metrics.step): train loss \(format(metrics.train.total, 3)) "
             + "(recon \(format(metrics.train.reconstruction, 3)), kl \(format(metrics.train.kl, 3))), "
-            + "test -ELBO \(format(metrics.test.negativeELBO, 3)), \(format(metrics.seconds, 2)) s, "
+            + "test -ELBO \(metrics.test.map { format($0.negativeELBO, 3) } ?? "n/a"), \(format(metrics.seconds, 2)) s, "
             + "\(format(metrics.examplesPerSecond, 0)) ex/s"
         switch style {
         case .terminal: write("\r" + line + String(repeating: " ", count: 8) + "\n")

@@ -149,15 +149,36 @@ public final class Trainer {
             history: history, steps: r.model.optimizer.step,
             iwae: iwae.map { ($0, settings.iwaeSamples, settings.iwaeExamples) }, trainCount: trainCount,
             phaseSeconds: times)
-        try writer.drain()
-        // The final model: its weights as safetensors, the last checkpoint's bytes under the run's
-        // top level, and summary.json last, so that a run with a summary is complete.
-        let final = TrainingCheckpoint.capture(model: r.model, state: state, config: r.config)
-        try SafeTensors(checkpoint: final, image: r.dataset.shape, classNames: r.dataset.manifest.labelNames)
-            .write(to: run.safetensors)
-        try final.write(to: run.model)
-        try AtomicFile.write(try JSONCoding.encode(summary), to: run.summary)
+        try writeFinal(r, state, summary)
         return summary
+    }
+
+    /// The final files: the model's weights as safetensors, the last checkpoint's bytes under the
+    /// run's top level (model.ckpt), and summary.json last, so that a run with a summary is
+    /// complete. The trained model is on disk before them, in the last checkpoint (written at the
+    /// end of the last epoch); should that write have failed, model.ckpt is still written. A
+    /// failure throws `TrainError.unfinished` naming where the model is: `--resume` finishes
+    /// such a run (a resume after the last epoch does only the bound and these writes).
+    private func writeFinal(_ r: Run, _ state: TrainingState, _ summary: RunSummary) throws {
+        var saved: String?
+        var checkpointFailure: Error?
+        do {
+            try writer.drain()
+            saved = lastCheckpoint
+        } catch {
+            checkpointFailure = error
+        }
+        do {
+            let final = TrainingCheckpoint.capture(model: r.model, state: state, config: r.config)
+            try SafeTensors(checkpoint: final, image: r.dataset.shape, classNames: r.dataset.manifest.labelNames)
+                .write(to: run.safetensors)
+            try final.write(to: run.model)
+            saved = run.model
+            if let checkpointFailure { throw checkpointFailure }
+            try AtomicFile.write(try JSONCoding.encode(summary), to: run.summary)
+        } catch {
+            throw TrainError.unfinished(problem: "\(error)", model: saved, runDirectory: run.path)
+        }
     }
 
     // MARK: Starting
@@ -251,7 +272,9 @@ public final class Trainer {
                 let model = try VAE(checkpoint: checkpoint)
                 lastCheckpoint = path
                 let state = checkpoint.state
-                progress.note("resuming from \(path): epoch \(state.epoch + 1), example \(state.examplesSeen) of the epoch, step \(model.optimizer.step)")
+                progress.note(state.epoch < config.settings.epochs
+                    ? "resuming from \(path): epoch \(state.epoch + 1), example \(state.examplesSeen) of the epoch, step \(model.optimizer.step)"
+                    : "resuming from \(path): training is done (step \(model.optimizer.step)); the final evaluation and writes are left")
                 return (Run(dataset: dataset, config: config, model: model), state)
             } catch let error as TrainError {
                 throw error
@@ -271,7 +294,9 @@ public final class Trainer {
         guard dataset.count(.train) > 0 else {
             throw DataError(.emptyFile, dataset.directory, "the train split holds no examples")
         }
-        if settings.iwaeExamples > dataset.count(.test) {
+        if dataset.count(.test) == 0 {
+            if settings.iwaeSamples > 0 { warn("warning: the test split holds no examples: no importance-weighted bound (--iwae-k)") }
+        } else if settings.iwaeExamples > dataset.count(.test) {
             throw TrainError.invalidOption("--iwae-n \(settings.iwaeExamples) is more than the \(dataset.count(.test)) test examples")
         }
     }

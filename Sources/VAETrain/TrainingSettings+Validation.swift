@@ -84,6 +84,9 @@ public enum TrainError: Error, CustomStringConvertible, Equatable, InterruptionE
     case nonFinite(step: Int, checkpoint: String?)
     /// Stopped by SIGINT or SIGTERM (`signal`) during `phase`; the run's state is in `checkpoint`.
     case interrupted(step: Int, phase: TrainingPhase, checkpoint: String, runDirectory: String, signal: Int32)
+    /// Training ended but a final file could not be written (`problem`); the trained model is in
+    /// `model` (model.ckpt or the last checkpoint), nil when no write of it succeeded.
+    case unfinished(problem: String, model: String?, runDirectory: String)
 
     public var description: String {
         switch self {
@@ -97,6 +100,11 @@ public enum TrainError: Error, CustomStringConvertible, Equatable, InterruptionE
         case .interrupted(let step, let phase, let checkpoint, let run, _):
             "interrupted during \(phase.rawValue) at step \(step); checkpoint written to \(checkpoint). "
                 + "Continue with: vae-train --resume \(run)"
+        case .unfinished(let problem, let model?, let run):
+            "\(problem). The trained model is saved in \(model); once the problem is fixed, "
+                + "vae-train --resume \(run) finishes the run"
+        case .unfinished(let problem, nil, let run):
+            "\(problem). The trained model could not be saved; vae-train --resume \(run) trains again from the run's newest checkpoint"
         }
     }
 

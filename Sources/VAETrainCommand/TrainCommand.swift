@@ -210,9 +210,7 @@ public struct TrainCommand: ParsableCommand {
             }
             let summary = try Trainer(request, progress: progress, warn: printError, stop: stop).train()
             if !quiet && cluster.isRoot {
-                printOut("test negative ELBO \(summary.testNegElbo) nats (recon \(summary.testRecon), KL \(summary.testKl))"
-                    + (summary.iwaeNll.map { ", IWAE -log p(x) <= \($0)" } ?? "")
-                    + "; median epoch \(summary.medianEpochSeconds) s; model \(request.runDirectory)/model.ckpt")
+                printOut(summary.finalLine(model: "\(request.runDirectory)/model.ckpt"))
             }
         }
     }

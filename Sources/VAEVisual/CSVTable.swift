@@ -91,11 +91,14 @@ public struct CSVTable: Sendable {
         return i
     }
 
-    /// Column `name` as numbers (`nan` and `inf` allowed; the plots skip them).
+    /// Column `name` as numbers (`nan` and `inf` allowed; an empty field, a figure the run does
+    /// not have such as metrics.csv's test losses without a test split, reads as `nan`; the
+    /// plots skip them).
     /// - Throws: `DataError` naming the line of the first field that is not a number.
     public func numbers(_ name: String) throws -> [Double] {
         let column = try index(of: name)
         return try records.enumerated().map { i, record in
+            if record[column].isEmpty { return .nan }
             guard let value = Double(record[column]) else {
                 throw DataError(.corrupt, path, "line \(lines[i]), column \"\(name)\": \"\(record[column])\" is not a number")
             }

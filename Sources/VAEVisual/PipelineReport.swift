@@ -106,7 +106,8 @@ public struct PipelineReport {
         page.table(header: ["setting", "value"], rows: options.keys.sorted().map { [$0, options[$0]!] } + [["threads", String(config.threads)]])
         if FileIO.exists(run.summary) {
             let s = try JSONCoding.decode(RunSummary.self, from: try FileIO.read(run.summary), path: run.summary)
-            func nats(_ v: Double) -> String { String(format: "%.2f nats", v) }
+            // A figure the run does not have (the test figures without test examples): n/a.
+            func nats(_ v: Double?) -> String { v.map { String(format: "%.2f nats", $0) } ?? "n/a" }
             var rows = [["test negative ELBO", nats(s.testNegElbo)], ["test reconstruction", nats(s.testRecon)],
                         ["test KL", nats(s.testKl)], ["train loss (last epoch)", nats(s.trainLoss)]]
             if let iwae = s.iwaeNll { rows.append(["IWAE bound (K = \(s.iwaeK ?? 0), \(s.iwaeN ?? 0) examples)", nats(iwae)]) }
@@ -115,9 +116,11 @@ public struct PipelineReport {
             page.table(header: ["metric (per test example)", "value"], rows: rows)
         }
         if let metrics = try? CSVTable(path: run.metrics) {
-            // Decimal numbers with three decimals; integers (epoch, step) as they are.
+            // Decimal numbers with three decimals; integers (epoch, step) as they are; an empty
+            // field (a test loss without test examples) as n/a.
             page.table(header: metrics.columns, rows: metrics.records.map { record in
                 record.map { field in
+                    if field.isEmpty { return "n/a" }
                     guard let v = Double(field), field.contains(where: { $0 == "." || $0 == "e" }) else { return field }
                     return String(format: "%.3f", v)
                 }

@@ -3,7 +3,8 @@
 // and one per `.train-ID.partial` directory, a run that was killed (or is still running) before
 // it finished. The columns: the ID, the status, when it finished, the training options that differ
 // between the runs (every option with `allOptions`), epochs, the test figures, the median epoch
-// time, and whether `latest/train` points at it.
+// time, and whether `latest/train` points at it. A finished run without test examples has no test
+// figures: "n/a" in the table, the Markdown and the report, an empty CSV field, JSON `null`.
 import Foundation
 import VAEData
 import VAEModel
@@ -32,6 +33,7 @@ public struct RunRecord: Codable, Equatable, Sendable {
     public var options: [String: String]
     public var epochsDone: Int?
     public var epochsPlanned: Int?
+    /// The test figures; nil for a run not finished, or finished without test examples.
     public var testNegElbo: Double?
     public var testRecon: Double?
     public var testKl: Double?
@@ -39,6 +41,25 @@ public struct RunRecord: Codable, Equatable, Sendable {
     public var medianEpochSeconds: Double?
     /// Whether `latest/train` points at this run.
     public var latest: Bool
+
+    /// Every field, nil ones as `null` (the synthesized encoding would leave them out).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(directory, forKey: .directory)
+        try c.encode(status, forKey: .status)
+        try c.encode(problem, forKey: .problem)
+        try c.encode(finished, forKey: .finished)
+        try c.encode(options, forKey: .options)
+        try c.encode(epochsDone, forKey: .epochsDone)
+        try c.encode(epochsPlanned, forKey: .epochsPlanned)
+        try c.encode(testNegElbo, forKey: .testNegElbo)
+        try c.encode(testRecon, forKey: .testRecon)
+        try c.encode(testKl, forKey: .testKl)
+        try c.encode(iwaeNll, forKey: .iwaeNll)
+        try c.encode(medianEpochSeconds, forKey: .medianEpochSeconds)
+        try c.encode(latest, forKey: .latest)
+    }
 
     /// Reads the run in `directory` (a `train-ID` or `.train-ID.partial` directory); a file that
     /// cannot be read makes the run `unreadable` with the reason, rather than an error.
@@ -121,10 +142,12 @@ public enum RunTableFormat: String, CaseIterable, Sendable {
 
 /// The rows of a pipeline's runs, their columns and their order.
 public struct RunTable: Sendable {
-    /// One cell: text, or a number (nil when the run has none) shown with `digits` decimals.
+    /// One cell: text, or a number shown with `digits` decimals; nil when the run has none, shown
+    /// as `absent` ("n/a" for a figure a finished run does not have, "" for one not known yet),
+    /// and as an empty field in CSV.
     public enum Cell: Sendable, Equatable {
         case text(String)
-        case number(Double?, digits: Int)
+        case number(Double?, digits: Int, absent: String = "")
     }
 
     public let records: [RunRecord]
@@ -167,7 +190,10 @@ public struct RunTable: Sendable {
             case (_, let done?, _): String(done)
             default: ""
             }
-            out += [.text(epochs), .number(r.testNegElbo, digits: 2), .number(r.testRecon, digits: 2), .number(r.testKl, digits: 2)]
+            // A finished run's summary without test figures: the run had no test examples.
+            let noTest = r.status == .finished && r.problem == nil ? "n/a" : ""
+            out += [.text(epochs), .number(r.testNegElbo, digits: 2, absent: noTest), .number(r.testRecon, digits: 2, absent: noTest),
+                    .number(r.testKl, digits: 2, absent: noTest)]
             if showIWAE { out.append(.number(r.iwaeNll, digits: 2)) }
             out += [.number(r.medianEpochSeconds, digits: 3), .text(r.latest ? "*" : "")]
             return out
@@ -196,7 +222,7 @@ public struct RunTable: Sendable {
     /// Whether `a` sorts before `b`, nil when they are equal.
     private static func ordered(_ a: Cell, _ b: Cell) -> Bool? {
         switch (a, b) {
-        case (.number(let x, _), .number(let y, _)):
+        case (.number(let x, _, _), .number(let y, _, _)):
             switch (x, y) {
             case (let x?, let y?): return x == y ? nil : x < y
             case (.some, .none): return true
@@ -214,14 +240,20 @@ public struct RunTable: Sendable {
     public static func format(_ cell: Cell) -> String {
         switch cell {
         case .text(let s): s
-        case .number(let v?, let digits): String(format: "%.\(digits)f", v)
-        case .number(nil, _): ""
+        case .number(let v?, let digits, _): String(format: "%.\(digits)f", v)
+        case .number(nil, _, let absent): absent
         }
+    }
+
+    /// The text of a cell in CSV, where a number the run lacks is an empty field.
+    static func csvField(_ cell: Cell) -> String {
+        if case .number(nil, _, _) = cell { return "" }
+        return format(cell)
     }
 
     /// The table as text in `format`, ending with a newline.
     public func render(_ format: RunTableFormat) throws -> String {
-        let text = rows.map { $0.map(Self.format) }
+        let text = rows.map { $0.map(format == .csv ? Self.csvField : Self.format) }
         switch format {
         case .table:
             let widths = columns.indices.map { c in ([columns[c]] + text.map { $0[c] }).map(\.count).max()! }

@@ -127,6 +127,26 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
     }
 
+    func testASummaryThatCannotBeWrittenLeavesTheModelAndResumeFinishes() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        let run = dir + "/run"
+        try FileManager.default.createDirectory(atPath: run + "/summary.json/in-the-way", withIntermediateDirectories: true)
+        let options = ["--hidden", "8", "--latent", "2", "--epochs", "1", "--batch-size", "100", "--threads", "1", "--quiet"]
+        var result = try runTool(train, ["--data", data, "--out", run] + options)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "vae-train: \(run)/summary.json: cannot rename into place: Is a directory. The trained model is "
+                       + "saved in \(run)/model.ckpt; once the problem is fixed, vae-train --resume \(run) finishes the run\n")
+        let model = try FileIO.read(run + "/model.ckpt")
+        try FileManager.default.removeItem(atPath: run + "/summary.json")
+        result = try runTool(train, ["--resume", run])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("training is done (step 15); the final evaluation and writes are left"), result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix("test negative ELBO "), result.stdout)
+        XCTAssertNotNil(try JSONSerialization.jsonObject(with: Data(try FileIO.read(run + "/summary.json"))) as? [String: Any])
+        XCTAssertEqual(try FileIO.read(run + "/model.ckpt"), model)
+    }
+
     func testBadInputsGiveOneLine() throws {
         let dir = try makeScratchDirectory(self)
         let data = try makeData(dir)

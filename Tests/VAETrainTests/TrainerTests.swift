@@ -7,10 +7,10 @@ import XCTest
 
 final class TrainerTests: XCTestCase {
     /// A synthetic shard artifact: 12x12 shapes, 300 train and 60 test examples in shards of 50.
-    private func makeData(_ dir: String, train: Int = 300, seed: UInt64 = 1) throws -> String {
-        let out = dir + "/shards-\(seed)"
+    private func makeData(_ dir: String, train: Int = 300, test: Int = 60, seed: UInt64 = 1) throws -> String {
+        let out = dir + "/shards-\(seed)-\(test)"
         _ = try ArtifactWriter.write(
-            SyntheticShapes.input(train: train, test: 60, size: 12, seed: seed),
+            SyntheticShapes.input(train: train, test: test, size: 12, seed: seed),
             parameters: IngestParameters(shardSize: 50, level: 1), to: out, force: false)
         return out
     }
@@ -52,7 +52,8 @@ final class TrainerTests: XCTestCase {
         XCTAssertLessThan(last, first * 0.9, "train loss \(first) -> \(last)")
         XCTAssertEqual(summary.steps, 4 * 19)  // ceil(300 / 16) steps per epoch
         XCTAssertEqual(summary.epochSeconds.count, 4)
-        XCTAssertEqual(summary.testNegElbo, summary.testRecon + summary.testKl, accuracy: 1e-6)
+        let elbo = try XCTUnwrap(summary.testNegElbo), recon = try XCTUnwrap(summary.testRecon), kl = try XCTUnwrap(summary.testKl)
+        XCTAssertEqual(elbo, recon + kl, accuracy: 1e-6)
         for name in ["config.json", "metrics.csv", "summary.json", "model.ckpt"] {
             XCTAssertTrue(FileIO.exists(dir + "/run/" + name), name)
         }
@@ -112,13 +113,17 @@ final class TrainerTests: XCTestCase {
     /// The header and the loss columns of metrics.csv (the columns that do not measure time).
     private func losses(_ run: String) throws -> [[Substring]] {
         try String(contentsOfFile: run + "/metrics.csv", encoding: .utf8).split(separator: "\n")
-            .map { Array($0.split(separator: ",")[0...7]) }
+            .map { Array($0.split(separator: ",", omittingEmptySubsequences: false)[0...7]) }
+    }
+
+    /// A JSON file as an object.
+    private func jsonObject(_ path: String) throws -> [String: Any] {
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try FileIO.read(path))) as? [String: Any])
     }
 
     /// summary.json without the fields that measure time.
     private func figures(_ path: String) throws -> [String: String] {
-        let object = try JSONSerialization.jsonObject(with: Data(try FileIO.read(path))) as! [String: Any]
-        return object.filter { !["epoch_seconds", "median_epoch_seconds", "examples_per_second", "phase_seconds"].contains($0.key) }
+        try jsonObject(path).filter { !["epoch_seconds", "median_epoch_seconds", "examples_per_second", "phase_seconds"].contains($0.key) }
             .mapValues { "\($0)" }
     }
 
@@ -149,7 +154,7 @@ final class TrainerTests: XCTestCase {
         _ = try train(nil, parts, nil, resume: true)
         XCTAssertEqual(try FileIO.read(parts + "/model.ckpt"), try FileIO.read(dir + "/whole/model.ckpt"))
         XCTAssertEqual(try figures(parts + "/summary.json"), try figures(dir + "/whole/summary.json"))
-        XCTAssertNotNil(try figures(parts + "/summary.json")["iwae_nll"])
+        XCTAssertNotNil(try jsonObject(parts + "/summary.json")["iwae_nll"] as? Double)
         XCTAssertEqual(try losses(parts), try losses(dir + "/whole"))
     }
 
@@ -199,6 +204,100 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(log.lines.count, 1)
         XCTAssertTrue(log.lines[0].contains(newest), log.lines[0])
         XCTAssertEqual(try FileIO.read(dir + "/whole/model.ckpt"), try FileIO.read(dir + "/run/model.ckpt"))
+    }
+
+    // MARK: No test split
+
+    func testAnEmptyTestSplitTrainsToTheEndWithNullTestFigures() throws {
+        let dir = try makeScratchDirectory(self)
+        var options = smallOptions()
+        options.iwaeSamples = 4
+        options.iwaeExamples = 10
+        let log = WarningLog()
+        let summary = try train(try makeData(dir, test: 0), dir + "/run", options, warnings: log)
+        XCTAssertEqual(log.lines, ["warning: the test split holds no examples: no importance-weighted bound (--iwae-k)"])
+        XCTAssertNil(summary.testNegElbo)
+        XCTAssertNil(summary.testRecon)
+        XCTAssertNil(summary.testKl)
+        XCTAssertNil(summary.iwaeNll)
+        XCTAssertTrue(summary.trainLoss.isFinite)
+        for name in ["model.ckpt", "model.safetensors", "summary.json"] {
+            XCTAssertTrue(FileIO.exists(dir + "/run/" + name), name)
+        }
+        let written = try jsonObject(dir + "/run/summary.json")
+        for key in ["test_neg_elbo", "test_recon", "test_kl", "iwae_nll"] {
+            XCTAssertTrue(written[key] is NSNull, "\(key): \(String(describing: written[key]))")
+        }
+        let history = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try FileIO.read(dir + "/run/history.json"))) as? [[String: Any]])
+        XCTAssertEqual(history.count, 2)
+        for epoch in history {
+            XCTAssertTrue(epoch["test_recon"] is NSNull && epoch["test_kl"] is NSNull, "\(epoch)")
+            XCTAssertNotNil(epoch["train_loss"] as? Double)
+        }
+        let rows = try String(contentsOfFile: dir + "/run/metrics.csv", encoding: .utf8).split(separator: "\n")
+        for row in rows.dropFirst() {
+            let fields = row.split(separator: ",", omittingEmptySubsequences: false)
+            XCTAssertEqual(fields.count, 10)
+            XCTAssertEqual(fields[5...7], ["", "", ""], "empty test fields: \(row)")
+            XCTAssertNotNil(Double(fields[2]))
+        }
+        for name in ["summary.json", "history.json", "metrics.csv"] {
+            assertNoNaN(try String(contentsOfFile: dir + "/run/" + name, encoding: .utf8), name)
+        }
+        XCTAssertEqual(try JSONCoding.decode(RunSummary.self, from: try FileIO.read(dir + "/run/summary.json"), path: "summary.json"), summary)
+    }
+
+    func testAResumedRunWithoutATestSplitReadsItsNullHistory() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir, test: 0)
+        _ = try train(data, dir + "/whole", smallOptions(epochs: 3))
+        XCTAssertThrowsError(try train(data, dir + "/run", smallOptions(epochs: 3), stopAfter: 45))  // in epoch 3
+        let summary = try train(nil, dir + "/run", nil, resume: true)
+        XCTAssertEqual(summary.epochs, 3)
+        XCTAssertNil(summary.testNegElbo)
+        XCTAssertEqual(try losses(dir + "/run"), try losses(dir + "/whole"))
+        XCTAssertEqual(try FileIO.read(dir + "/run/model.ckpt"), try FileIO.read(dir + "/whole/model.ckpt"))
+    }
+
+    // MARK: The final writes
+
+    func testAFinalWriteThatFailsKeepsTheModelAndResumeFinishesTheRun() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        var options = smallOptions()
+        options.iwaeSamples = 4
+        options.iwaeExamples = 10
+        _ = try train(data, dir + "/whole", options)
+
+        /// Puts a directory in the way of `blocked`, expects `attempt` to fail saying the model is
+        /// in `saved`, then removes it and expects a resume to finish the run as `whole` did.
+        func check(_ run: String, blocked: String, saved: String, _ attempt: () throws -> RunSummary) throws {
+            try FileManager.default.createDirectory(atPath: run + "/" + blocked + "/in-the-way", withIntermediateDirectories: true)
+            XCTAssertThrowsError(try attempt()) { error in
+                guard case .unfinished(let problem, let model, let runDirectory)? = error as? TrainError else { return XCTFail("\(error)") }
+                XCTAssertTrue(problem.hasPrefix("\(run)/\(blocked): "), problem)
+                XCTAssertEqual(model, run + "/" + saved)
+                XCTAssertEqual(runDirectory, run)
+                XCTAssertTrue("\(error)".hasSuffix(". The trained model is saved in \(run)/\(saved); once the problem is fixed, "
+                                                   + "vae-train --resume \(run) finishes the run"), "\(error)")
+            }
+            XCTAssertNil(try? FileIO.read(run + "/summary.json"), "no summary.json")
+            XCTAssertEqual(try Checkpoint.read(from: run + "/" + saved).state.epoch, 2, "the trained model, after the last epoch")
+            try FileManager.default.removeItem(atPath: run + "/" + blocked)
+            let summary = try train(nil, run, nil, resume: true)
+            XCTAssertEqual(summary.steps, 38)
+            XCTAssertEqual(try FileIO.read(run + "/model.ckpt"), try FileIO.read(dir + "/whole/model.ckpt"))
+            XCTAssertEqual(try figures(run + "/summary.json"), try figures(dir + "/whole/summary.json"), "resume finished the run")
+            XCTAssertNotNil(try jsonObject(run + "/summary.json")["iwae_nll"] as? Double)
+            XCTAssertEqual(try losses(run), try losses(dir + "/whole"))
+        }
+
+        // summary.json cannot be written: model.ckpt was, before it.
+        try check(dir + "/a", blocked: "summary.json", saved: "model.ckpt") { try train(data, dir + "/a", options) }
+        // model.ckpt cannot be written (put in the way on a resume after the last epoch, since a
+        // new run refuses a directory that has one): the last checkpoint holds the model.
+        XCTAssertThrowsError(try train(data, dir + "/b", options, stopIn: .importanceWeightedBound))
+        try check(dir + "/b", blocked: "model.ckpt", saved: "checkpoints/step-000000038.ckpt") { try train(nil, dir + "/b", nil, resume: true) }
     }
 
     func testAnEpochVisitsEveryExampleOnceInAnOrderThatDependsOnTheEpoch() throws {
@@ -339,7 +438,7 @@ final class TrainerTests: XCTestCase {
         options.batchSize = 1000
         let summary = try train(try makeData(dir), dir + "/run", options)
         XCTAssertEqual(summary.steps, 1)
-        XCTAssertTrue(summary.testNegElbo.isFinite)
+        XCTAssertTrue(try XCTUnwrap(summary.testNegElbo).isFinite)
     }
 
     func testNonFiniteLossStopsWithTheStepAndKeepsTheLastCheckpoint() throws {

@@ -26,15 +26,18 @@ final class PipelineReportTests: XCTestCase {
         func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
     }
 
-    private func pipeline() throws -> String {
+    /// The pipeline; its latest train run has `summary` and `metrics` as its summary.json and
+    /// metrics.csv.
+    private func pipeline(summary: String = RunFixtures.summary(80, iwae: 79),
+                          metrics: String = "epoch,step,train_loss,test_loss\n1,16,90,85\n2,32,82,80\n") throws -> String {
         let dir = FileIO.join(try makeScratchDirectory(self), "smoke")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         _ = try Fixtures.artifact(in: dir, name: "ingest-1")
         try RunFixtures.write(["provenance.json": RunFixtures.provenance("1", ended: "2026-01-01T00:00:00Z", stage: "ingest")],
                               in: dir + "/ingest-1")
-        try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.001, seed: 1), "summary.json": RunFixtures.summary(80, iwae: 79),
+        try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.001, seed: 1), "summary.json": summary,
                                "provenance.json": RunFixtures.provenance("2", ended: "2026-01-02T00:00:00Z"),
-                               "metrics.csv": "epoch,step,train_loss,test_loss\n1,16,90,85\n2,32,82,80\n", "model.ckpt": "x",
+                               "metrics.csv": metrics, "model.ckpt": "x",
                                "model.safetensors": "x"], in: dir + "/train-2")
         try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.01, seed: 1), "summary.json": RunFixtures.summary(95),
                                "provenance.json": RunFixtures.provenance("9", ended: "2026-01-01T00:00:00Z")], in: dir + "/train-9")
@@ -91,6 +94,22 @@ final class PipelineReportTests: XCTestCase {
         }
         // The same artifacts give the same page.
         XCTAssertEqual(try PipelineReport(artifacts: dir).html(), String(decoding: bytes, as: UTF8.self))
+    }
+
+    func testARunWithoutTestExamplesShowsNA() throws {
+        let dir = try pipeline(summary: RunFixtures.summary(nil), metrics: "epoch,step,train_loss,test_loss\n1,16,90.25,\n2,32,82.5,\n")
+        let html = try PipelineReport(artifacts: dir).html()
+        for row in ["<tr><td>test negative ELBO</td><td>n/a</td></tr>", "<tr><td>test reconstruction</td><td>n/a</td></tr>",
+                    "<tr><td>test KL</td><td>n/a</td></tr>", "<tr><td>train loss (last epoch)</td><td>70.00 nats</td></tr>",
+                    "<tr><td>1</td><td>16</td><td>90.250</td><td>n/a</td></tr>"] {
+            XCTAssertTrue(html.contains(row), "the page lacks \(row)")
+        }
+        XCTAssertFalse(html.contains("IWAE bound"))
+        // The runs table: train-2's test figures are n/a, train-9's numbers.
+        let runs = try XCTUnwrap(html.components(separatedBy: "Training runs of this pipeline").last)
+        XCTAssertEqual(runs.components(separatedBy: "<td>n/a</td>").count, 4, runs)
+        XCTAssertTrue(runs.contains("<td>95.00</td>"))
+        assertNoNaN(html, "the page")
     }
 
     func testAStageNotRunYetIsShownAsSuch() throws {

@@ -32,6 +32,19 @@ final class PlotCommandTests: XCTestCase {
         XCTAssertEqual(Array(a[1..<4]), Array("PNG".utf8))
     }
 
+    func testCurvesOfARunWithoutTestExamplesDrawTheTrainLoss() throws {
+        // metrics.csv of a run without test examples: the test losses are empty fields.
+        let dir = try scratch()
+        try AtomicFile.write("epoch,train_loss,test_loss\n1,90.5,\n2,80,\n", to: dir + "/metrics.csv")
+        let result = try generate(["curves", "--csv", dir + "/metrics.csv", "--x", "epoch", "--y", "train_loss,test_loss",
+                                   "--out", dir + "/c.png"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(FileIO.exists(dir + "/c.png"))
+        let table = try CSVTable(path: dir + "/metrics.csv")
+        XCTAssertEqual(try table.numbers("train_loss"), [90.5, 80])
+        XCTAssertTrue(try table.numbers("test_loss").allSatisfy(\.isNaN), "an empty field is a missing value")
+    }
+
     func testCurvesNamesTheFileOfAMissingColumnAndWritesNothing() throws {
         let dir = try scratch()
         let result = try generate(["curves", "--csv", dir + "/metrics.csv", "--x", "epoch", "--y", "kl", "--out", dir + "/c.png"])

@@ -77,6 +77,43 @@ final class RunTableTests: XCTestCase {
         XCTAssertEqual(back, table.records)
     }
 
+    func testAFinishedRunWithoutTestExamplesShowsNAAndNull() throws {
+        let dir = try makeScratchDirectory(self)
+        try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.001, seed: 1), "summary.json": RunFixtures.summary(80),
+                               "provenance.json": RunFixtures.provenance("aaaa", ended: "2026-01-02T00:00:00Z")], in: dir + "/train-aaaa")
+        try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.003, seed: 1), "summary.json": RunFixtures.summary(nil),
+                               "provenance.json": RunFixtures.provenance("bbbb", ended: "2026-01-03T00:00:00Z")], in: dir + "/train-bbbb")
+        try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.001, seed: 2), "metrics.csv": "epoch,step,train_loss\n1,16,80\n"],
+                              in: dir + "/.train-cccc.partial")
+        let records = try RunTable.read(artifacts: dir)
+        let table = try RunTable(records, allOptions: false, sort: nil)
+        XCTAssertEqual(table.records.map(\.id), ["aaaa", "bbbb", "cccc"])
+        let at = try XCTUnwrap(table.columns.firstIndex(of: "test_neg_elbo"))
+        XCTAssertEqual(Array(table.columns[at ..< at + 3]), ["test_neg_elbo", "test_recon", "test_kl"])
+        // A finished run without test figures: n/a; an incomplete run's, not known yet: empty.
+        XCTAssertEqual(table.rows.map { Array($0[at ..< at + 3].map(RunTable.format)) },
+                       [["80.00", "76.50", "3.50"], ["n/a", "n/a", "n/a"], ["", "", ""]])
+        let plain = try table.render(.table).split(separator: "\n")
+        XCTAssertEqual(plain[2].components(separatedBy: " n/a").count, 4, String(plain[2]))
+        let md = try table.render(.md).split(separator: "\n")
+        XCTAssertTrue(md[3].contains("| 3 | n/a | n/a | n/a | 0.500 |"), String(md[3]))
+        let csv = try table.render(.csv).components(separatedBy: "\r\n")
+        XCTAssertEqual(Array(CSV.parseRecord(Substring(csv[2]))[at ..< at + 3]), ["", "", ""])
+        XCTAssertEqual(Array(CSV.parseRecord(Substring(csv[1]))[at ..< at + 3]), ["80.00", "76.50", "3.50"])
+        let json = try table.render(.json)
+        let objects = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+        for key in ["test_neg_elbo", "test_recon", "test_kl", "iwae_nll"] {
+            XCTAssertTrue(objects[1][key] is NSNull, "\(key): \(String(describing: objects[1][key]))")
+        }
+        XCTAssertEqual(objects[0]["test_neg_elbo"] as? Double, 80)
+        XCTAssertEqual(try JSONCoding.decode([RunRecord].self, from: Array(json.utf8), path: "json"), table.records)
+        for format in RunTableFormat.allCases {
+            assertNoNaN(try table.render(format), "the \(format) table")
+        }
+        // Sorted by a test figure, the runs without one come last.
+        XCTAssertEqual(try RunTable(records, allOptions: false, sort: "test_kl").records.map(\.id), ["aaaa", "bbbb", "cccc"])
+    }
+
     func testMissingDirectoryIsAnError() {
         assertDataError(.missingFile, path: "/nonexistent/smoke") { _ = try RunTable.read(artifacts: "/nonexistent/smoke") }
     }
