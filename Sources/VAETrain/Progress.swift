@@ -35,9 +35,10 @@ public final class ProgressReporter {
     }
 
     func epochDone(_ metrics: EpochMetrics, epochs: Int) {
-        let line = "epoch \(metrics.epoch)/\(epochs) step \(metrics.step): train loss \(format(metrics.train.total, 3)) "
-            + "(recon \(format(metrics.train.reconstruction, 3)), kl \(format(metrics.train.kl, 3))), "
-            + "test -ELBO \(metrics.test.map { format($0.negativeELBO, 3) } ?? "n/a"), \(format(metrics.seconds, 2)) s, "
+        // Nats with two decimals, seconds with three significant digits, as in the final line.
+        let line = "epoch \(metrics.epoch)/\(epochs) step \(metrics.step): train loss \(format(metrics.train.total, 2)) "
+            + "(recon \(format(metrics.train.reconstruction, 2)), kl \(format(metrics.train.kl, 2))), "
+            + "test -ELBO \(metrics.test.map { format($0.negativeELBO, 2) } ?? "n/a"), \(format(metrics.seconds, significantDigits: 3)) s, "
             + "\(format(metrics.examplesPerSecond, 0)) ex/s"
         switch style {
         case .terminal: write("\r" + line + String(repeating: " ", count: 8) + "\n")

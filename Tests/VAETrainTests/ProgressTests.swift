@@ -18,14 +18,14 @@ final class ProgressTests: XCTestCase {
             $0.step(epoch: 1, epochs: 10, step: 500, done: 4000, total: 60000, loss: 257, examplesPerSecond: 40000, now: 5)
             $0.epochDone(metrics, epochs: 10)
         }
-        XCTAssertEqual(text, "epoch 2/10 step 938: train loss 256.500 (recon 240.250, kl 16.250), test -ELBO 254.000, 1.25 s, 48000 ex/s\n")
+        XCTAssertEqual(text, "epoch 2/10 step 938: train loss 256.50 (recon 240.25, kl 16.25), test -ELBO 254.00, 1.25 s, 48000 ex/s\n")
     }
 
     func testAnEpochWithoutTestExamplesSaysNA() {
         var untested = metrics
         untested.test = nil
         XCTAssertEqual(output(.lines) { $0.epochDone(untested, epochs: 10) },
-                       "epoch 2/10 step 938: train loss 256.500 (recon 240.250, kl 16.250), test -ELBO n/a, 1.25 s, 48000 ex/s\n")
+                       "epoch 2/10 step 938: train loss 256.50 (recon 240.25, kl 16.25), test -ELBO n/a, 1.25 s, 48000 ex/s\n")
     }
 
     /// A summary of one epoch with `test` figures, taking `seconds`.
