@@ -71,8 +71,14 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["VAEData", "VAEModel"], path: "Sources/TestSupport"),
         .testTarget(name: "VAEDataTests", dependencies: ["VAEData", "TestSupport"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "TestSupport"]),
-        .testTarget(name: "VAETrainTests", dependencies: ["VAETrain", "VAETrainCommand", "TestSupport", argumentParser]),
+        .testTarget(name: "VAETrainTests", dependencies: ["VAETrain", "TestSupport"]),
         .testTarget(name: "VAEVisualTests", dependencies: ["VAEVisual", "TestSupport"]),
+        // The four command lines parsed in process: option values, defaults, and every refusal's message.
+        .testTarget(name: "CommandTests", dependencies: [
+            "VAEIngestCommand", "VAETrainCommand", "VAEEmbedCommand", "VAEGenerateCommand",
+            "VAEData", "VAEModel", "VAETrain", "VAEVisual", argumentParser,
+        ]),
+        // The built tools launched as processes: exit statuses, output, files written or not.
         .testTarget(name: "EndToEndTests", dependencies: ["VAEData", "VAEModel", "VAEFuzz", "CommandSupport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
