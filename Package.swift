@@ -50,14 +50,18 @@ let package = Package(
         // Turning a thrown error into one line on stderr and an exit status, and SIGINT/SIGTERM
         // into a stop request or an exit, for the executables.
         .target(name: "CommandSupport", dependencies: ["VAEData", "VAECluster", argumentParser]),
-        // vae-train's command line and run, a library so that tests parse it in process.
+        // Each tool's command line and run, a library so that tests parse it in process.
+        .target(name: "VAEIngestCommand", dependencies: ["VAEData", "VAECluster", "CommandSupport", argumentParser]),
         .target(name: "VAETrainCommand", dependencies: ["VAETrain", "VAECluster", "CommandSupport", argumentParser]),
+        .target(name: "VAEEmbedCommand", dependencies: ["VAEVisual", "VAECluster", "CommandSupport", argumentParser]),
+        .target(name: "VAEGenerateCommand", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
 
         // MARK: Executables
-        .executableTarget(name: "vae-ingest", dependencies: ["VAEData", "VAECluster", "CommandSupport", argumentParser]),
+        // The four tools of the pipeline: each a `@main` that calls its command's main().
+        .executableTarget(name: "vae-ingest", dependencies: ["VAEIngestCommand"]),
         .executableTarget(name: "vae-train", dependencies: ["VAETrainCommand"]),
-        .executableTarget(name: "vae-embed", dependencies: ["VAEVisual", "VAECluster", "CommandSupport", argumentParser]),
-        .executableTarget(name: "vae-generate", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
+        .executableTarget(name: "vae-embed", dependencies: ["VAEEmbedCommand"]),
+        .executableTarget(name: "vae-generate", dependencies: ["VAEGenerateCommand"]),
         // The fuzz targets, run for a while (`make test`) or under libFuzzer (`make fuzz`).
         .executableTarget(name: "vae-fuzz", dependencies: ["VAEFuzz"]),
         // The sgemm floor for the benchmarks.
@@ -67,8 +71,14 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["VAEData", "VAEModel"], path: "Sources/TestSupport"),
         .testTarget(name: "VAEDataTests", dependencies: ["VAEData", "TestSupport"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "TestSupport"]),
-        .testTarget(name: "VAETrainTests", dependencies: ["VAETrain", "VAETrainCommand", "TestSupport", argumentParser]),
+        .testTarget(name: "VAETrainTests", dependencies: ["VAETrain", "TestSupport"]),
         .testTarget(name: "VAEVisualTests", dependencies: ["VAEVisual", "TestSupport"]),
+        // The four command lines parsed in process: option values, defaults, and every refusal's message.
+        .testTarget(name: "CommandTests", dependencies: [
+            "VAEIngestCommand", "VAETrainCommand", "VAEEmbedCommand", "VAEGenerateCommand",
+            "VAEData", "VAEModel", "VAETrain", "VAEVisual", argumentParser,
+        ]),
+        // The built tools launched as processes: exit statuses, output, files written or not.
         .testTarget(name: "EndToEndTests", dependencies: ["VAEData", "VAEModel", "VAEFuzz", "CommandSupport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,14 +1,12 @@
-// The trainer with the convolutional architecture: --arch and --channels become settings, a run
-// stopped and resumed ends byte-identical to an uninterrupted one, and image sizes the
-// convolutions cannot halve are refused before a run directory is written.
-import ArgumentParser
+// The trainer with the convolutional architecture: a run stopped and resumed ends byte-identical
+// to an uninterrupted one, and image sizes the convolutions cannot halve are refused before a run
+// directory is written. (--arch and --channels on the command line: CommandTests.)
 import Foundation
 import TestSupport
 import VAEData
 import VAEModel
 import XCTest
 @testable import VAETrain
-import VAETrainCommand
 
 final class ConvTrainerTests: XCTestCase {
     func run(_ data: String?, _ dir: String, _ settings: TrainingSettings?, resume: Bool = false, stopAfter: Int? = nil) throws {
@@ -17,25 +15,6 @@ final class ConvTrainerTests: XCTestCase {
         request.threads = 2
         request.stopAfterStep = stopAfter
         _ = try Trainer(request, progress: ProgressReporter(style: .quiet) { _ in }, warn: { _ in }, stop: StopFlag()).train()
-    }
-
-    func testArchAndChannelsBecomeSettings() throws {
-        let new = ["--data", "shards", "--out", "run"]
-        func settings(_ arguments: [String]) throws -> TrainingSettings? {
-            try XCTUnwrap(try TrainCommand.parseAsRoot(new + arguments) as? TrainCommand).givenSettings()
-        }
-        XCTAssertEqual(try settings(["--arch", "conv", "--channels", "8, 16"])?.architecture, .conv(channels: [8, 16]))
-        XCTAssertEqual(try settings(["--arch", "conv"])?.architecture, .conv(channels: [32, 64]))
-        XCTAssertEqual(try settings(["--arch", "mlp"])?.architecture, .mlp)
-        XCTAssertNil(try settings([])?.architecture)
-        for (arguments, message) in [(["--channels", "8"], "--channels goes with --arch conv"),
-                                     (["--arch", "conv", "--hidden", "400"], "--hidden goes with --arch mlp"),
-                                     (["--arch", "conv", "--channels", "8,0"], "--channels must be positive, got [8, 0]")] {
-            XCTAssertThrowsError(try TrainCommand.parseAsRoot(new + arguments)) {
-                XCTAssert(TrainCommand.message(for: $0).contains(message), TrainCommand.message(for: $0))
-            }
-        }
-        XCTAssertThrowsError(try TrainCommand.parseAsRoot(new + ["--arch", "resnet"]))
     }
 
     func testExactStoppedAndResumedConvRunEndsIdenticalToAnUninterruptedOne() throws {

@@ -8,7 +8,6 @@ import VAEData
 import VAEModel
 import XCTest
 @testable import VAETrain
-import VAETrainCommand
 
 final class GradientVarianceTests: XCTestCase {
     private func makeData(_ dir: String) throws -> String {
@@ -105,32 +104,5 @@ final class GradientVarianceTests: XCTestCase {
         s.gradientVarianceDraws = TrainingSettings.maxGradientVarianceDraws + 1
         XCTAssertThrowsError(try s.validate())
         XCTAssertThrowsError(try s.checkLimits()) { XCTAssert("\($0)".contains("gradient variance draws")) }
-    }
-}
-
-final class EstimatorCommandParsingTests: XCTestCase {
-    private let new = ["--data", "shards", "--out", "run"]
-
-    private func message(_ arguments: [String]) -> String {
-        do {
-            _ = try TrainCommand.parseAsRoot(arguments)
-            return "parsed"
-        } catch {
-            return TrainCommand.message(for: error)
-        }
-    }
-
-    func testEstimatorAndMeasurementOptionsBecomeSettings() throws {
-        let command = try XCTUnwrap(try TrainCommand.parseAsRoot(
-            new + ["--estimator", "score-function-baseline", "--gradient-variance-every", "100", "--gradient-variance-draws", "30"]) as? TrainCommand)
-        let settings = try XCTUnwrap(command.givenSettings())
-        XCTAssertEqual(settings.estimator, .scoreFunctionBaseline)
-        XCTAssertEqual(settings.gradientVarianceEvery, 100)
-        XCTAssertEqual(settings.gradientVarianceDraws, 30)
-        XCTAssertEqual(message(new + ["--estimator", "reinforce"]),
-                       "The value 'reinforce' is invalid for '--estimator <estimator>'. Please provide one of 'reparameterization', 'score-function' or 'score-function-baseline'.")
-        XCTAssertEqual(message(new + ["--gradient-variance-draws", "30"]), "--gradient-variance-draws goes with --gradient-variance-every")
-        XCTAssertEqual(message(new + ["--gradient-variance-every", "10", "--gradient-variance-draws", "1"]),
-                       "--gradient-variance-draws must be at least 2 and at most 65536, got 1")
     }
 }

@@ -12,20 +12,20 @@ import XCTest
 
 final class ConditionalGenerationTests: XCTestCase {
     func conditionalModel() throws -> VAE {
-        var config = Fixtures.config
-        config.classNames = Fixtures.labelNames
+        var config = PatternFixtures.config
+        config.classNames = PatternFixtures.labelNames
         return try VAE(config: config, seed: 5, batchCapacity: 64)
     }
 
     func testClassesRowsAreTheSamplesOfEachClassWithTheSameCodes() throws {
         let model = try conditionalModel()
         let style = SheetStyle(scale: 1, pad: 0, background: 0)
-        let classes = try Generation.classes(model: model, shape: Fixtures.shape, cols: 5, seed: 3, style: style).image
-        let m = try Sheet.labelMargin(Fixtures.labelNames)  // the class names' margin, left of the tiles
+        let classes = try Generation.classes(model: model, shape: PatternFixtures.shape, cols: 5, seed: 3, style: style).image
+        let m = try Sheet.labelMargin(PatternFixtures.labelNames)  // the class names' margin, left of the tiles
         XCTAssertEqual([classes.width, classes.height], [m + 5 * 4, 3 * 4])
         var rows: [[UInt8]] = []
         for r in 0..<3 {
-            let samples = try Generation.samples(model: model, shape: Fixtures.shape, rows: 1, cols: 5, temperature: 1,
+            let samples = try Generation.samples(model: model, shape: PatternFixtures.shape, rows: 1, cols: 5, temperature: 1,
                                                  samplePixels: false, seed: 3, style: style, label: UInt16(r))
             let row = Array(samples.pixels.dropFirst(samples.layout.top * 20))  // below the class's title
             let width = m + 20
@@ -35,16 +35,16 @@ final class ConditionalGenerationTests: XCTestCase {
             rows.append(row)
         }
         XCTAssertNotEqual(rows[0], rows[1], "the class changes the images")
-        XCTAssertThrowsError(try Generation.classes(model: try Fixtures.randomModel(), shape: Fixtures.shape, cols: 5, seed: 3, style: style)) {
+        XCTAssertThrowsError(try Generation.classes(model: try PatternFixtures.randomModel(), shape: PatternFixtures.shape, cols: 5, seed: 3, style: style)) {
             XCTAssert("\($0)".contains("needs a conditional model"), "\($0)")
         }
     }
 
     func testEveryRowIsLabelledInTheMargin() throws {
         let model = try conditionalModel()
-        let names = Fixtures.labelNames
+        let names = PatternFixtures.labelNames
         for (channels, background) in [(1, RGBColor(gray: 200)), (1, RGBColor(gray: 30)), (3, RGBColor(red: 20, green: 60, blue: 200))] {
-            let shape = ImageShape(height: Fixtures.shape.height, width: Fixtures.shape.width, channels: channels)
+            let shape = ImageShape(height: PatternFixtures.shape.height, width: PatternFixtures.shape.width, channels: channels)
             var config = model.config
             config.inputSize = shape.pixels
             config.imageChannels = channels
@@ -82,9 +82,9 @@ final class ConditionalGenerationTests: XCTestCase {
     func testSamplesOfOneClassCarryItsNameAsATitle() throws {
         let model = try conditionalModel()
         let style = SheetStyle(scale: 6, pad: 2, background: 230)
-        let titled = try Generation.samples(model: model, shape: Fixtures.shape, rows: 2, cols: 3, temperature: 1,
+        let titled = try Generation.samples(model: model, shape: PatternFixtures.shape, rows: 2, cols: 3, temperature: 1,
                                             samplePixels: false, seed: 4, style: style, label: 1)
-        let plain = try Generation.samples(model: model, shape: Fixtures.shape, rows: 2, cols: 3, temperature: 1,
+        let plain = try Generation.samples(model: model, shape: PatternFixtures.shape, rows: 2, cols: 3, temperature: 1,
                                            samplePixels: false, seed: 4, style: style)
         // The documented size: a band of T = 28 pixels on top of the same grid.
         let w = 3 * 4 * 6 + 4 * 2, h = 2 * 4 * 6 + 3 * 2
@@ -111,10 +111,10 @@ final class ConditionalGenerationTests: XCTestCase {
             XCTAssertEqual("\($0)", "--class Sneaker is not a class of the model; the classes are 0 bar, 1 column, wide, 2 say \"x\"")
         }
         XCTAssertThrowsError(try Generation.classIndex("3", model: model))
-        XCTAssertThrowsError(try Generation.classIndex("bar", model: try Fixtures.randomModel())) {
+        XCTAssertThrowsError(try Generation.classIndex("bar", model: try PatternFixtures.randomModel())) {
             XCTAssert("\($0)".contains("the model is not conditional"), "\($0)")
         }
-        XCTAssertThrowsError(try Generation.manifold(model: model, shape: Fixtures.shape, steps: 3, dims: (0, 1),
+        XCTAssertThrowsError(try Generation.manifold(model: model, shape: PatternFixtures.shape, steps: 3, dims: (0, 1),
                                                      style: SheetStyle(scale: 1, pad: 0, background: 0))) {
             XCTAssert("\($0)".contains("give --class, one of bar, column, wide"), "\($0)")
         }
@@ -122,7 +122,7 @@ final class ConditionalGenerationTests: XCTestCase {
 
     func testReconstructionsAndCodesUseEachExamplesLabel() throws {
         let dir = try makeScratchDirectory(self)
-        let dataset = try Fixtures.artifact(in: dir)
+        let dataset = try PatternFixtures.artifact(in: dir)
         let model = try conditionalModel()
         let indices = [0, 1, 2, 3]
         let codes = try Generation.codes(model: model, dataset: dataset, split: .test, indices: indices)
@@ -134,7 +134,7 @@ final class ConditionalGenerationTests: XCTestCase {
         model.encode(batch: examples.intensities, count: 4, mu: &other, logvar: &logvar, labels: [0, 0, 0, 0])
         XCTAssertNotEqual(other, mu, "the label reaches the encoder")
 
-        let unlabelled = try Fixtures.artifact(in: dir, name: "unlabelled", labelled: false)
+        let unlabelled = try PatternFixtures.artifact(in: dir, name: "unlabelled", labelled: false)
         XCTAssertThrowsError(try Generation.codes(model: model, dataset: unlabelled, split: .test, indices: [0])) {
             XCTAssert("\($0)".contains("examples without a class of the model"), "\($0)")
         }

@@ -20,8 +20,8 @@ final class EmbeddingTests: XCTestCase {
 
     func testRowsHoldTheEncodersCodes() throws {
         let dir = try makeScratchDirectory(self)
-        let dataset = try Fixtures.artifact(in: dir, train: 40, test: 12, shardSize: 16)
-        let model = try Fixtures.trainedModel(steps: 200, batchCapacity: 7)
+        let dataset = try PatternFixtures.artifact(in: dir, train: 40, test: 12, shardSize: 16)
+        let model = try PatternFixtures.trainedModel(steps: 200, batchCapacity: 7)
         let records = try embed(model, dataset, EmbeddingOptions(splits: [.train, .test], withLogVariance: true),
                                 file: dir + "/latents.csv")
         XCTAssertEqual(records[0], ["index", "split", "label", "mu_1", "mu_2", "mu_3", "logvar_1", "logvar_2", "logvar_3"])
@@ -34,7 +34,7 @@ final class EmbeddingTests: XCTestCase {
             for shard in stride(from: range.lowerBound, to: range.upperBound, by: 16) {
                 let end = min(shard + 16, range.upperBound)
                 for start in stride(from: shard, to: end, by: 7) {
-                    let codes = Fixtures.encode(model, Fixtures.imageSet(start..<min(start + 7, end), labelled: true).pixels)
+                    let codes = PatternFixtures.encode(model, PatternFixtures.imageSet(start..<min(start + 7, end), labelled: true).pixels)
                     mu += codes.mu
                     logvar += codes.logvar
                 }
@@ -48,21 +48,21 @@ final class EmbeddingTests: XCTestCase {
             XCTAssertEqual(record.count, 9)
             XCTAssertEqual(record[0], String(index))
             XCTAssertEqual(record[1], isTrain ? "train" : "test")
-            XCTAssertEqual(record[2], Fixtures.labelNames[r % 3])
+            XCTAssertEqual(record[2], PatternFixtures.labelNames[r % 3])
             let codes = isTrain ? train : test
             XCTAssertEqual(record[3..<6].map { Float($0) }, codes.mu[index * 3..<index * 3 + 3].map { $0 })
             XCTAssertEqual(record[6..<9].map { Float($0) }, codes.logvar[index * 3..<index * 3 + 3].map { $0 })
         }
         // One batch of everything: the same codes up to the BLAS's summation order.
-        let whole = Fixtures.encode(model, Fixtures.imageSet(0..<40, labelled: true).pixels)
+        let whole = PatternFixtures.encode(model, PatternFixtures.imageSet(0..<40, labelled: true).pixels)
         let largest = zip(whole.mu, train.mu).map { abs($0 - $1) }.max()!
         XCTAssertLessThanOrEqual(largest, 1e-5)
     }
 
     func testUnlabelledDataLeavesTheLabelEmpty() throws {
         let dir = try makeScratchDirectory(self)
-        let dataset = try Fixtures.artifact(in: dir, train: 10, test: 0, labelled: false)
-        let records = try embed(try Fixtures.randomModel(), dataset, EmbeddingOptions(splits: [.train]), file: dir + "/l.csv")
+        let dataset = try PatternFixtures.artifact(in: dir, train: 10, test: 0, labelled: false)
+        let records = try embed(try PatternFixtures.randomModel(), dataset, EmbeddingOptions(splits: [.train]), file: dir + "/l.csv")
         XCTAssertEqual(records.count, 11)
         XCTAssertEqual(records[0], ["index", "split", "label", "mu_1", "mu_2", "mu_3"])
         for record in records.dropFirst() { XCTAssertEqual(record[2], "") }
@@ -72,8 +72,8 @@ final class EmbeddingTests: XCTestCase {
 
     func testSamplesAreReparameterizedAndSeeded() throws {
         let dir = try makeScratchDirectory(self)
-        let dataset = try Fixtures.artifact(in: dir)
-        let model = try Fixtures.trainedModel(steps: 100)
+        let dataset = try PatternFixtures.artifact(in: dir)
+        let model = try PatternFixtures.trainedModel(steps: 100)
         let a = try embed(model, dataset, EmbeddingOptions(splits: [.test], withLogVariance: true, samples: 2, seed: 5), file: dir + "/a.csv")
         let b = try embed(model, dataset, EmbeddingOptions(splits: [.train, .test], samples: 2, seed: 5), file: dir + "/b.csv")
         let c = try embed(model, dataset, EmbeddingOptions(splits: [.test], samples: 2, seed: 6), file: dir + "/c.csv")
@@ -97,7 +97,7 @@ final class EmbeddingTests: XCTestCase {
 
     func testAMismatchedModelIsRefusedBeforeWriting() throws {
         let dir = try makeScratchDirectory(self)
-        let dataset = try Fixtures.artifact(in: dir)
+        let dataset = try PatternFixtures.artifact(in: dir)
         let model = try VAE(config: ModelConfig(inputSize: 25, hiddenSizes: [4], latentSize: 2), seed: 1)
         let out = try AtomicOutput(path: dir + "/x.csv")
         XCTAssertThrowsError(try Embedding.write(model: model, checkpoint: "m.ckpt", dataset: dataset,

@@ -6,11 +6,11 @@ import VAEVisual
 import XCTest
 
 final class GenerationTests: XCTestCase {
-    private let shape = Fixtures.shape
+    private let shape = PatternFixtures.shape
     private let style = SheetStyle(scale: 2, pad: 1, background: 40)
 
     func testSampleSheetsAreDeterministicForASeed() throws {
-        let model = try Fixtures.trainedModel(steps: 100)
+        let model = try PatternFixtures.trainedModel(steps: 100)
         func png(_ seed: UInt64, pixels: Bool = false) throws -> [UInt8] {
             try PNGCodec.encodeGray(Generation.samples(model: model, shape: shape, rows: 3, cols: 5, temperature: 1,
                                                        samplePixels: pixels, seed: seed, style: style).image)
@@ -46,7 +46,7 @@ final class GenerationTests: XCTestCase {
     }
 
     func testBernoulliPixelDrawsAreBlackOrWhite() throws {
-        let model = try Fixtures.randomModel()
+        let model = try PatternFixtures.randomModel()
         let sheet = try Generation.samples(model: model, shape: shape, rows: 2, cols: 2, temperature: 1,
                                            samplePixels: true, seed: 3, style: SheetStyle(scale: 1, pad: 0))
         XCTAssertTrue(sheet.pixels.allSatisfy { $0 == 0 || $0 == 255 })
@@ -54,7 +54,7 @@ final class GenerationTests: XCTestCase {
     }
 
     func testZeroTemperatureDecodesTheOrigin() throws {
-        let model = try Fixtures.randomModel()
+        let model = try PatternFixtures.randomModel()
         let sheet = try Generation.samples(model: model, shape: shape, rows: 1, cols: 1, temperature: 0,
                                            samplePixels: false, seed: 3, style: SheetStyle(scale: 1, pad: 0))
         var means = [Float](repeating: 0, count: 16)
@@ -80,34 +80,34 @@ final class GenerationTests: XCTestCase {
 
     func testATrainedModelReconstructsBetterThanARandomOne() throws {
         let dir = try makeScratchDirectory(self)
-        let dataset = try Fixtures.artifact(in: dir, train: 40, test: 12)
+        let dataset = try PatternFixtures.artifact(in: dir, train: 40, test: 12)
         let indices = Array(0..<12)
-        let trained = try reconstructionError(try Fixtures.trainedModel(), dataset, indices)
-        let random = try reconstructionError(try Fixtures.randomModel(), dataset, indices)
+        let trained = try reconstructionError(try PatternFixtures.trainedModel(), dataset, indices)
+        let random = try reconstructionError(try PatternFixtures.randomModel(), dataset, indices)
         print("reconstruction error (gray levels): trained \(trained), random \(random)")
         XCTAssertLessThan(trained, random / 2)
         // The upper rows are the originals themselves.
-        let sheet = try Generation.reconstructions(model: try Fixtures.randomModel(), dataset: dataset, split: .test,
+        let sheet = try Generation.reconstructions(model: try PatternFixtures.randomModel(), dataset: dataset, split: .test,
                                                    indices: [3], cols: 8, style: SheetStyle(scale: 1, pad: 0))
         XCTAssertEqual(sheet.layout.cols, 1)
-        XCTAssertEqual(Array(sheet.pixels[0..<16]), Fixtures.image(40 + 3))
+        XCTAssertEqual(Array(sheet.pixels[0..<16]), PatternFixtures.image(40 + 3))
     }
 
     func testReconstructionsLayOutPairsOfRows() throws {
         let dir = try makeScratchDirectory(self)
-        let dataset = try Fixtures.artifact(in: dir)
-        let sheet = try Generation.reconstructions(model: try Fixtures.randomModel(), dataset: dataset, split: .train,
+        let dataset = try PatternFixtures.artifact(in: dir)
+        let sheet = try Generation.reconstructions(model: try PatternFixtures.randomModel(), dataset: dataset, split: .train,
                                                    indices: Array(0..<10), cols: 4, style: style)
         XCTAssertEqual(sheet.layout.rows, 6)
         XCTAssertEqual(sheet.layout.cols, 4)
-        XCTAssertThrowsError(try Generation.reconstructions(model: try Fixtures.randomModel(), dataset: dataset, split: .test,
+        XCTAssertThrowsError(try Generation.reconstructions(model: try PatternFixtures.randomModel(), dataset: dataset, split: .test,
                                                             indices: [12], cols: 4, style: style)) { error in
             XCTAssertTrue(String(describing: error).contains("example 12 is outside the test split"), "\(error)")
         }
     }
 
     func testManifoldTraversalAndInterpolationSheets() throws {
-        let model = try Fixtures.trainedModel(steps: 100)
+        let model = try PatternFixtures.trainedModel(steps: 100)
         let manifold = try Generation.manifold(model: model, shape: shape, steps: 6, dims: (0, 2), style: style)
         XCTAssertEqual(manifold.layout.rows, 6)
         XCTAssertEqual(manifold.layout.cols, 6)

@@ -32,7 +32,7 @@ final class PipelineReportTests: XCTestCase {
                           metrics: String = "epoch,step,train_loss,test_loss\n1,16,90,85\n2,32,82,80\n") throws -> String {
         let dir = FileIO.join(try makeScratchDirectory(self), "smoke")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        _ = try Fixtures.artifact(in: dir, name: "ingest-1")
+        _ = try PatternFixtures.artifact(in: dir, name: "ingest-1")
         try RunFixtures.write(["provenance.json": RunFixtures.provenance("1", ended: "2026-01-01T00:00:00Z", stage: "ingest")],
                               in: dir + "/ingest-1")
         try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.001, seed: 1), "summary.json": summary,

@@ -11,18 +11,11 @@ final class TrainCommandParsingTests: XCTestCase {
     private let new = ["--data", "shards", "--out", "run"]
 
     private func parse(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> TrainCommand {
-        try XCTUnwrap(try TrainCommand.parseAsRoot(arguments) as? TrainCommand, file: file, line: line)
+        try parseCommand(TrainCommand.self, arguments, as: TrainCommand.self, file: file, line: line)
     }
 
-    /// The message swift-argument-parser prints for `arguments` (before the usage).
     private func error(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) -> String {
-        do {
-            _ = try TrainCommand.parseAsRoot(arguments)
-            XCTFail("\(arguments) parsed", file: file, line: line)
-            return ""
-        } catch {
-            return TrainCommand.message(for: error)
-        }
+        parseError(TrainCommand.self, arguments, file: file, line: line)
     }
 
     func testTypedValuesBecomeSettings() throws {
@@ -43,11 +36,35 @@ final class TrainCommandParsingTests: XCTestCase {
         XCTAssertNil(try parse(["--resume", "run"]).givenSettings())
     }
 
+    func testArchAndChannelsBecomeSettings() throws {
+        XCTAssertEqual(try parse(new + ["--arch", "conv", "--channels", "8, 16"]).givenSettings()?.architecture, .conv(channels: [8, 16]))
+        XCTAssertEqual(try parse(new + ["--arch", "conv"]).givenSettings()?.architecture, .conv(channels: [32, 64]))
+        XCTAssertEqual(try parse(new + ["--arch", "mlp"]).givenSettings()?.architecture, .mlp)
+        XCTAssertEqual(error(new + ["--channels", "8"]), "--channels goes with --arch conv")
+        XCTAssertEqual(error(new + ["--arch", "conv", "--hidden", "400"]), "--hidden goes with --arch mlp")
+        XCTAssertEqual(error(new + ["--arch", "conv", "--channels", "8,0"]), "--channels must be positive, got [8, 0]")
+    }
+
+    func testEstimatorAndMeasurementOptionsBecomeSettings() throws {
+        let settings = try XCTUnwrap(try parse(new + ["--estimator", "score-function-baseline", "--gradient-variance-every", "100",
+                                                      "--gradient-variance-draws", "30"]).givenSettings())
+        XCTAssertEqual(settings.estimator, .scoreFunctionBaseline)
+        XCTAssertEqual(settings.gradientVarianceEvery, 100)
+        XCTAssertEqual(settings.gradientVarianceDraws, 30)
+        XCTAssertEqual(error(new + ["--gradient-variance-draws", "30"]), "--gradient-variance-draws goes with --gradient-variance-every")
+        XCTAssertEqual(error(new + ["--gradient-variance-every", "10", "--gradient-variance-draws", "1"]),
+                       "--gradient-variance-draws must be at least 2 and at most 65536, got 1")
+    }
+
     func testValuesOutsideAnEnumAreRefusedWithTheChoices() {
         XCTAssertEqual(error(new + ["--likelihood", "poisson"]),
                        "The value 'poisson' is invalid for '--likelihood <likelihood>'. Please provide one of 'bernoulli' and 'gaussian'.")
         XCTAssertEqual(error(new + ["--binarize", "sometimes"]),
                        "The value 'sometimes' is invalid for '--binarize <binarize>'. Please provide one of 'none' and 'dynamic'.")
+        XCTAssertEqual(error(new + ["--arch", "resnet"]),
+                       "The value 'resnet' is invalid for '--arch <arch>'. Please provide one of 'mlp' and 'conv'.")
+        XCTAssertEqual(error(new + ["--estimator", "reinforce"]),
+                       "The value 'reinforce' is invalid for '--estimator <estimator>'. Please provide one of 'reparameterization', 'score-function' or 'score-function-baseline'.")
         XCTAssertEqual(error(new + ["--hidden", "32,x"]), "The value '32,x' is invalid for '--hidden <hidden>'")
         XCTAssertEqual(error(new + ["--hidden", "32,"]), "The value '32,' is invalid for '--hidden <hidden>'")
     }

@@ -4,10 +4,9 @@ import Foundation
 import TestSupport
 import VAEData
 import VAEModel
-import VAEVisual
 import XCTest
 
-final class CommandLineTests: XCTestCase {
+final class EmbedAndGenerateCommandTests: XCTestCase {
     private func run(_ tool: String, _ arguments: [String]) throws -> ProcessResult {
         try runTool(executable(tool), arguments)
     }
@@ -15,8 +14,8 @@ final class CommandLineTests: XCTestCase {
     /// A scratch directory with `shards/` (40 train, 12 test, 4x4) and `model.ckpt` (16-12-3, trained).
     private func makeFixture(image: ImageShape = ImageShape(height: 4, width: 4)) throws -> String {
         let dir = try makeScratchDirectory(self)
-        _ = try Fixtures.artifact(in: dir)
-        let model = try Fixtures.trainedModel(steps: 300)
+        _ = try PatternFixtures.artifact(in: dir)
+        let model = try PatternFixtures.trainedModel(steps: 300)
         try model.checkpoint(settings: TrainingSettings(), threads: 1, state: TrainingState(epoch: 1, rng: SeededRandom(seed: 1)),
                              image: image, dataIdentity: "test").write(to: dir + "/model.ckpt")
         return dir

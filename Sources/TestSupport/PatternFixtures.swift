@@ -1,20 +1,17 @@
-// Small data and models shared by the tests of this target: a 4x4 artifact written by VAEData's
-// own writer, and tiny VAEs, random or trained on a synthetic pattern with the model's own
-// training step.
+// Small data and models for the tests of VAEVisual and of the built vae-embed and vae-generate: a
+// 4x4 artifact written by VAEData's own writer, and tiny VAEs, random or trained on a synthetic
+// pattern with the model's own training step.
 import Foundation
-import TestSupport
 import VAEData
 import VAEModel
-import VAEVisual
-import XCTest
 
-enum Fixtures {
-    static let shape = ImageShape(height: 4, width: 4)
-    static let labelNames = ["bar", "column, wide", "say \"x\""]
+public enum PatternFixtures {
+    public static let shape = ImageShape(height: 4, width: 4)
+    public static let labelNames = ["bar", "column, wide", "say \"x\""]
 
     /// Image `i` of the pattern: class i % 3 is a horizontal bar, a vertical bar or a diagonal,
     /// at a position that depends on i, on a dim background with a little noise.
-    static func image(_ i: Int) -> [UInt8] {
+    public static func image(_ i: Int) -> [UInt8] {
         var pixels = patternBytes(count: 16, seed: UInt32(i + 1)).map { $0 / 8 }
         let k = (i / 3) % 4
         for t in 0..<4 {
@@ -27,13 +24,13 @@ enum Fixtures {
         return pixels
     }
 
-    static func imageSet(_ range: Range<Int>, labelled: Bool) -> ImageSet {
+    public static func imageSet(_ range: Range<Int>, labelled: Bool) -> ImageSet {
         ImageSet(height: 4, width: 4, pixels: range.flatMap(image),
                  labels: labelled ? range.map { UInt16($0 % 3) } : nil)
     }
 
     /// Writes an artifact of `train` and `test` examples (shards of `shardSize`) and opens it.
-    static func artifact(in directory: String, name: String = "shards", train: Int = 40, test: Int = 12,
+    public static func artifact(in directory: String, name: String = "shards", train: Int = 40, test: Int = 12,
                          labelled: Bool = true, shardSize: Int = 16) throws -> ShardDataset {
         let out = FileIO.join(directory, name)
         let input = IngestInput(
@@ -45,15 +42,15 @@ enum Fixtures {
         return try ShardDataset(directory: out)
     }
 
-    static let config = ModelConfig(inputSize: 16, hiddenSizes: [12], latentSize: 3)
+    public static let config = ModelConfig(inputSize: 16, hiddenSizes: [12], latentSize: 3)
 
-    static func randomModel(seed: UInt64 = 7) throws -> VAE {
+    public static func randomModel(seed: UInt64 = 7) throws -> VAE {
         try VAE(config: config, seed: seed, batchCapacity: 64)
     }
 
     /// A model trained for `steps` steps of 32 examples drawn from the first 60 pattern images,
     /// inferring in pieces of `batchCapacity` examples.
-    static func trainedModel(steps: Int = 1500, seed: UInt64 = 7, batchCapacity: Int = 64) throws -> VAE {
+    public static func trainedModel(steps: Int = 1500, seed: UInt64 = 7, batchCapacity: Int = 64) throws -> VAE {
         let model = try VAE(config: config, seed: seed, batchCapacity: batchCapacity, learningRate: 1e-2)
         let data = (0..<60).flatMap(image).map { Float($0) / 255 }
         var rng = SeededRandom(seed: 99)
@@ -69,7 +66,7 @@ enum Fixtures {
     }
 
     /// mu and logvar of `pixels` (N × 16 bytes) straight from the model.
-    static func encode(_ model: VAE, _ pixels: [UInt8]) -> (mu: [Float], logvar: [Float]) {
+    public static func encode(_ model: VAE, _ pixels: [UInt8]) -> (mu: [Float], logvar: [Float]) {
         let n = pixels.count / 16, zs = model.config.latentSize
         var mu = [Float](repeating: 0, count: n * zs), logvar = mu
         model.encode(batch: pixels.map { Float($0) / 255 }, count: n, mu: &mu, logvar: &logvar)

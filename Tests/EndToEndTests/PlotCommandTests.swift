@@ -3,7 +3,6 @@
 import Foundation
 import TestSupport
 import VAEData
-import VAEVisual
 import XCTest
 
 final class PlotCommandTests: XCTestCase {
