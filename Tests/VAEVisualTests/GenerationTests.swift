@@ -30,9 +30,9 @@ final class GenerationTests: XCTestCase {
     /// again with OPENBLAS_NUM_THREADS=1 and another kernel).
     func testExactSheetsDoNotDependOnTheThreads() throws {
         let dir = try makeScratchDirectory(self)
-        let dataset = try Fixtures.artifact(in: dir, train: 40, test: 30, shardSize: 16)
+        let dataset = try PatternFixtures.artifact(in: dir, train: 40, test: 30, shardSize: 16)
         func sheets(threads: Int) throws -> [[UInt8]] {
-            let model = try Fixtures.trainedModel(steps: 100, batchCapacity: 8)
+            let model = try PatternFixtures.trainedModel(steps: 100, batchCapacity: 8)
             model.useThreads(threads)
             let samples = try Generation.samples(model: model, shape: shape, rows: 5, cols: 7, temperature: 1,
                                                  samplePixels: false, seed: 4, style: style)

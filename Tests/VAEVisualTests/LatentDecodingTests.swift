@@ -18,14 +18,14 @@ final class LatentDecodingTests: XCTestCase {
 
     func testEmbedThenDecodeGivesTheDecoderMeansOfTheCodes() throws {
         let dir = try makeScratchDirectory(self)
-        let dataset = try Fixtures.artifact(in: dir, train: 20, test: 7, shardSize: 16)
-        let model = try Fixtures.trainedModel(steps: 200)
+        let dataset = try PatternFixtures.artifact(in: dir, train: 20, test: 7, shardSize: 16)
+        let model = try PatternFixtures.trainedModel(steps: 200)
         let out = try AtomicOutput(path: dir + "/latents.csv")
         try Embedding.write(model: model, checkpoint: "model.ckpt", dataset: dataset, options: EmbeddingOptions(splits: [.test]), to: out)
         try out.commit()
         let codes = try LatentCodes(path: dir + "/latents.csv")
         XCTAssertEqual(codes.names, (0 ..< 7).map { "test-\($0)" })
-        try Generation.writeDecoded(codes, model: model, shape: Fixtures.shape, labels: nil, scale: 1, to: dir + "/decoded", force: false)
+        try Generation.writeDecoded(codes, model: model, shape: PatternFixtures.shape, labels: nil, scale: 1, to: dir + "/decoded", force: false)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/decoded").sorted(),
                        (0 ..< 7).map { "test-\($0).png" })
         for i in 0 ..< 7 {
@@ -36,13 +36,13 @@ final class LatentDecodingTests: XCTestCase {
             XCTAssertEqual(png.pixels, means.map(Sheet.byte), "test-\(i)")
         }
         // A sheet holds the same tiles, in the CSV's order.
-        let sheet = try Generation.decodedSheet(codes, model: model, shape: Fixtures.shape, labels: nil, cols: 7,
+        let sheet = try Generation.decodedSheet(codes, model: model, shape: PatternFixtures.shape, labels: nil, cols: 7,
                                                 style: SheetStyle(scale: 1, pad: 0))
         let first = try PNGCodec.decodeGray(try FileIO.read(dir + "/decoded/test-0.png"), path: "decoded")
         XCTAssertEqual((0 ..< 4).flatMap { y in sheet.pixels[y * 28 ..< y * 28 + 4] }, first.pixels)
         // An existing directory is kept unless forced.
         assertDataError(.alreadyExists, path: dir + "/decoded") {
-            try Generation.writeDecoded(codes, model: model, shape: Fixtures.shape, labels: nil, scale: 1, to: dir + "/decoded", force: false)
+            try Generation.writeDecoded(codes, model: model, shape: PatternFixtures.shape, labels: nil, scale: 1, to: dir + "/decoded", force: false)
         }
     }
 
@@ -58,12 +58,12 @@ final class LatentDecodingTests: XCTestCase {
 
     func testBadCSVsNameTheLineAndTheColumn() throws {
         let dir = try makeScratchDirectory(self)
-        let model = try Fixtures.randomModel()
+        let model = try PatternFixtures.randomModel()
         func refused(_ text: String, _ message: String, _ kind: DataError.Kind = .corrupt) throws {
             let path = try write(dir, "bad.csv", text)
             assertDataError(kind, path: path, contains: [message]) {
                 let codes = try LatentCodes(path: path)
-                _ = try Generation.decodedSheet(codes, model: model, shape: Fixtures.shape, labels: nil, cols: 4, style: SheetStyle())
+                _ = try Generation.decodedSheet(codes, model: model, shape: PatternFixtures.shape, labels: nil, cols: 4, style: SheetStyle())
             }
         }
         try refused("index,mu_2,mu_3\n0,1,2\n", "has no column \"mu_1\"")
@@ -81,8 +81,8 @@ final class LatentDecodingTests: XCTestCase {
 
     func testAConditionalModelTakesTheLabelColumnOrOneClass() throws {
         let dir = try makeScratchDirectory(self)
-        var config = Fixtures.config
-        config.classNames = Fixtures.labelNames
+        var config = PatternFixtures.config
+        config.classNames = PatternFixtures.labelNames
         let model = try VAE(config: config, seed: 3, batchCapacity: 8)
         let path = try write(dir, "codes.csv", "label,mu_1,mu_2,mu_3\nbar,0,0,0\n2,0,0,0\n\"column, wide\",0,0,0\n")
         let codes = try LatentCodes(path: path)
@@ -97,6 +97,6 @@ final class LatentDecodingTests: XCTestCase {
             XCTAssert("\($0)".contains("row 2 (2)"), "\($0)")
         }
         // An unconditional model ignores the labels.
-        XCTAssertNil(try Generation.labels(of: codes, model: try Fixtures.randomModel(), className: nil))
+        XCTAssertNil(try Generation.labels(of: codes, model: try PatternFixtures.randomModel(), className: nil))
     }
 }

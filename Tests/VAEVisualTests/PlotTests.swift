@@ -190,6 +190,10 @@ final class PlotTests: XCTestCase {
         let table = try CSVTable(path: text)
         assertDataError(.corrupt, path: text, contains: ["line 2, column \"b\": \"x\" is not a number"]) { _ = try table.numbers("b") }
         assertDataError(.corrupt, path: text, contains: ["has no column \"c\" (columns: a, b)"]) { _ = try table.numbers("c") }
+        // An empty field is a missing value (a run without test examples leaves its test losses empty).
+        let gaps = try CSVTable(path: try file("g.csv", "epoch,train_loss,test_loss\n1,90.5,\n2,80,\n"))
+        XCTAssertEqual(try gaps.numbers("train_loss"), [90.5, 80])
+        XCTAssertTrue(try gaps.numbers("test_loss").allSatisfy(\.isNaN))
         let twice = try file("d.csv", "a,a\n")
         assertDataError(.corrupt, path: twice, contains: ["line 1: column \"a\" appears twice"]) { _ = try CSVTable(path: twice) }
     }
