@@ -3,10 +3,10 @@
 import CZlib
 
 /// The bytes of a file, raw or gunzipped, a piece at a time.
-final class ByteSource {
-    let path: String
+package final class ByteSource {
+    package let path: String
     /// The size of the contents for a raw file; nil for a gzip file (known only at its end).
-    let expectedSize: Int?
+    package let expectedSize: Int?
     private let file: FileIO.Reader
     private let gzipped: Bool
     private let stream: Zlib.Stream?
@@ -16,7 +16,7 @@ final class ByteSource {
     private let limit: Int
 
     /// - Parameter limit: a gzip file may inflate to at most this many bytes.
-    init(_ path: String, limit: Int) throws {
+    package init(_ path: String, limit: Int) throws {
         self.path = path
         self.limit = limit
         file = try FileIO.Reader(path)
@@ -34,7 +34,7 @@ final class ByteSource {
 
 
     /// Exactly `count` bytes, or fewer only at the end of the data.
-    func read(_ count: Int) throws -> [UInt8] {
+    package func read(_ count: Int) throws -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(count)
         while out.count < count {

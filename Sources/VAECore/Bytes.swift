@@ -53,6 +53,20 @@ public enum LittleEndian {
     }
 }
 
+extension Array where Element == UInt8 {
+    /// Appends `value`'s bytes, least significant first.
+    package mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
+        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+    }
+
+    /// The `T` stored at `self[offset ..< offset + size of T]`, least significant byte first.
+    package func littleEndian<T: FixedWidthInteger>(_ type: T.Type, at offset: Int) -> T {
+        var value = T.zero
+        for i in 0..<MemoryLayout<T>.size { value |= T(self[offset + i]) << (8 * i) }
+        return value
+    }
+}
+
 /// Lowercase hexadecimal, zero-padded to the width of the type.
 public enum Hex {
     /// Two digits: `0x0a` -> "0a".

@@ -5,7 +5,7 @@ import Dispatch
 import Foundation
 
 /// Thread time spent in each phase of an ingest.
-public final class PhaseTimes: @unchecked Sendable {
+public final class IngestPhaseTimes: @unchecked Sendable {
     public enum Phase: String, CaseIterable, Sendable {
         case read, decode, resize, compress
     }
@@ -16,11 +16,11 @@ public final class PhaseTimes: @unchecked Sendable {
     public init() {}
 
     /// Times nobody reads (the default).
-    static let ignored = PhaseTimes()
+    package static let ignored = IngestPhaseTimes()
 
     /// Runs `body`, adding its duration to `phase`.
     @inline(__always)
-    func measure<T>(_ phase: Phase, _ body: () throws -> T) rethrows -> T {
+    package func measure<T>(_ phase: Phase, _ body: () throws -> T) rethrows -> T {
         let start = DispatchTime.now().uptimeNanoseconds
         defer {
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -53,9 +53,9 @@ public struct Interrupted: Error, Equatable, CustomStringConvertible {
 public enum TemporaryFiles {
     private static let paths = Mutex<Set<String>>([])
 
-    static func register(_ path: String) { paths.withLock { _ = $0.insert(path) } }
+    package static func register(_ path: String) { paths.withLock { _ = $0.insert(path) } }
 
-    static func unregister(_ path: String) { paths.withLock { _ = $0.remove(path) } }
+    package static func unregister(_ path: String) { paths.withLock { _ = $0.remove(path) } }
 
     /// Removes every temporary file and directory still registered (for an exit on a signal).
     /// Each is first renamed aside, atomically, so that a writer still running cannot rename it

@@ -1,7 +1,9 @@
 // The limits every number read from a file is checked against before it is used in arithmetic or
 // sizes an allocation, and the one overflow-checked product the readers share. A file that parses
 // but claims more than these (an image side of 2^40, a shard of 2^62 records) is bad input: a
-// `DataError` naming the file and the field, never a trap. docs/FORMATS.md ("Limits") lists them.
+// `DataError` naming the file and the field, never a trap. Here: the image's; the shards' and the
+// manifest's are in VAEShards (ShardLimits.swift), the checkpoint's in VAEModel
+// (CheckpointLimits.swift). docs/FORMATS.md ("Limits") lists them all.
 
 extension ImageShape {
     /// Largest height and largest width of an image (the PNG decoder's limit too).
@@ -19,25 +21,9 @@ extension ImageShape {
     }
 }
 
-extension Shard {
-    /// Most records in one shard (the header stores the count in 32 bits).
-    public static let maxRecords = Int(UInt32.max)
-    /// Largest uncompressed payload of one shard: a shard is decoded whole in memory.
-    public static let maxPayloadBytes = 1 << 32
-    /// Largest shard file: the payload, deflate's worst-case growth, and the header.
-    public static let maxFileBytes = maxPayloadBytes + maxPayloadBytes / 1000 + (1 << 20)
-}
-
-extension Manifest {
-    /// Most shards in one split.
-    public static let maxShards = 1 << 20
-    /// Most label names (label 65535 marks an unlabelled example).
-    public static let maxLabels = Int(UInt16.max)
-}
-
 /// The product of `factors` (each at least 0), or a `DataError` naming `path` and `field` if it
 /// overflows or exceeds `limit`.
-func checkedProduct(_ factors: [Int], limit: Int, path: String, field: String) throws -> Int {
+package func checkedProduct(_ factors: [Int], limit: Int, path: String, field: String) throws -> Int {
     var product = 1
     for factor in factors {
         let (next, overflow) = product.multipliedReportingOverflow(by: factor)

@@ -8,9 +8,8 @@ public enum Zlib {
         /// zlib's full search for matches at any distance.
         case `default`
         /// Only runs of one repeated byte (zlib's Z_RLE): for images with long runs of equal
-        /// pixels nearly as small as `default` and several times faster to write (Fashion-MNIST's
-        /// training images: 26.6 MB against 26.4 MB, compressed 4.5 times faster). Reading is
-        /// the same for both.
+        /// pixels nearly as small as `default` and several times faster to write
+        /// (docs/BENCHMARKS.md has the measurement). Reading is the same for both.
         case rle
 
         var zlibValue: Int32 { self == .rle ? Z_RLE : Z_DEFAULT_STRATEGY }
@@ -146,8 +145,8 @@ public enum Zlib {
     /// A z_stream in memory of its own: zlib keeps a pointer to the stream inside its state, so the
     /// stream must not move while it lives (a Swift local's address is only valid inside one
     /// `withUnsafeMutablePointer` call). `deflateEnd`/`inflateEnd` run in one place, `deinit`.
-    final class Stream {
-        let z: UnsafeMutablePointer<z_stream>
+    package final class Stream {
+        package let z: UnsafeMutablePointer<z_stream>
         private let inflating: Bool
 
         private init(inflating: Bool) {
@@ -159,7 +158,7 @@ public enum Zlib {
         private var started = false
 
         /// A deflate stream at `level` (0-9): window bits 15 for zlib data, 15 + 16 for gzip.
-        convenience init(deflateLevel level: Int, strategy: Strategy, windowBits: Int32) throws {
+        package convenience init(deflateLevel level: Int, strategy: Strategy, windowBits: Int32) throws {
             self.init(inflating: false)
             guard vae_deflateInit2(z, Int32(level), windowBits, strategy.zlibValue) == Z_OK else {
                 throw DataError(.invalidArgument, "zlib", "cannot start deflate at level \(level)")
@@ -168,7 +167,7 @@ public enum Zlib {
         }
 
         /// An inflate stream: window bits 15 for zlib data, 15 + 32 for zlib or gzip.
-        convenience init(inflateWindowBits bits: Int32, path: String) throws {
+        package convenience init(inflateWindowBits bits: Int32, path: String) throws {
             self.init(inflating: true)
             guard vae_inflateInit2(z, bits) == Z_OK else {
                 throw DataError(.io, path, "cannot start inflate")

@@ -1,6 +1,7 @@
 // One image file to the pixels a shard stores: PNG or JPEG told apart by their first bytes, decoded
 // to gray or RGB (upright, transparency over the background), then made the target size. JPEGs
 // that will be shrunk a lot are decoded at a reduced DCT scale first (see `reduction`).
+import VAECore
 
 /// What every image of an `images` ingest is made: its color mode and, optionally, its size.
 public struct ImagePreparation: Equatable, Sendable {
@@ -28,8 +29,8 @@ public struct ImagePreparation: Equatable, Sendable {
 
     /// Decodes one file's bytes (PNG or JPEG, by signature) and applies the rule.
     /// - Parameter times: where the decoding and resizing time goes, if anywhere.
-    public func prepare(_ bytes: UnsafeRawBufferPointer, path: String, times: PhaseTimes? = nil) throws -> PixelImage {
-        let times = times ?? PhaseTimes.ignored
+    public func prepare(_ bytes: UnsafeRawBufferPointer, path: String, times: IngestPhaseTimes? = nil) throws -> PixelImage {
+        let times = times ?? IngestPhaseTimes.ignored
         var image: PixelImage
         var reduced = (d: 1, width: 0, height: 0)
         if PNGCodec.isPNG(bytes) {

@@ -5,6 +5,7 @@
 // is checked against the limits before anything is allocated, and a warning of libjpeg (a
 // truncated file, which it would fill with gray) is an error. docs/INPUTS.md has the rules.
 import CTurboJPEG
+import VAECore
 
 public enum JPEGCodec {
     /// The size and kind of a JPEG, read from its header.

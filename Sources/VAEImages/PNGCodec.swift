@@ -4,6 +4,7 @@
 // PNGs. The decoder checks the size in the header against fixed limits before it allocates
 // anything, so a small file claiming an enormous image costs nothing. docs/INPUTS.md has the rules.
 import CPNG
+import VAECore
 
 /// An 8-bit grayscale image; 0 is black.
 public struct GrayImage: Equatable, Sendable {

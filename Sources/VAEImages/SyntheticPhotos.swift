@@ -2,6 +2,7 @@
 // with a deterministic texture (waves and a hashed grain), so that JPEG has real detail to encode
 // and resampling something to average; encoded by TurboJPEG (`JPEGCodec.encode`).
 import Foundation
+import VAECore
 
 public enum SyntheticPhotos {
     /// A `width`×`height` RGB image, different for every `seed`.

@@ -1,4 +1,4 @@
-// The walk down an image folder's tree that `PNGFolder.list` makes: each folder's visible entries
+// The walk down an image folder's tree that `ImageListing` makes: each folder's visible entries
 // (names starting with "." are skipped), sorted bytewise, with symbolic links followed. Folders are
 // known by their device and inode, so a link that leads back to a folder being walked (a loop) is
 // refused naming the link, and a folder reached a second time by another path (through a link) is
@@ -9,6 +9,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import VAECore
 
 struct FolderWalk {
     /// The visible entries of one folder, each list sorted bytewise.

@@ -4,6 +4,8 @@
 // columns, labels are N. A file is gzipped or raw as its first two bytes say (1f 8b), whatever
 // its name. Every header is checked against the actual data length before anything the header
 // claims is allocated. docs/INPUTS.md lists the rules and the errors.
+import VAECore
+import VAEShards
 
 public enum IDX {
     /// The most a gzipped IDX file may decompress to (1 GiB; MNIST's training images are 47 MB).

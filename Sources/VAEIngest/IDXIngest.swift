@@ -1,11 +1,13 @@
 // IDX files named on vae-ingest's command line into a shard artifact, read a piece at a time
-// (raw or gzipped), with the identity (SHA-256) of every input. Image folders: `ImageFolder`;
-// synthetic shapes: `SyntheticShapes.ingest`.
+// (raw or gzipped), with the identity (SHA-256) of every input. The format and its checks: IDX.swift.
+// Image folders: `ImageFolder`; synthetic shapes: `SyntheticShapes.ingest`.
 import Foundation
+import VAECore
+import VAEShards
 
-public enum IngestSources {
+public enum IDXIngest {
     /// IDX inputs: train images with optional labels, and an optional test pair.
-    public struct IDXPaths: Sendable {
+    public struct Paths: Sendable {
         public var images: String
         public var labels: String?
         public var testImages: String?
@@ -46,17 +48,18 @@ public enum IngestSources {
     }
 
     /// Reads IDX files a piece at a time straight into a shard artifact at `out` (the same
-    /// checks and the same bytes as `idx` followed by `ArtifactWriter.write`; labels, one byte
-    /// per image, are read whole). Memory stays a few pieces whatever the file's size.
-    public static func ingestIDX(_ paths: IDXPaths, parameters: IngestParameters, to out: String, force: Bool) throws -> Manifest {
-        try ingestIDX(paths, parameters: parameters, to: out, force: force, ranks: OneRank())!  // one rank: rank 0
+    /// checks and the same bytes as reading them whole with `IDX` and writing the images with
+    /// `ArtifactWriter.write`; labels, one byte per image, are read whole). Memory stays a few
+    /// pieces whatever the file's size.
+    public static func ingest(_ paths: Paths, parameters: IngestParameters, to out: String, force: Bool) throws -> Manifest {
+        try ingest(paths, parameters: parameters, to: out, force: force, ranks: OneRank())!  // one rank: rank 0
     }
 
-    /// `ingestIDX` shared among `ranks`: every rank reads the files whole (reading is cheap beside
+    /// `ingest` shared among `ranks`: every rank reads the files whole (reading is cheap beside
     /// deflating) and compresses the shards it owns; only rank 0 hashes the inputs. Rank 0
     /// returns the manifest, the other ranks nil.
-    public static func ingestIDX(_ paths: IDXPaths, parameters: IngestParameters, to out: String, force: Bool,
-                                 ranks: IngestRanks) throws -> Manifest? {
+    public static func ingest(_ paths: Paths, parameters: IngestParameters, to out: String, force: Bool,
+                              ranks: IngestRanks) throws -> Manifest? {
         if (paths.testImages == nil) != (paths.testLabels == nil) && paths.labels != nil {
             throw DataError(.invalidArgument, paths.testImages ?? paths.testLabels!, "--test-images and --test-labels go together when the data is labelled")
         }

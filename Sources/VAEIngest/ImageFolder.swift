@@ -1,12 +1,16 @@
 // A folder of PNG and JPEG photos to a shard artifact, streamed: files are listed by
-// `PNGFolder`'s rules (class folders with files at any depth, or a flat folder; bytewise order,
+// `ImageListing`'s rules (class folders with files at any depth, or a flat folder; bytewise order,
 // hidden names skipped, links followed), read and prepared (`ImagePreparation`: decoded, colored,
 // resized) on `threads` threads, a bounded window of files ahead (`InOrderWork`), and the records
 // handed in file order to `ArtifactStream`, which compresses and writes each shard as it fills. A
 // file that cannot be used stops the ingest, or with `skipBad` is left out and listed in the
-// manifest. docs/INPUTS.md gives the rules.
+// manifest. Shared among the ranks of an mpirun job: ImageFolder+Ranks.swift. docs/INPUTS.md gives
+// the rules.
 import Dispatch
 import Foundation
+import VAECore
+import VAEImages
+import VAEShards
 
 public enum ImageFolder {
     /// What to ingest and how.
@@ -14,19 +18,19 @@ public enum ImageFolder {
         public var root: String
         /// A separate folder of test images (the training root's layout and classes).
         public var testRoot: String?
-        /// Or: this fraction of `root` held out for testing, by `PNGFolder.testScore` of each path
-        /// (and at least one file of each class of two or more, `PNGFolder.testFlags`).
+        /// Or: this fraction of `root` held out for testing, by `ImageListing.testScore` of each path
+        /// (and at least one file of each class of two or more, `ImageListing.testFlags`).
         public var testFraction: Double?
         public var preparation: ImagePreparation
         /// Leave out files that cannot be read or decoded instead of stopping.
         public var skipBad: Bool
         /// Where the time goes, if anywhere.
-        public var times: PhaseTimes?
+        public var times: IngestPhaseTimes?
         /// Threads reading and preparing files (the output is the same for any count).
         public var threads: Int
 
         public init(root: String, testRoot: String? = nil, testFraction: Double? = nil,
-                    preparation: ImagePreparation = ImagePreparation(), skipBad: Bool = false, times: PhaseTimes? = nil,
+                    preparation: ImagePreparation = ImagePreparation(), skipBad: Bool = false, times: IngestPhaseTimes? = nil,
                     threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
             self.times = times
             self.threads = threads
@@ -63,8 +67,8 @@ public enum ImageFolder {
             throw DataError(.invalidArgument, request.root, "--test-fraction must be in [0, 1), got \(fraction)")
         }
         let kind = ".png, .jpg or .jpeg files"
-        let trainListing = try PNGFolder.list(root: request.root, knownClasses: nil, accept: isImageName, kind: kind)
-        let testFlags = request.testFraction.map { PNGFolder.testFlags(trainListing, testFraction: $0) }
+        let trainListing = try ImageListing(root: request.root, knownClasses: nil, accept: isImageName, kind: kind)
+        let testFlags = request.testFraction.map { trainListing.testFlags(testFraction: $0) }
         var work = [Item]()
         for (i, file) in trainListing.files.enumerated() {
             work.append(Item(root: 0, file: file, label: trainListing.labels?[i], split: testFlags?[i] == true ? .test : .train))
@@ -72,7 +76,7 @@ public enum ImageFolder {
         var roots = [request.root]
         var strays = trainListing.strayFiles
         if let testRoot = request.testRoot {
-            let listing = try PNGFolder.list(root: testRoot, knownClasses: .some(trainListing.labelNames), accept: isImageName, kind: kind)
+            let listing = try ImageListing(root: testRoot, knownClasses: .some(trainListing.labelNames), accept: isImageName, kind: kind)
             roots.append(testRoot)
             strays += listing.strayFiles
             for (i, file) in listing.files.enumerated() {
@@ -182,162 +186,6 @@ public enum ImageFolder {
         }
     }
 
-    /// One window of files on every rank. Each rank prepares its slice; an allgather gives every
-    /// rank every file's outcome (0: bad, else its shape, `shapeCode`), so every rank knows each
-    /// record's index and owner and meets the first error at the same file; an exchange sends
-    /// each record to its owner, and to rank 0 every file's size and digest or the reason it is
-    /// bad (`Note`). Then every rank walks the window in file order, as one process would.
-    static func shareWindow(
-        _ window: Range<Int>, threads: Int, prepare: @escaping @Sendable (Int) -> Result<Prepared, DataError>,
-        records: inout Records, ranks: IngestRanks
-    ) throws {
-        let n = ranks.size
-        let slices = ranks.slices(window)
-        let mine = slices[ranks.rank]
-        var results = [Result<Prepared, DataError>]()
-        InOrderWork.run(count: mine.count, threads: threads, window: windowPerThread * threads, { prepare(mine.lowerBound + $0) }) {
-            _, result in results.append(result)
-        }
-        let longest = slices.map(\.count).max() ?? 0
-        var codes = [Int64](repeating: 0, count: longest)
-        for (k, result) in results.enumerated() {
-            if case .success(let prepared) = result { codes[k] = shapeCode(prepared.image) }
-        }
-        let all = try ranks.allgather(codes)
-        let holder = { (i: Int) in slices.firstIndex { $0.contains(i) }! }
-        let code = { (i: Int) in all[holder(i) * longest + i - slices[holder(i)].lowerBound] }
-
-        // Every rank meets the same first problem, and knows who owns each record.
-        var counts = [Split.train: records.stream.count(.train), Split.test: records.stream.count(.test)]
-        var owner = [Int: Int]()
-        var reference = records.stream.shape.map { (shape: $0, file: records.first) }
-        for i in window {
-            let failing = holder(i)
-            let local = failing == ranks.rank ? results[i - mine.lowerBound] : nil
-            guard code(i) != 0 else {
-                guard records.request.skipBad else {
-                    let error: DataError
-                    if case .failure(let found) = local { error = found } else { error = DataError(.io, records.path(i), "bad on rank \(failing)") }
-                    records.stream.abandon()
-                    try ranks.stop(error, failing: failing)
-                }
-                continue
-            }
-            let found = imageShape(code(i))
-            if let reference, reference.shape != found, let first = reference.file {
-                records.stream.abandon()
-                try ranks.stop(records.mixedSizes(i, found, first: first, shape: reference.shape), failing: failing)
-            }
-            if reference?.file == nil { reference = (reference?.shape ?? found, records.path(i)) }
-            let split = records.work[i].split
-            owner[i] = ranks.owner(ofShard: counts[split]! / records.stream.parameters.shardSize)
-            counts[split]! += 1
-        }
-
-        // To each owner its records' pixels; to rank 0 every file's note.
-        var parts = [[UInt8]](repeating: [], count: n)
-        var notes = [UInt8]()
-        for (k, result) in results.enumerated() {
-            let i = mine.lowerBound + k
-            switch result {
-            case .success(let prepared):
-                parts[owner[i]!] += prepared.image.pixels
-                Note.good(bytes: prepared.bytes, digest: prepared.digest).encode(into: &notes)
-            case .failure(let error):
-                Note.bad(reason: error.detail).encode(into: &notes)
-            }
-        }
-        parts[0] = notes + parts[0]
-        let received = try ranks.exchange(parts)
-
-        // The window in file order: rank 0 reads the notes, the owners append their records.
-        var cursors = [Int](repeating: 0, count: n)
-        let pixelsPerRecord = (records.stream.shape ?? reference?.shape)?.pixels ?? 0
-        if ranks.isRoot {
-            for r in 0..<n {  // notes come first in each part sent to rank 0
-                for i in slices[r] {
-                    let note = try Note.decode(received[r], at: &cursors[r])
-                    switch note {
-                    case .good(let bytes, let digest): records.identify(i, bytes: bytes, digest: digest)
-                    case .bad(let reason): records.skip(i, reason: reason)
-                    }
-                }
-            }
-        }
-        for i in window where code(i) != 0 {
-            let item = records.work[i]
-            if records.stream.shape == nil { try records.checkShape(i, imageShape(code(i))) }
-            if records.first == nil { records.first = records.path(i) }
-            if owner[i] == ranks.rank {
-                let r = holder(i)
-                let part = received[r]
-                guard cursors[r] + pixelsPerRecord <= part.count else {
-                    throw DataError(.io, records.path(i), "rank \(r) sent \(part.count) bytes, too few for its records")
-                }
-                var label = item.label ?? Shard.unlabelled
-                try part.withUnsafeBytes { raw in
-                    try withUnsafePointer(to: &label) {
-                        try records.stream.append(item.split, pixels: UnsafeRawBufferPointer(rebasing: raw[cursors[r]..<cursors[r] + pixelsPerRecord]),
-                                                  labels: item.label == nil ? nil : UnsafeBufferPointer(start: $0, count: 1))
-                    }
-                }
-                cursors[r] += pixelsPerRecord
-            } else {
-                try records.stream.skipNext(item.split, label: item.label)
-            }
-        }
-    }
-
-    /// A good image's shape as one nonzero integer (width, height, channels), for the allgather.
-    static func shapeCode(_ image: PixelImage) -> Int64 {
-        Int64(image.width) << 40 | Int64(image.height) << 16 | Int64(image.channels) << 1 | 1
-    }
-
-    static func imageShape(_ code: Int64) -> ImageShape {
-        ImageShape(height: Int((code >> 16) & 0xFF_FFFF), width: Int(code >> 40), channels: Int((code >> 1) & 0x7FFF))
-    }
-
-    /// What rank 0 learns of a file another rank prepared: its size and SHA-256, or why it is bad.
-    /// Bytes: a tag (1 good, 0 bad); good: size (UInt64 LE) and the 32-byte digest; bad: the
-    /// reason's UTF-8 length (UInt32 LE) and the reason.
-    enum Note {
-        case good(bytes: Int, digest: [UInt8])
-        case bad(reason: String)
-
-        func encode(into out: inout [UInt8]) {
-            switch self {
-            case .good(let bytes, let digest):
-                out.append(1)
-                out.appendLittleEndian(UInt64(bytes))
-                out += digest
-            case .bad(let reason):
-                out.append(0)
-                out.appendLittleEndian(UInt32(reason.utf8.count))
-                out += Array(reason.utf8)
-            }
-        }
-
-        static func decode(_ bytes: [UInt8], at p: inout Int) throws -> Note {
-            func need(_ count: Int) throws {
-                guard count <= bytes.count - p else { throw DataError(.io, "rank message", "a file note runs past the message's end") }
-            }
-            try need(1)
-            p += 1
-            if bytes[p - 1] == 1 {
-                try need(40)
-                defer { p += 40 }
-                let size = Int(LittleEndian.uint32(bytes, at: p)) | Int(LittleEndian.uint32(bytes, at: p + 4)) << 32
-                return .good(bytes: size, digest: Array(bytes[p + 8..<p + 40]))
-            }
-            try need(4)
-            let length = Int(LittleEndian.uint32(bytes, at: p))
-            p += 4
-            try need(length)
-            defer { p += length }
-            return .bad(reason: String(decoding: bytes[p..<p + length], as: UTF8.self))
-        }
-    }
-
     struct Item: Sendable {
         var root: Int
         var file: String
@@ -352,11 +200,11 @@ public enum ImageFolder {
     }
 
     /// Reads, hashes and prepares one file, all from one buffer.
-    static func prepare(_ item: Item, roots: [String], preparation: ImagePreparation, times: PhaseTimes) -> Result<Prepared, DataError> {
+    static func prepare(_ item: Item, roots: [String], preparation: ImagePreparation, times: IngestPhaseTimes) -> Result<Prepared, DataError> {
         let path = FileIO.join(roots[item.root], item.file)
         return Result {
             var buffer = [UInt8]()
-            let length = try times.measure(.read) { try PNGFolder.read(path, into: &buffer) }
+            let length = try times.measure(.read) { try read(path, into: &buffer) }
             return try buffer.withUnsafeBytes { raw in
                 let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<length])
                 let digest = times.measure(.read) {
@@ -367,6 +215,43 @@ public enum ImageFolder {
                 return Prepared(image: try preparation.prepare(bytes, path: path, times: times), bytes: length, digest: digest)
             }
         }.mapError { $0 as? DataError ?? DataError(.io, path, "\($0)") }
+    }
+
+    /// Largest image file read (1 GiB).
+    public static let maxFileBytes = 1 << 30
+
+    /// Reads a whole file into `buffer` (grown as needed, reused between files); returns its length.
+    static func read(_ path: String, into buffer: inout [UInt8]) throws -> Int {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENOENT { throw DataError(.missingFile, path, "no such file") }
+            throw DataError(.io, path, "cannot open for reading: \(String(cString: strerror(code)))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw DataError(.io, path, "cannot stat: \(String(cString: strerror(errno)))")
+        }
+        let size = Int(info.st_size)
+        guard size > 0 else { throw DataError(.emptyFile, path, "file is empty") }
+        guard size <= maxFileBytes else {
+            throw DataError(.tooLarge, path, "file is \(size) bytes, over the limit of \(maxFileBytes) for a PNG")
+        }
+        if buffer.count < size { buffer = [UInt8](repeating: 0, count: size) }
+        var length = 0
+        try buffer.withUnsafeMutableBytes { out in
+            while length < size {
+                let n = systemRead(fd, out.baseAddress! + length, size - length)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw DataError(.io, path, "read failed: \(String(cString: strerror(errno)))")
+                }
+                if n == 0 { break }  // the file shrank while being read
+                length += n
+            }
+        }
+        return length
     }
 
     /// A folder's identity: SHA-256 over, for each file used in order, its path relative to the
@@ -384,4 +269,9 @@ public enum ImageFolder {
 
         mutating func finalize() -> [UInt8] { hasher.finalize() }
     }
+}
+
+/// POSIX read(2), named apart from `ImageFolder.read`.
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
 }

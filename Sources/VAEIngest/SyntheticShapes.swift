@@ -2,6 +2,9 @@
 // or in color. It lets the smoke pipelines and the tests run the whole chain in seconds without
 // any download, and it is the same for the same seed on every machine. `ingest` draws and writes
 // a piece at a time, so its memory does not grow with the count.
+import VAECore
+import VAEImages
+import VAEShards
 
 public enum SyntheticShapes {
     public static let labelNames = ["horizontal", "vertical", "box", "diagonal"]

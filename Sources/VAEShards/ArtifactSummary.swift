@@ -1,5 +1,6 @@
 // What `vae-ingest info` prints: counts per split and class, image size, shards and bytes, and
 // where the data came from; as text for people or JSON for scripts.
+import VAECore
 
 /// A summary of a shard artifact, computed from its manifest.
 public struct ArtifactSummary: Codable, Equatable, Sendable {

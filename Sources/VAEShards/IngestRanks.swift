@@ -27,11 +27,11 @@ extension IngestRanks {
     public var isRoot: Bool { rank == 0 }
 
     /// The rank that compresses shard `index` of a split.
-    func owner(ofShard index: Int) -> Int { index % size }
+    package func owner(ofShard index: Int) -> Int { index % size }
 
     /// `range` cut into N contiguous slices, rank r's at index r: the first count mod N ranks take
     /// one more.
-    func slices(_ range: Range<Int>) -> [Range<Int>] {
+    package func slices(_ range: Range<Int>) -> [Range<Int>] {
         let base = range.count / size, extra = range.count % size
         return (0..<size).map { r in
             let start = range.lowerBound + r * base + min(r, extra)
@@ -43,7 +43,7 @@ extension IngestRanks {
     /// abandoned its output; the failing rank throws `error` (its tool reports it to the other
     /// ranks and prints one message naming the rank), the others meet that report and end with
     /// it (`meetFailure` throws).
-    func stop(_ error: Error, failing: Int) throws -> Never {
+    package func stop(_ error: Error, failing: Int) throws -> Never {
         if rank != failing { try meetFailure() }
         throw error
     }

@@ -1,6 +1,8 @@
 // The manifest of a shard artifact: what the shards hold, how to check them, and where the data
 // came from. Written as JSON with sorted keys, so the same ingest gives the same bytes.
 import Foundation
+import VAECore
+import VAEImages
 
 /// The two splits an artifact holds.
 public enum Split: String, CaseIterable, Codable, Sendable {
@@ -42,30 +44,6 @@ public struct Manifest: Codable, Equatable, Sendable {
 
     public static func decode(_ bytes: [UInt8], path: String) throws -> Manifest {
         try JSONCoding.decode(Manifest.self, from: bytes, path: path)
-    }
-}
-
-public struct ImageShape: Codable, Equatable, Sendable {
-    public var height: Int
-    public var width: Int
-    public var channels: Int
-
-    public init(height: Int, width: Int, channels: Int = 1) {
-        self.height = height
-        self.width = width
-        self.channels = channels
-    }
-
-    public var pixels: Int { height * width * channels }
-
-    private enum CodingKeys: String, CodingKey { case height, width, channels }
-
-    /// `channels` may be absent (manifests written before color): 1.
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        height = try container.decode(Int.self, forKey: .height)
-        width = try container.decode(Int.self, forKey: .width)
-        channels = try container.decodeIfPresent(Int.self, forKey: .channels) ?? 1
     }
 }
 
@@ -161,36 +139,5 @@ public struct IngestParameters: Codable, Equatable, Sendable {
         self.shardSize = shardSize
         self.level = level
         self.testFraction = testFraction
-    }
-}
-
-/// The project's one JSON style: snake_case keys, sorted, pretty, a final newline.
-public enum JSONCoding {
-    public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return Array(try encoder.encode(value)) + [UInt8(ascii: "\n")]
-    }
-
-    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], path: String) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        do {
-            return try decoder.decode(type, from: Data(bytes))
-        } catch let error as DecodingError {
-            throw DataError(.corrupt, path, "not a valid \(type) JSON file (\(describe(error)))")
-        }
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound(let key, _): "missing key '\(key.stringValue)'"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            "bad value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
-        case .dataCorrupted(let context):
-            context.codingPath.isEmpty ? "malformed JSON" : "bad value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
-        @unknown default: "undecodable"
-        }
     }
 }

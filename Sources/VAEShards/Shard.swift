@@ -2,6 +2,7 @@
 // the pixels of one image followed by its label. docs/FORMATS.md gives the layout byte for byte.
 //
 // N = records, P = pixels per image (height × width × channels), R = P + 2 bytes per record.
+import VAECore
 
 /// A decoded shard: its images and labels, de-interleaved for the consumers.
 public struct ShardBlock: Sendable {
@@ -151,17 +152,5 @@ public enum Shard {
             }
         }
         return ShardBlock(shape: header.shape, pixels: pixels, labels: labels)
-    }
-}
-
-extension Array where Element == UInt8 {
-    mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
-        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
-    }
-
-    func littleEndian<T: FixedWidthInteger>(_ type: T.Type, at offset: Int) -> T {
-        var value = T.zero
-        for i in 0..<MemoryLayout<T>.size { value |= T(self[offset + i]) << (8 * i) }
-        return value
     }
 }

@@ -3,6 +3,7 @@
 // that decompresses the next shards on a background thread while the caller works on this one.
 import Dispatch
 import Foundation
+import VAECore
 
 /// A shard artifact opened for reading.
 public final class ShardDataset: Sendable {
@@ -43,7 +44,7 @@ public final class ShardDataset: Sendable {
         var formatVersion: Int?
     }
 
-    /// Checks every number of the manifest against the limits in Limits.swift before any of it
+    /// Checks every number of the manifest against the limits (ShardLimits.swift, VAECore's Limits.swift) before any of it
     /// is multiplied or summed, then that the numbers agree with each other.
     private static func check(_ manifest: Manifest, path: String) throws {
         let shape = manifest.image

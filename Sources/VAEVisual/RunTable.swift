@@ -5,7 +5,7 @@
 // between the runs (every option with `allOptions`), epochs, the test figures, the median epoch
 // time, and whether `latest/train` points at it.
 import Foundation
-import VAEData
+import VAECore
 import VAEModel
 import VAETrain
 

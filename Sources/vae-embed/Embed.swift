@@ -6,7 +6,8 @@ import ArgumentParser
 import Foundation
 import CommandSupport
 import VAECluster
-import VAEData
+import VAECore
+import VAEShards
 import VAEVisual
 
 @main

@@ -1,8 +1,8 @@
 // vae-generate: PNG sample sheets of a trained model, one subcommand per kind of sheet. The
 // subcommands only parse and check their options; VAEVisual's `Generation` draws the sheets and
-// VAEData's PNG codec writes them, atomically, once everything has succeeded.
+// VAEImages' PNG codec writes them, atomically, once everything has succeeded.
 import ArgumentParser
-import VAEData
+import VAECore
 
 @main
 struct Generate: ParsableCommand {

@@ -1,6 +1,6 @@
 // The byte helpers written once: little-endian integers, hexadecimal, zero-padded numbers,
 // SplitMix64, and the byte-to-intensity rule.
-import VAEData
+import VAECore
 import XCTest
 
 final class BytesTests: XCTestCase {

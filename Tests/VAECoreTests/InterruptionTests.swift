@@ -1,7 +1,7 @@
 // The stop flag the work loops poll, and the list of temporary files an exit on a signal removes.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
 import XCTest
 
 final class InterruptionTests: XCTestCase {

@@ -1,5 +1,5 @@
+import VAECore
 import XCTest
-@testable import VAEData
 
 final class SHA256Tests: XCTestCase {
     func testKnownDigests() {

@@ -3,7 +3,7 @@
 import Foundation
 import TestSupport
 import XCTest
-@testable import VAEData
+@testable import VAECore
 
 final class ZlibTests: XCTestCase {
     private let data = patternRuns(count: 50_000)

@@ -2,7 +2,8 @@
 // CMYK), every EXIF orientation, the bad files, color against gray, and the reduced-scale decode
 // against the full decode followed by the box filter.
 import TestSupport
-import VAEData
+import VAECore
+import VAEImages
 import XCTest
 
 final class JPEGCodecTests: XCTestCase {

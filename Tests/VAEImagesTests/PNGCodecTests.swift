@@ -6,8 +6,9 @@
 // The fixtures are written by libpng itself (PNGFixtures). Also encoding, and the error cases.
 import Foundation
 import TestSupport
+import VAECore
 import XCTest
-@testable import VAEData
+import VAEImages
 
 final class PNGCodecTests: XCTestCase {
     private func decode(_ bytes: [UInt8], background: UInt8 = 0) throws -> GrayImage {

@@ -1,7 +1,7 @@
 // The resize rule on images with known pixels: the box filter, bilinear enlarging, and where each
 // fit puts the image.
 import TestSupport
-import VAEData
+import VAEImages
 import XCTest
 
 final class ResamplerTests: XCTestCase {

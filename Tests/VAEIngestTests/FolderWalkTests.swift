@@ -1,17 +1,18 @@
-// Listing image folders as users have them (`PNGFolder.list` over `FolderWalk`): a file's class is
+// Listing image folders as users have them (`ImageListing` over `FolderWalk`): a file's class is
 // its first-level folder at any depth, hidden names are skipped at every depth, links to folders
 // are followed once, loops and folders reached twice are refused naming the path, images at the
 // root beside class folders are refused, and a test root follows the same rules.
 import Foundation
 import TestSupport
+import VAEShards
 import XCTest
-@testable import VAEData
+@testable import VAEIngest
 
 final class FolderWalkTests: XCTestCase {
     private let kind = ".png, .jpg or .jpeg files"
 
-    private func list(_ root: String, knownClasses: [String]?? = .none) throws -> PNGFolder.Listing {
-        try PNGFolder.list(root: root, knownClasses: knownClasses, accept: ImageFolder.isImageName, kind: kind)
+    private func list(_ root: String, knownClasses: [String]?? = .none) throws -> ImageListing {
+        try ImageListing(root: root, knownClasses: knownClasses, accept: ImageFolder.isImageName, kind: kind)
     }
 
     private func link(_ path: String, to destination: String) throws {

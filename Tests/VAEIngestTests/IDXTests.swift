@@ -2,8 +2,9 @@
 // right error kind and a message that names the file.
 import Foundation
 import TestSupport
+import VAEShards
 import XCTest
-@testable import VAEData
+import VAEIngest
 
 final class IDXTests: XCTestCase {
     /// 3 images of 2 rows x 3 columns: image i, pixel j holds 10 i + j (+ 200 in the last pixel).

@@ -4,8 +4,11 @@
 // streamed shard writer against the one-shot shard encoder.
 import Foundation
 import TestSupport
+import VAECore
+import VAEImages
+import VAEIngest
 import XCTest
-@testable import VAEData
+@testable import VAEShards
 
 final class ImageFolderTests: XCTestCase {
     func jpeg(_ width: Int, _ height: Int, seed: UInt64, quality: Int = 92) throws -> [UInt8] {
@@ -114,7 +117,7 @@ final class ImageFolderTests: XCTestCase {
     func testEveryClassOfTheTreeGetsATestImage() throws {
         let tree = try FolderFixtures.nestedTree(in: try makeScratchDirectory(self))
         let fraction = 1e-9
-        XCTAssertFalse(tree.files.contains { PNGFolder.isTest($0, testFraction: fraction) })
+        XCTAssertFalse(tree.files.contains { ImageListing.isTest($0, testFraction: fraction) })
         let out = try makeScratchDirectory(self) + "/art"
         let preparation = ImagePreparation(resize: ResizeRule(width: 4, height: 4))
         let manifest = try ImageFolder.ingest(ImageFolder.Request(root: tree.root, testFraction: fraction, preparation: preparation),

@@ -1,12 +1,13 @@
-// PNG folders: class folders and flat folders, bytewise order, the label table, hidden files,
-// the error cases, and the train/test split (deterministic, per file, roughly the asked fraction,
-// at least one test file per class of two or more). Nested folders and links: FolderWalkTests.
+// Listing image folders, through folders of PNGs loaded whole (`PNGFolder`): class folders and flat
+// folders, bytewise order, the label table, hidden files, the error cases, and the train/test split
+// (deterministic, per file, roughly the asked fraction, at least one test file per class of two or
+// more). Nested folders and links: FolderWalkTests.
 import Foundation
 import TestSupport
+import VAEIngest
 import XCTest
-@testable import VAEData
 
-final class PNGFolderTests: XCTestCase {
+final class ImageListingTests: XCTestCase {
     /// Writes a 3x2 gray PNG whose pixels are all `value`.
     @discardableResult
     private func png(_ dir: String, _ relative: String, _ value: UInt8, width: Int = 3, height: Int = 2) throws -> String {
@@ -101,10 +102,10 @@ final class PNGFolderTests: XCTestCase {
 
     func testTestScoreIsSHA256OfTheRelativePath() {
         // Values from Python: int.from_bytes(sha256(p).digest()[:8], "big") >> 11 / 2**53
-        XCTAssertEqual(PNGFolder.testScore("0/00001.png"), 0.05619583008455997)
-        XCTAssertEqual(PNGFolder.testScore("a.png"), 0.49620164686382295)
-        XCTAssertTrue(PNGFolder.isTest("0/00001.png", testFraction: 0.1))
-        XCTAssertFalse(PNGFolder.isTest("a.png", testFraction: 0.1))
+        XCTAssertEqual(ImageListing.testScore("0/00001.png"), 0.05619583008455997)
+        XCTAssertEqual(ImageListing.testScore("a.png"), 0.49620164686382295)
+        XCTAssertTrue(ImageListing.isTest("0/00001.png", testFraction: 0.1))
+        XCTAssertFalse(ImageListing.isTest("a.png", testFraction: 0.1))
     }
 
     func testSplitIsDeterministicPerFileAndRoughlyTheFraction() throws {
@@ -114,8 +115,8 @@ final class PNGFolderTests: XCTestCase {
         XCTAssertEqual(split.train.files.count + split.test.files.count, 300)
         XCTAssertTrue((50...100).contains(split.test.files.count), "\(split.test.files.count) of 300 in test")
         XCTAssertEqual(split.test.files, split.test.files.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }))
-        for file in split.test.files { XCTAssertTrue(PNGFolder.isTest(file, testFraction: 0.25), file) }
-        for file in split.train.files { XCTAssertFalse(PNGFolder.isTest(file, testFraction: 0.25), file) }
+        for file in split.test.files { XCTAssertTrue(ImageListing.isTest(file, testFraction: 0.25), file) }
+        for file in split.train.files { XCTAssertFalse(ImageListing.isTest(file, testFraction: 0.25), file) }
         XCTAssertEqual(split.train.labelNames, ["0", "1", "2"])
         XCTAssertEqual(split.test.labelNames, ["0", "1", "2"])
         // Pixels and labels travel with their files.
@@ -138,7 +139,7 @@ final class PNGFolderTests: XCTestCase {
 
     /// The first of `candidates` whose score satisfies `condition`.
     private func firstName(_ candidates: [String], where condition: (Double) -> Bool) throws -> String {
-        try XCTUnwrap(candidates.first { condition(PNGFolder.testScore($0)) })
+        try XCTUnwrap(candidates.first { condition(ImageListing.testScore($0)) })
     }
 
     /// A class whose files all score above the fraction still gets one test file, its lowest;
@@ -147,11 +148,11 @@ final class PNGFolderTests: XCTestCase {
         let fraction = 0.1
         let root = try makeScratchDirectory(self)
         let a = (0..<60).map { "a/\($0).png" }
-        let b = Array((0..<200).map { "b/\($0).png" }.filter { PNGFolder.testScore($0) >= fraction }.prefix(5))
+        let b = Array((0..<200).map { "b/\($0).png" }.filter { ImageListing.testScore($0) >= fraction }.prefix(5))
         let c = try firstName((0..<100).map { "c/\($0).png" }) { $0 >= fraction }
         for file in a + b + [c] { try png(root, file, 1) }
         XCTAssertEqual(b.count, 5)
-        let own = a.filter { PNGFolder.isTest($0, testFraction: fraction) }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let own = a.filter { ImageListing.isTest($0, testFraction: fraction) }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         XCTAssertFalse(own.isEmpty, "class a has test files of its own")
 
         let split = try PNGFolder.load(root: root, testFraction: fraction)
@@ -163,7 +164,7 @@ final class PNGFolderTests: XCTestCase {
 
         // A new file of b above the fraction but below the chosen one takes its place; nothing else moves.
         let before = Set(split.test.files)
-        let lower = try firstName((200..<5000).map { "b/\($0).png" }) { $0 >= fraction && $0 < PNGFolder.testScore(chosen) }
+        let lower = try firstName((200..<5000).map { "b/\($0).png" }) { $0 >= fraction && $0 < ImageListing.testScore(chosen) }
         try png(root, lower, 1)
         var grown = try PNGFolder.load(root: root, testFraction: fraction)
         XCTAssertEqual(Set(grown.test.files), before.subtracting([chosen]).union([lower]))
@@ -179,7 +180,7 @@ final class PNGFolderTests: XCTestCase {
 
     func testAFlatFolderIsOneClassForTheTestGuarantee() throws {
         let root = try makeScratchDirectory(self)
-        let files = Array((0..<100).map { "\($0).png" }.filter { PNGFolder.testScore($0) >= 0.2 }.prefix(4))
+        let files = Array((0..<100).map { "\($0).png" }.filter { ImageListing.testScore($0) >= 0.2 }.prefix(4))
         for file in files { try png(root, file, 1) }
         let split = try PNGFolder.load(root: root, testFraction: 0.2)
         XCTAssertEqual(split.test.files, [try XCTUnwrap(FolderFixtures.lowestScoring(files))])

@@ -4,8 +4,11 @@
 // ClusterIngestTests.)
 import Foundation
 import TestSupport
+import VAECore
+import VAEImages
+import VAEIngest
+import VAEShards
 import XCTest
-@testable import VAEData
 
 /// One rank of a job whose ranks are threads: each collective waits for every rank, then each
 /// reads what the others contributed.

@@ -2,8 +2,10 @@
 // writer wrote before streaming, and refuse bad IDX data without leaving anything behind.
 import Foundation
 import TestSupport
+import VAECore
+import VAEIngest
+import VAEShards
 import XCTest
-@testable import VAEData
 
 final class StreamingIngestTests: XCTestCase {
     func shardBytes(_ directory: String) throws -> [UInt8] {
@@ -72,8 +74,8 @@ final class StreamingIngestTests: XCTestCase {
         let expected = try shardBytes(dir + "/memory")
         for name in ["train.idx", "train.idx.gz"] {
             let out = dir + "/" + name + ".art"
-            let manifest = try IngestSources.ingestIDX(
-                IngestSources.IDXPaths(images: dir + "/" + name, labels: dir + "/labels.idx", testImages: nil, testLabels: nil),
+            let manifest = try IDXIngest.ingest(
+                IDXIngest.Paths(images: dir + "/" + name, labels: dir + "/labels.idx", testImages: nil, testLabels: nil),
                 parameters: parameters, to: out, force: false)
             XCTAssertEqual(manifest.train.count, count)
             XCTAssertEqual(manifest.image, ImageShape(height: 20, width: 30))
@@ -96,8 +98,8 @@ final class StreamingIngestTests: XCTestCase {
         ]
         for (images, labels, kind, named) in cases {
             let scratch = try makeScratchDirectory(self)
-            XCTAssertThrowsError(try IngestSources.ingestIDX(
-                IngestSources.IDXPaths(images: dir + "/" + images, labels: labels.map { dir + "/" + $0 }, testImages: nil, testLabels: nil),
+            XCTAssertThrowsError(try IDXIngest.ingest(
+                IDXIngest.Paths(images: dir + "/" + images, labels: labels.map { dir + "/" + $0 }, testImages: nil, testLabels: nil),
                 parameters: IngestParameters(shardSize: 10), to: scratch + "/art", force: false)) { error in
                 let error = error as! DataError
                 XCTAssertEqual(error.kind, kind, "\(images): \(error)")

@@ -1,7 +1,8 @@
 import Foundation
 import TestSupport
+import VAECore
 import XCTest
-@testable import VAEData
+import VAEShards
 
 final class ShardArtifactTests: XCTestCase {
     /// 10 train and 3 test images of 4x3 pixels with labels 0...2.

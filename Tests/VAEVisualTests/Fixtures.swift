@@ -1,9 +1,10 @@
-// Small data and models shared by the tests of this target: a 4x4 artifact written by VAEData's
+// Small data and models shared by the tests of this target: a 4x4 artifact written by VAEShards'
 // own writer, and tiny VAEs, random or trained on a synthetic pattern with the model's own
 // training step.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
+import VAEShards
 import VAEModel
 import VAEVisual
 import XCTest
