@@ -44,8 +44,9 @@ public final class ShardDataset: Sendable {
         var formatVersion: Int?
     }
 
-    /// Checks every number of the manifest against the limits (ShardLimits.swift, VAECore's Limits.swift) before any of it
-    /// is multiplied or summed, then that the numbers agree with each other.
+    /// Checks every number of the manifest against the limits (ShardLimits.swift, VAECore's
+    /// Limits.swift) before any of it is multiplied or summed, then that the numbers agree with
+    /// each other.
     private static func check(_ manifest: Manifest, path: String) throws {
         let shape = manifest.image
         try shape.checkLimits(path: path, field: "image")
