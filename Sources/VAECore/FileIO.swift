@@ -1,5 +1,5 @@
-// Whole-file and piecewise reads, complete writes to a descriptor, and path helpers, every failure a
-// `DataError` naming the file. Everything the pipeline writes goes through `AtomicFile` or
+// Whole-file and piecewise reads, complete writes to a descriptor, and path helpers; every failure
+// is a `DataError` naming the file. Everything the pipeline writes goes through `AtomicFile` or
 // `AtomicDirectory`: a temporary name first, renamed into place when complete, so a failure or a
 // kill never leaves a half-written file under its final name.
 import Foundation
@@ -69,7 +69,7 @@ public enum FileIO {
     }
 
     /// fsyncs a directory so that a rename inside it is durable.
-    package static func syncDirectory(_ path: String) {
+    static func syncDirectory(_ path: String) {
         let fd = open(path, O_RDONLY)
         if fd >= 0 { fsync(fd); close(fd) }
     }

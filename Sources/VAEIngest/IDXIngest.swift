@@ -1,6 +1,6 @@
 // IDX files named on vae-ingest's command line into a shard artifact, read a piece at a time
-// (raw or gzipped), with the identity (SHA-256) of every input. The format and its checks: IDX.swift.
-// Image folders: `ImageFolder`; synthetic shapes: `SyntheticShapes.ingest`.
+// (raw or gzipped), with the identity (SHA-256) of every input. The format and its checks:
+// IDX.swift. Image folders: `ImageFolder`; synthetic shapes: `SyntheticShapes.ingest`.
 import Foundation
 import VAECore
 import VAEShards

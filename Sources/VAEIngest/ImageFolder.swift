@@ -18,8 +18,8 @@ public enum ImageFolder {
         public var root: String
         /// A separate folder of test images (the training root's layout and classes).
         public var testRoot: String?
-        /// Or: this fraction of `root` held out for testing, by `ImageListing.testScore` of each path
-        /// (and at least one file of each class of two or more, `ImageListing.testFlags`).
+        /// Or: this fraction of `root` held out for testing, by `ImageListing.testScore` of each
+        /// path (and at least one file of each class of two or more, `ImageListing.testFlags`).
         public var testFraction: Double?
         public var preparation: ImagePreparation
         /// Leave out files that cannot be read or decoded instead of stopping.

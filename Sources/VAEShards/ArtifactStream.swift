@@ -1,8 +1,8 @@
 // Writes a shard artifact as its records arrive, so that an ingest holds only a few pieces of
 // the data at a time, whatever the dataset's size. Records are gathered into pieces of about
 // 1 MiB; each piece is handed to its shard's serial queue, which deflates it into the shard file
-// as one zlib stream fed in pieces (the same bytes as deflating the whole payload at once); the
-// header is written last, at offset 0. Shards of a split, and the two splits, compress on
+// (`ShardFile`) as one zlib stream fed in pieces (the same bytes as deflating the whole payload at
+// once); the header is written last, at offset 0. Shards of a split, and the two splits, compress on
 // different queues, so all cores work; at most `maxPiecesInFlight` pieces wait at any time.
 // Everything goes into `AtomicDirectory`'s hidden temporary directory, renamed into place by
 // `finish` once the manifest is written.
@@ -13,7 +13,6 @@
 // them beside its own, then the manifest. The files are those a single process writes.
 //
 // N = records in a shard, P = bytes of pixels per record, R = P + 2 bytes per record.
-import CZlib
 import Dispatch
 import Foundation
 import VAECore

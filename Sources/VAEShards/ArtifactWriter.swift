@@ -1,8 +1,6 @@
 // Writes a shard artifact from images held in memory (through `ArtifactStream`, which compresses
 // on every core), into a hidden temporary directory beside the destination that is renamed into
 // place only when everything is written. A failure or a kill leaves nothing under the final name.
-import Dispatch
-import Foundation
 import VAECore
 
 /// What `ArtifactWriter.write` turns into a shard artifact.
