@@ -20,7 +20,7 @@ DEB_PACKAGES := libpng-dev libturbojpeg0-dev zlib1g-dev libopenblas-dev libssl-d
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
 BIN := .build/release
-VERSION := $(shell sed -n 's/.*current = "\(.*\)".*/\1/p' Sources/VAEData/Version.swift)
+VERSION := $(shell sed -n 's/.*current = "\(.*\)".*/\1/p' Sources/VAECore/Version.swift)
 THREADS ?= $(shell nproc)
 # A launcher for the ingest, train and embed stages, e.g. LAUNCH="mpirun -np 4 --hostfile hosts"
 # (docs/DISTRIBUTED.md). The train stage's ID includes its process count N (-np/-n), on which the

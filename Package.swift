@@ -1,5 +1,6 @@
 // swift-tools-version:6.0
-// The VAE pipeline: four executables (ingest, train, embed, generate) over three libraries.
+// The VAE pipeline: four executables (ingest, train, embed, generate), with vae-bench and vae-fuzz
+// beside them, over eleven Swift libraries and the C modules they wrap.
 import PackageDescription
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
@@ -32,26 +33,34 @@ let package = Package(
         .target(name: "CMPI", dependencies: ["COpenMPI"], linkerSettings: [.linkedLibrary("dl")]),
 
         // MARK: Libraries
-        // Files, checksums, compression, IDX, PNG and JPEG input, shards and their manifest.
-        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CCrypto", "CTurboJPEG"]),
+        // What every library shares: the error type, files and atomic writes, byte helpers, zlib,
+        // SHA-256, SplitMix64, JSON coding, the stop flag, the image shape and the limits.
+        .target(name: "VAECore", dependencies: ["CZlib", "CCrypto"]),
+        // PNG and JPEG decoding and encoding, resizing, one image file prepared for the shards.
+        .target(name: "VAEImages", dependencies: ["VAECore", "CPNG", "CTurboJPEG"]),
+        // The shard format and its manifest: an artifact written as records arrive (shared among
+        // ranks), read back and checked, summarized.
+        .target(name: "VAEShards", dependencies: ["VAECore", "VAEImages", "CZlib"]),
+        // The ingest sources: IDX files, folders of PNG and JPEG images, synthetic shapes.
+        .target(name: "VAEIngest", dependencies: ["VAECore", "VAEImages", "VAEShards"]),
         // The model: layers, loss, gradients, Adam, the random generator, checkpoints.
-        .target(name: "VAEModel", dependencies: ["COpenBLAS", "VAEData"]),
+        .target(name: "VAEModel", dependencies: ["COpenBLAS", "VAECore"]),
         // The training loop over streamed shards, run directories, metrics.
-        .target(name: "VAETrain", dependencies: ["VAEData", "VAEModel", "VAECluster"]),
+        .target(name: "VAETrain", dependencies: ["VAECore", "VAEShards", "VAEModel", "VAECluster"]),
         // Latent codes as CSV, PNG sample sheets, plots drawn with Cairo, the runs table and report.
-        .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel", "VAETrain", "VAECluster", "CCairo", "COpenBLAS"]),
+        .target(name: "VAEVisual", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEModel", "VAETrain", "VAECluster", "CCairo", "COpenBLAS"]),
 
         // The ranks of an mpirun job (a single rank without mpirun) and their collectives.
         .target(name: "VAECluster", dependencies: ["CMPI"]),
 
         // Structure-aware fuzz targets: files that look valid but lie, for every reader.
-        .target(name: "VAEFuzz", dependencies: ["VAEData", "VAEModel"]),
+        .target(name: "VAEFuzz", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEIngest", "VAEModel"]),
 
         // Turning a thrown error into one line on stderr and an exit status, and SIGINT/SIGTERM
         // into a stop request or an exit, for the executables.
-        .target(name: "CommandSupport", dependencies: ["VAEData", "VAECluster", argumentParser]),
+        .target(name: "CommandSupport", dependencies: ["VAECore", "VAEImages", "VAECluster", argumentParser]),
         // Each tool's command line and run, a library so that tests parse it in process.
-        .target(name: "VAEIngestCommand", dependencies: ["VAEData", "VAECluster", "CommandSupport", argumentParser]),
+        .target(name: "VAEIngestCommand", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEIngest", "VAECluster", "CommandSupport", argumentParser]),
         .target(name: "VAETrainCommand", dependencies: ["VAETrain", "VAECluster", "CommandSupport", argumentParser]),
         .target(name: "VAEEmbedCommand", dependencies: ["VAEVisual", "VAECluster", "CommandSupport", argumentParser]),
         .target(name: "VAEGenerateCommand", dependencies: ["VAEVisual", "CommandSupport", argumentParser]),
@@ -68,18 +77,21 @@ let package = Package(
         .executableTarget(name: "vae-bench", dependencies: ["VAEModel", "VAETrain", "VAECluster", "CommandSupport", argumentParser]),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["VAEData", "VAEModel"], path: "Sources/TestSupport"),
-        .testTarget(name: "VAEDataTests", dependencies: ["VAEData", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEIngest", "VAEModel"], path: "Sources/TestSupport"),
+        .testTarget(name: "VAECoreTests", dependencies: ["VAECore", "TestSupport"]),
+        .testTarget(name: "VAEImagesTests", dependencies: ["VAECore", "VAEImages", "TestSupport"]),
+        .testTarget(name: "VAEShardsTests", dependencies: ["VAECore", "VAEShards", "TestSupport"]),
+        .testTarget(name: "VAEIngestTests", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEIngest", "TestSupport"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "TestSupport"]),
         .testTarget(name: "VAETrainTests", dependencies: ["VAETrain", "TestSupport"]),
         .testTarget(name: "VAEVisualTests", dependencies: ["VAEVisual", "TestSupport"]),
         // The four command lines parsed in process: option values, defaults, and every refusal's message.
         .testTarget(name: "CommandTests", dependencies: [
             "VAEIngestCommand", "VAETrainCommand", "VAEEmbedCommand", "VAEGenerateCommand",
-            "VAEData", "VAEModel", "VAETrain", "VAEVisual", argumentParser,
+            "VAECore", "VAEImages", "VAEShards", "VAEIngest", "VAEModel", "VAETrain", "VAEVisual", argumentParser,
         ]),
         // The built tools launched as processes: exit statuses, output, files written or not.
-        .testTarget(name: "EndToEndTests", dependencies: ["VAEData", "VAEModel", "VAEFuzz", "CommandSupport", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEIngest", "VAEModel", "VAEFuzz", "CommandSupport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

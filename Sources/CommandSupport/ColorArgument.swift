@@ -1,6 +1,6 @@
 // A color on the command line (`--background`): `R,G,B` or one gray value, as `RGBColor` reads it.
 import ArgumentParser
-import VAEData
+import VAEImages
 
 extension RGBColor: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }

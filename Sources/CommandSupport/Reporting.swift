@@ -3,7 +3,7 @@
 import ArgumentParser
 import Foundation
 import VAECluster
-import VAEData
+import VAECore
 
 /// Runs `body` with SIGINT and SIGTERM handled as `onSignal` says (by default: remove the files
 /// being written and exit at once, see `StopSignals`); any error other than ArgumentParser's own

@@ -12,7 +12,7 @@
 import Dispatch
 import Foundation
 import Synchronization
-import VAEData
+import VAECore
 
 public enum StopSignals {
     /// What the first SIGINT or SIGTERM does.

@@ -1,6 +1,6 @@
 // The one check every bad-input test makes: the right kind of `DataError`, naming the right file,
 // in one line, saying what it should.
-import VAEData
+import VAECore
 import XCTest
 
 /// Asserts that `body` throws a `DataError` of `kind` about `path`, whose one-line description is

@@ -2,7 +2,9 @@
 // several levels deep, PNGs of several color types beside JPEGs, hidden folders and files, a stray
 // file, and a symbolic link to a folder outside the root.
 import Foundation
-import VAEData
+import VAECore
+import VAEImages
+import VAEIngest
 
 public enum FolderFixtures {
     /// A tree written by `nestedTree(in:)`: its root, and what a listing of it must give.
@@ -66,9 +68,9 @@ public enum FolderFixtures {
             labels: [0, 0, 0, 0, 0, 1, 1, 1, 1])
     }
 
-    /// The file with the smallest `PNGFolder.testScore`: the one the split puts in the test set
+    /// The file with the smallest `ImageListing.testScore`: the one the split puts in the test set
     /// when none of its class scores below the fraction.
     public static func lowestScoring(_ files: [String]) -> String? {
-        files.min { PNGFolder.testScore($0) < PNGFolder.testScore($1) }
+        files.min { ImageListing.testScore($0) < ImageListing.testScore($1) }
     }
 }

@@ -2,7 +2,8 @@
 // (raw and gzipped), and PNGs of every color type and bit depth written by libpng itself (through
 // `PNGCodec.encode`), so the decoder is tested against real encoder output, not hand-made bytes.
 import Foundation
-import VAEData
+import VAECore
+import VAEImages
 
 /// Writes `bytes` at `relative` inside `directory` (a `makeScratchDirectory` directory, say),
 /// creating the folders on the way; returns the absolute path.

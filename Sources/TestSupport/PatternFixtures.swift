@@ -1,8 +1,9 @@
 // Small data and models for the tests of VAEVisual and of the built vae-embed and vae-generate: a
-// 4x4 artifact written by VAEData's own writer, and tiny VAEs, random or trained on a synthetic
+// 4x4 artifact written by VAEShards' own writer, and tiny VAEs, random or trained on a synthetic
 // pattern with the model's own training step.
 import Foundation
-import VAEData
+import VAECore
+import VAEShards
 import VAEModel
 
 public enum PatternFixtures {

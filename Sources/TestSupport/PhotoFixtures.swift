@@ -1,7 +1,7 @@
 // Images with known pixels for the JPEG, PNG and resampling tests (photo-like ones come from
 // `SyntheticPhotos`). Encoded by TurboJPEG itself (`JPEGCodec.encode`), so the decoder is tested
 // against real encoder output.
-import VAEData
+import VAEImages
 
 public enum PhotoFixtures {
     /// Blocks of flat color, `block` pixels square (a multiple of 16 keeps JPEG's blocks clean):

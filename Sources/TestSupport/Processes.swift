@@ -1,6 +1,6 @@
 // Running the built executables from end-to-end tests.
 import Foundation
-import VAEData
+import VAECore
 import XCTest
 
 /// The result of running a process to its end.

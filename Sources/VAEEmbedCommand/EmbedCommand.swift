@@ -7,7 +7,8 @@ import ArgumentParser
 import Foundation
 import CommandSupport
 import VAECluster
-import VAEData
+import VAECore
+import VAEShards
 import VAEVisual
 
 public struct EmbedCommand: ParsableCommand {

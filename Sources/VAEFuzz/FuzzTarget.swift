@@ -7,7 +7,7 @@
 // Adding a reader (the JPEG decoder, say) is one `FuzzTarget` value like those in Targets/ and its
 // name in `FuzzTarget.all`; its corpus goes in Tests/Fuzz/corpus/NAME/.
 import Foundation
-import VAEData
+import VAECore
 
 /// What a reader did wrong with a fuzzed file.
 public struct FuzzFailure: Error, CustomStringConvertible {

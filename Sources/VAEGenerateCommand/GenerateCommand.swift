@@ -4,7 +4,7 @@
 // atomically, once everything has succeeded. A library so that tests parse command lines in
 // process; the executable only calls `main()`.
 import ArgumentParser
-import VAEData
+import VAECore
 
 public struct GenerateCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
 // vae-generate interpolate: the decoder along the line between the codes of two examples.
 import ArgumentParser
-import VAEData
+import VAEShards
 import VAEVisual
 
 struct Interpolate: ParsableCommand {

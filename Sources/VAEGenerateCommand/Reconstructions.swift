@@ -1,6 +1,6 @@
 // vae-generate reconstructions: examples over their reconstructions decode(mu).
 import ArgumentParser
-import VAEData
+import VAEShards
 import VAEVisual
 
 struct Reconstructions: ParsableCommand {

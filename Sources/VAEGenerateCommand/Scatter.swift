@@ -2,7 +2,8 @@
 // first two principal components), colored by label, as a PNG drawn with Cairo.
 import ArgumentParser
 import CommandSupport
-import VAEData
+import VAECore
+import VAEShards
 import VAEVisual
 
 /// Two latent dimensions typed as `i,j`, numbered from 1.

@@ -3,7 +3,9 @@
 import ArgumentParser
 import Foundation
 import CommandSupport
-import VAEData
+import VAECore
+import VAEImages
+import VAEShards
 import VAEVisual
 
 struct SheetOptions: ParsableArguments {

@@ -1,6 +1,6 @@
 // vae-generate traverse: one latent dimension at a time swept across its range.
 import ArgumentParser
-import VAEData
+import VAEShards
 import VAEVisual
 
 struct Traverse: ParsableCommand {

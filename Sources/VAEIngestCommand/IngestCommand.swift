@@ -4,7 +4,10 @@
 import ArgumentParser
 import CommandSupport
 import VAECluster
-import VAEData
+import VAECore
+import VAEImages
+import VAEIngest
+import VAEShards
 
 public struct IngestCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -91,14 +94,14 @@ struct IDXCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors("vae-ingest", collectiveErrors: true) { cluster in
-            var paths = IngestSources.IDXPaths(
+            var paths = IDXIngest.Paths(
                 images: images, labels: labels, testImages: testImages, testLabels: testLabels, classes: classes)
             if let labelNames {
-                paths.labelNames = try IngestSources.labelNames(labelNames)
+                paths.labelNames = try IDXIngest.labelNames(labelNames)
                 paths.classes = paths.labelNames!.count
             }
-            output.report(try IngestSources.ingestIDX(paths, parameters: output.parameters(), to: output.out, force: output.force,
-                                                      ranks: ClusterRanks(cluster)),
+            output.report(try IDXIngest.ingest(paths, parameters: output.parameters(), to: output.out, force: output.force,
+                                               ranks: ClusterRanks(cluster)),
                           testOptions: "--test-images FILE (with --test-labels FILE for labelled data)")
         }
     }
@@ -157,7 +160,7 @@ struct ImagesCommand: ParsableCommand {
             let preparation = ImagePreparation(
                 color: color, resize: size.map { ResizeRule(width: $0.width, height: $0.height, fit: fit, background: background) },
                 background: background)
-            let times = phases ? PhaseTimes() : nil
+            let times = phases ? IngestPhaseTimes() : nil
             let request = ImageFolder.Request(root: root, testRoot: testRoot, testFraction: testFraction,
                                               preparation: preparation, skipBad: skipBad, times: times,
                                               threads: threads ?? cluster.coresPerLocalRank)

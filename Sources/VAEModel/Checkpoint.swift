@@ -7,7 +7,7 @@
 // The same state always gives the same bytes (sorted keys, no timestamps), files are written
 // atomically, and every way a file can be wrong is reported in one line naming the file.
 import Foundation
-import VAEData
+import VAECore
 
 /// The complete state of a training run at a step boundary.
 public struct Checkpoint: Equatable, Sendable {

@@ -3,7 +3,7 @@
 // 2^40 samples per example. Within these limits every offset of `ParameterLayout` fits easily in an
 // Int (the largest product is 2^30 x 2^16); a count past them is bad input, reported as an error
 // naming the field. docs/FORMATS.md ("Limits") lists them.
-import VAEData
+import VAECore
 
 extension ModelConfig {
     /// Largest D, the pixels of one example (ImageShape's largest image).

@@ -8,7 +8,7 @@
 // N = examples, B = examples of a piece, k = samples per example, s = samples of one block of a
 // piece (s·B <= inferenceRows), Z = latent size, D = input size.
 import Foundation
-import VAEData
+import VAECore
 
 extension VAE {
     /// The importance-weighted bound for each example, with k samples from q(z|x), computed with

@@ -1,5 +1,5 @@
 // The model's own error: a configuration or an argument the model cannot work with. Problems with
-// checkpoint files are reported as VAEData's `DataError`, which names the file.
+// checkpoint files are reported as VAECore's `DataError`, which names the file.
 
 /// A model configuration or argument that cannot be used; `description` is one line.
 public struct ModelError: Error, CustomStringConvertible, Equatable, Sendable {

@@ -23,7 +23,7 @@
 //   decoder.deconv.{j}.weight (c_in, c_out, 4, 4)  nn.ConvTranspose2d,  from (k, k, Co, Ci)
 //   decoder.log_sigma2        (C, H, W)            from (H, W, C)
 import Foundation
-import VAEData
+import VAECore
 
 /// One tensor of a safetensors file: F32 values in row-major order.
 public struct NamedTensor: Equatable, Sendable {

@@ -4,7 +4,7 @@
 // with no hidden cached values anywhere else (Box-Muller normals are produced in pairs into a
 // caller's buffer, never one at a time with a spare kept aside).
 import Foundation
-import VAEData
+import VAECore
 
 /// A small, fast, reproducible pseudo-random generator: xoshiro256** seeded through SplitMix64.
 ///

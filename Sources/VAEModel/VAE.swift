@@ -11,7 +11,6 @@
 // Ho × Wo × Co a convolution's input and output (channels last), k = kernel.
 import COpenBLAS
 import Foundation
-import VAEData
 
 /// The loss of a batch, per example (means over the batch), in nats.
 public struct LossParts: Equatable, Sendable {

@@ -5,7 +5,7 @@
 // The shard order is shuffled; consecutive shards of that order form windows of
 // `shuffleWindow` shards; the examples of each window are shuffled together. Every example is
 // visited exactly once per epoch, and memory holds one window of shards at a time.
-import VAEData
+import VAEShards
 import VAEModel
 
 struct EpochPlan {

@@ -5,7 +5,8 @@
 // blocks of samples), so a stop request ends them within a fraction of a second.
 //
 // B = batch size, D = inputs per example.
-import VAEData
+import VAECore
+import VAEShards
 import VAEModel
 
 struct Evaluation {

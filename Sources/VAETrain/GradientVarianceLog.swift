@@ -3,7 +3,7 @@
 // measurement; gradient_variance.json keeps the same rows for a resumed run (nothing is parsed
 // back from the CSV).
 import Foundation
-import VAEData
+import VAECore
 import VAEModel
 
 /// One row of gradient_variance.csv: one estimator's spread for one tensor at one step.

@@ -8,7 +8,8 @@
 //   model.safetensors  the final weights for PyTorch
 //   checkpoints/    periodic and end-of-epoch checkpoints, step-NNNNNNNNN.ckpt, the newest few kept
 import Foundation
-import VAEData
+import VAECore
+import VAEShards
 import VAEModel
 
 /// What config.json holds.

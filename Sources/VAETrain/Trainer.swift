@@ -8,7 +8,8 @@
 // B = batch size, D = inputs per example (H·W·C).
 import Foundation
 import VAECluster
-import VAEData
+import VAECore
+import VAEShards
 import VAEModel
 
 /// Where a run reads and writes, and how it starts.

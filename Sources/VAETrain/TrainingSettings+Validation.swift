@@ -1,7 +1,7 @@
 // What the trainer derives from the run's settings (VAEModel's `TrainingSettings`, the one
 // settings type: config.json and every checkpoint hold it), the checks it makes before any work
 // starts, and the errors that stop a run.
-import VAEData
+import VAECore
 import VAEModel
 
 extension TrainingSettings {

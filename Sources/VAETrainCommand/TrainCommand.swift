@@ -4,7 +4,7 @@ import ArgumentParser
 import CommandSupport
 import Foundation
 import VAECluster
-import VAEData
+import VAECore
 import VAEModel
 import VAETrain
 

@@ -1,10 +1,10 @@
-// A file written as a stream and still atomic: bytes go through a buffer into VAEData's
+// A file written as a stream and still atomic: bytes go through a buffer into VAECore's
 // `AtomicFileWriter` (a hidden temporary file beside the destination, flushed and renamed into
 // place by `commit()`); until then the destination is untouched, and `abandon()` (or a failure)
 // removes the temporary file. The path `-` means standard output instead (no temporary file,
 // nothing to rename).
 import Foundation
-import VAEData
+import VAECore
 
 /// A buffered output stream to a file that appears only when complete, or to standard output.
 ///

@@ -1,7 +1,7 @@
 // A CSV file the tools wrote (metrics.csv, gradient_variance.csv, latents.csv), read back for
 // plotting: a header row of column names, then records of as many fields. Lines end in LF or
 // CRLF; fields follow RFC 4180 (`CSV.parseRecord`). Every problem names the file and the line.
-import VAEData
+import VAECore
 
 /// The records of a CSV file with a header row.
 public struct CSVTable: Sendable {

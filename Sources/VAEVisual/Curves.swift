@@ -2,7 +2,6 @@
 // gradient variances (gradient_variance.csv, on a log scale), or the same columns of several runs
 // overlaid. One line and one legend entry per file and column, colored from the palette in that
 // order; points whose value is not finite break the line.
-import VAEData
 
 /// One line of a curve plot.
 public struct CurveSeries: Sendable {

@@ -5,7 +5,7 @@
 // `EmbeddingRows`), so the file is byte-identical to a single process's, and rank 0 holds at
 // most one round of CSV at a time.
 import VAECluster
-import VAEData
+import VAEShards
 import VAEModel
 
 extension Embedding {

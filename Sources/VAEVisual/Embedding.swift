@@ -6,7 +6,8 @@
 // B = batch, T = the model's threads, D = input size (pixels), Z = latent size, N = samples per
 // example.
 import Foundation
-import VAEData
+import VAECore
+import VAEShards
 import VAEModel
 
 /// Which examples `vae-embed` writes.

@@ -5,7 +5,9 @@
 //
 // h, w = image height and width (h·w = D), Z = latent size, N = tiles.
 import Foundation
-import VAEData
+import VAECore
+import VAEImages
+import VAEShards
 import VAEModel
 
 /// How a sheet looks: the enlargement and the padding between and around its tiles.

@@ -4,7 +4,8 @@
 // bad field.
 //
 // N = rows read, Z = the mu columns.
-import VAEData
+import VAECore
+import VAEShards
 
 /// The codes of one latent CSV, with what identifies each row.
 public struct LatentCodes: Sendable {

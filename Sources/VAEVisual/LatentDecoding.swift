@@ -6,7 +6,8 @@
 //
 // N = rows of the CSV, Z = latent size, D = pixels per image (H·W·C).
 import Foundation
-import VAEData
+import VAECore
+import VAEShards
 import VAEModel
 
 extension Generation {

@@ -6,7 +6,8 @@
 // elsewhere and the page still shows. The markup is XHTML-compatible HTML5 (every element
 // closed, attributes quoted), so an XML parser can check it.
 import Foundation
-import VAEData
+import VAECore
+import VAEShards
 import VAETrain
 
 /// The report of the pipeline whose artifacts are in `artifacts` (artifacts/PIPELINE).

@@ -5,7 +5,7 @@
 // the same machine (fonts and their hinting come from the machine's fontconfig and FreeType).
 import CCairo
 import Foundation
-import VAEData
+import VAECore
 
 /// An 8-bit RGB color.
 public struct RGB: Equatable, Hashable, Sendable {

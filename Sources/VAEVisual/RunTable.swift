@@ -6,7 +6,7 @@
 // time, and whether `latest/train` points at it. A finished run without test examples has no test
 // figures: "n/a" in the table, the Markdown and the report, an empty CSV field, JSON `null`.
 import Foundation
-import VAEData
+import VAECore
 import VAEModel
 import VAETrain
 

@@ -4,7 +4,8 @@
 // more examples than --max-points, an evenly spaced subsample is drawn (the same one every time).
 //
 // N = examples read, M = examples drawn, Z = latent size.
-import VAEData
+import VAECore
+import VAEShards
 
 /// Which plane of the latent space a scatter plot shows.
 public enum ScatterProjection: Equatable, Sendable {

@@ -1,6 +1,7 @@
 // Single examples by their index within a split, for the sheets that show or start from given
 // examples: only the shards that hold them are read (and checked).
-import VAEData
+import VAECore
+import VAEShards
 
 extension ShardDataset {
     /// The pixels and labels of the examples at `indices` (in that order) of `split`.

@@ -12,7 +12,7 @@
 // label r: right-aligned at x = M - g, its baseline at the middle of row r plus 0.35·s
 // T = 2·s = 28, s = 14; the title centered over the grid, its baseline at T - g
 // ```
-import VAEData
+import VAEImages
 
 extension Sheet {
     /// The row labels' font size, in pixels.

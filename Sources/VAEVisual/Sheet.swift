@@ -2,7 +2,8 @@
 // color, onto which tiles are copied, enlarged by nearest neighbour: gray (1 channel) or RGB (3,
 // interleaved), as the model's images are. Decoder means in [0, 1] become bytes by rounding v·255
 // (values outside [0, 1] are clamped, NaN becomes 0).
-import VAEData
+import VAECore
+import VAEImages
 
 /// An 8-bit gray or RGB canvas laid out as a grid of tiles.
 public struct Sheet: Sendable {

@@ -1,6 +1,6 @@
 // provenance.json, which the pipeline writes last into every stage's artifact (docs/FORMATS.md,
 // "Pipeline artifacts"): what ran, on what, with which tool, when.
-import VAEData
+import VAECore
 
 /// The provenance of one pipeline stage's artifact.
 public struct StageProvenance: Codable, Equatable, Sendable {

@@ -3,7 +3,8 @@
 // height and width (version 1 files may not), so the shape comes from, in order: the data's
 // manifest (when --data is given), the checkpoint's image fields, or a square √D × √D when D is
 // a perfect square.
-import VAEData
+import VAECore
+import VAEShards
 import VAEModel
 
 /// A model read from a checkpoint, ready to encode and decode.

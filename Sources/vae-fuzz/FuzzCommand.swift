@@ -11,7 +11,7 @@
 // crash), and the input is saved as fuzz-failure-TARGET-* (libFuzzer: crash-*) to be added to
 // Tests/Fuzz/regressions/TARGET/, which the unit tests replay forever.
 import Foundation
-import VAEData
+import VAECore
 import VAEFuzz
 import VAEModel
 

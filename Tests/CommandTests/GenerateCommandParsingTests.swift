@@ -2,7 +2,9 @@
 // share and the plots' typed values, with the defaults the help states, and every value validate()
 // refuses pinned to its message.
 import ArgumentParser
-import VAEData
+import VAECore
+import VAEShards
+import VAEImages
 @testable import VAEGenerateCommand
 import VAEVisual
 import XCTest

@@ -1,7 +1,10 @@
 // vae-ingest's command line parsed in process: each subcommand's options become typed values with
 // the defaults its help states, and every value validate() refuses is pinned to its message.
 import ArgumentParser
-import VAEData
+import VAECore
+import VAEImages
+import VAEIngest
+import VAEShards
 @testable import VAEIngestCommand
 import XCTest
 

@@ -1,7 +1,7 @@
 // vae-train's command line parsed in process, as swift-argument-parser's own tests do: the values
 // users type become typed settings, and every refusal is pinned to its message.
 import ArgumentParser
-import VAEData
+import VAECore
 import VAEModel
 import VAETrain
 import VAETrainCommand

@@ -1,6 +1,6 @@
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
 import VAEModel
 import XCTest
 

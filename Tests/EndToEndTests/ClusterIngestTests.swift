@@ -4,7 +4,8 @@
 // job with one message naming the rank and the file, and leaves nothing.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
+import VAEShards
 import XCTest
 
 final class ClusterIngestTests: XCTestCase {

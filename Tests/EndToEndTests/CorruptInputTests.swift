@@ -3,7 +3,10 @@
 // would end the test run, so these are a cheap, deterministic stand-in for a fuzzer.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
+import VAEImages
+import VAEIngest
+import VAEShards
 import VAEModel
 import XCTest
 

@@ -2,7 +2,8 @@
 // the test bundle) on a tiny artifact and a tiny trained checkpoint written here.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
+import VAEImages
 import VAEModel
 import XCTest
 

@@ -4,7 +4,8 @@
 // figures; the terminal says n/a. And the final line of a run with test examples, rounded.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
+import VAEShards
 import XCTest
 
 final class EmptyTestSplitTests: XCTestCase {

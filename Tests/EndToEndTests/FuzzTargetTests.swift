@@ -4,7 +4,7 @@
 // nothing.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
 @testable import VAEFuzz
 import XCTest
 

@@ -4,7 +4,8 @@
 // split; `synthetic --color rgb` and `make-photos`; the `png` alias.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
+import VAEShards
 import XCTest
 
 final class ImagesCommandTests: XCTestCase {

@@ -1,6 +1,8 @@
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
+import VAEImages
+import VAEShards
 import XCTest
 
 /// The built `vae-ingest` on small generated files.

@@ -2,7 +2,6 @@
 // 143 (SIGTERM), and nothing they were writing is left, under its final name or a temporary one.
 import Foundation
 import TestSupport
-import VAEData
 import XCTest
 
 final class InterruptCommandTests: XCTestCase {

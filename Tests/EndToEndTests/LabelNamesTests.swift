@@ -3,7 +3,8 @@
 // error naming the labels file, with no artifact written.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
+import VAEShards
 import XCTest
 
 final class LabelNamesTests: XCTestCase {

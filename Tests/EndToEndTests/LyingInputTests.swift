@@ -5,7 +5,9 @@
 // line, never a trap, a hang or a huge allocation.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
+import VAEIngest
+import VAEShards
 import VAEModel
 import XCTest
 

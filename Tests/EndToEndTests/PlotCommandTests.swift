@@ -2,7 +2,7 @@
 // their one-line errors naming the file, the same PNG bytes twice, nothing written on failure.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
 import XCTest
 
 final class PlotCommandTests: XCTestCase {

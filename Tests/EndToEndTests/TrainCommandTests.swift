@@ -1,6 +1,6 @@
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
 import XCTest
 
 /// The built `vae-train`, killed for real and resumed.

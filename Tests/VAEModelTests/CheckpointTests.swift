@@ -1,7 +1,7 @@
 // Checkpoints: round trip, byte-identical writes, every kind of bad file, and exact resumption.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
 import XCTest
 import VAEModel
 

@@ -2,7 +2,7 @@
 // reading of version 1 files, from a file written by the version 1 writer.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
 import XCTest
 import VAEModel
 

@@ -3,7 +3,7 @@
 // of the reference, which builds its inputs by its own plain code; the layout's extra inputs; the
 // label reaching the decoder; class names in the config and checkpoint, absent for other models.
 import XCTest
-import VAEData
+import VAECore
 @testable import VAEModel
 
 final class ConditionalModelTests: XCTestCase {

@@ -5,7 +5,7 @@
 // baseline < score function. That the reparameterized gradient itself is right is checked
 // against finite differences in GradientCheckTests.
 import XCTest
-import VAEData
+import VAECore
 @testable import VAEModel
 
 final class EstimatorTests: XCTestCase {

@@ -3,7 +3,7 @@
 // metadata; and the ways a damaged file is refused.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
 import VAEModel
 import XCTest
 

@@ -3,7 +3,9 @@
 // whose classes sheet and embedding use the labels.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
+import VAEIngest
+import VAEShards
 import VAEModel
 import XCTest
 @testable import VAETrain

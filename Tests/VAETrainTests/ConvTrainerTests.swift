@@ -3,7 +3,9 @@
 // directory is written. (--arch and --channels on the command line: CommandTests.)
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
+import VAEIngest
+import VAEShards
 import VAEModel
 import XCTest
 @testable import VAETrain

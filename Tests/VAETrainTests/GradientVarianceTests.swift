@@ -4,7 +4,9 @@
 // estimator trains.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
+import VAEIngest
+import VAEShards
 import VAEModel
 import XCTest
 @testable import VAETrain

@@ -2,7 +2,7 @@
 // could be null still read, a run without a test split writes and reads back null, and a file
 // with one test figure null and the other a number (or a key missing) is refused.
 import TestSupport
-import VAEData
+import VAECore
 import VAEModel
 import XCTest
 @testable import VAETrain

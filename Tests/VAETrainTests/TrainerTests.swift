@@ -1,6 +1,8 @@
 import Foundation
 import TestSupport
-@testable import VAEData
+import VAECore
+import VAEIngest
+@testable import VAEShards
 import VAEModel
 import XCTest
 @testable import VAETrain

@@ -5,7 +5,8 @@
 // example with its label and refuses data of other classes.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
+import VAEImages
 import VAEModel
 import VAEVisual
 import XCTest

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
+import VAEShards
 import VAEModel
 import VAEVisual
 import XCTest

@@ -1,6 +1,8 @@
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
+import VAEImages
+import VAEShards
 import VAEModel
 import VAEVisual
 import XCTest

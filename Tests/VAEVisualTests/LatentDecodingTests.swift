@@ -4,7 +4,8 @@
 // naming the line and the column.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
+import VAEImages
 import VAEModel
 import VAEVisual
 import XCTest

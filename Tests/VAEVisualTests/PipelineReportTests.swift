@@ -6,7 +6,7 @@ import Foundation
 import FoundationXML
 #endif
 import TestSupport
-import VAEData
+import VAECore
 import VAEVisual
 import XCTest
 

@@ -3,7 +3,7 @@
 // components and subsampling underneath. Not pixel-exact: glyphs depend on the font build.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
 import VAEVisual
 import XCTest
 

@@ -2,7 +2,8 @@
 // with the geometry of a gray sheet; a checkpoint's recorded channels give the tile shape.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
+import VAEImages
 import VAEModel
 import XCTest
 @testable import VAEVisual

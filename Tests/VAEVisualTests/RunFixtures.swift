@@ -1,7 +1,7 @@
 // Fabricated train artifacts for the runs table and the report: the files vae-train and the
 // pipeline write (config.json, summary.json, provenance.json), as text in their real layout.
 import Foundation
-import VAEData
+import VAECore
 
 enum RunFixtures {
     /// config.json as vae-train writes it, with the options that vary here.

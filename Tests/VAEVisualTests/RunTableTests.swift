@@ -2,7 +2,7 @@
 // one, the latest link, the options that differ, sorting, and the four output formats.
 import Foundation
 import TestSupport
-import VAEData
+import VAECore
 import VAEVisual
 import XCTest
 

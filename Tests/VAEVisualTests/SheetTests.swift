@@ -1,4 +1,4 @@
-import VAEData
+import VAEImages
 import VAEVisual
 import XCTest
 

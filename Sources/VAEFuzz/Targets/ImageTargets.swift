@@ -3,7 +3,9 @@
 // written by libpng, whose IHDR fields, chunk lengths and chunk list lie (with chunk CRCs
 // recomputed, so libpng's own checks see the lie, not a checksum error), with a zTXt chunk that
 // inflates past the limit among the chunks it may insert.
-import VAEData
+import VAECore
+import VAEImages
+import VAEIngest
 import VAEModel
 
 extension FuzzTarget {

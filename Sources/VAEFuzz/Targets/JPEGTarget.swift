@@ -5,7 +5,7 @@
 // count and value; then a cut, appended bytes or a flipped byte. It is decoded in gray or RGB at a
 // reduced scale the input picks. A file in which nothing lied must decode to the plain JPEG's
 // decode (no EXIF) turned as its orientation says.
-import VAEData
+import VAEImages
 
 extension FuzzTarget {
     public static let jpeg = FuzzTarget(name: "jpeg") { input, scratch in

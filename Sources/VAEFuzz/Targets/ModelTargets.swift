@@ -1,7 +1,7 @@
 // The fuzz target for checkpoints: a real checkpoint of a small model whose JSON header lies
 // anywhere (sizes, settings, position, counts), with its header length and trailing CRC recomputed,
 // so only the checks on the header's numbers can catch the lies.
-import VAEData
+import VAECore
 import VAEModel
 
 extension FuzzTarget {

@@ -1,7 +1,9 @@
 // Fuzz targets for the shard artifact: one shard file whose header fields lie (with the header
 // CRC recomputed, so only the limits and the consistency checks can catch them), and a manifest
 // whose numbers, lists and names lie over a real artifact.
-import VAEData
+import VAECore
+import VAEIngest
+import VAEShards
 import VAEModel
 
 extension FuzzTarget {
