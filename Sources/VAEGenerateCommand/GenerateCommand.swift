@@ -18,7 +18,7 @@ public struct GenerateCommand: ParsableCommand {
             See docs/EMBED_AND_GENERATE.md.
             """,
         version: PipelineVersion.current,
-        subcommands: [Samples.self, Classes.self, Reconstructions.self, Manifold.self, Traverse.self, Interpolate.self,
+        subcommands: [Samples.self, Classes.self, Reconstructions.self, Manifold.self, Traverse.self, Interpolate.self, Decode.self,
                       CurvesCommand.self, ScatterCommand.self, RunsCommand.self, ReportCommand.self])
 
     public init() {}

@@ -43,14 +43,21 @@ struct SheetOptions: ParsableArguments {
     /// Any error becomes one line on stderr and exit status 1, with no file written.
     func draw(_ tool: String, data: String?,
               _ body: (_ trained: TrainedModel, _ dataset: ShardDataset?, _ shape: ImageShape) throws -> Sheet) throws {
+        try run(tool, data: data) { trained, dataset, shape in
+            try body(trained, dataset, shape).write(to: out)
+        }
+    }
+
+    /// Reads the model (and the data at `data`, if given), works out the image shape, and calls
+    /// `body`. Any error becomes one line on stderr and exit status 1.
+    func run(_ tool: String, data: String?,
+             _ body: (_ trained: TrainedModel, _ dataset: ShardDataset?, _ shape: ImageShape) throws -> Void) throws {
         try reportingErrors("vae-generate \(tool)") {
             // Pieces of 256 examples, shared among the cores (the bits do not depend on how many).
             let trained = try TrainedModel(checkpoint: checkpoint, batchCapacity: 256,
                                            threads: ProcessInfo.processInfo.activeProcessorCount)
             let dataset = try data.map { try ShardDataset(directory: $0) }
-            let shape = try trained.imageShape(data: dataset)
-            let sheet = try body(trained, dataset, shape)
-            try sheet.write(to: out)
+            try body(trained, dataset, try trained.imageShape(data: dataset))
         }
     }
 }

@@ -24,7 +24,7 @@ final class GenerateCommandParsingTests: XCTestCase {
 
     func testTheSubcommands() {
         XCTAssertEqual(GenerateCommand.configuration.subcommands.map { $0._commandName },
-                       ["samples", "classes", "reconstructions", "manifold", "traverse", "interpolate",
+                       ["samples", "classes", "reconstructions", "manifold", "traverse", "interpolate", "decode",
                         "curves", "scatter", "runs", "report"])
         XCTAssertEqual(error(["sample"]), "Unexpected argument 'sample'")
     }
@@ -87,6 +87,23 @@ final class GenerateCommandParsingTests: XCTestCase {
         let interpolate = try parse(["interpolate"] + sheet + ["--data", "d", "--from", "0", "--to", "39"], as: Interpolate.self)
         XCTAssertEqual([interpolate.from, interpolate.to, interpolate.steps], [0, 39, 10])
         XCTAssertEqual(interpolate.split, .test)
+    }
+
+    func testDecodeWritesADirectoryOrASheet() throws {
+        let directory = try parse(["decode", "--checkpoint", "m.ckpt", "--latents", "l.csv", "--out", "decoded"], as: Decode.self)
+        XCTAssertEqual(directory.latents, "l.csv")
+        XCTAssertFalse(directory.writesSheet)
+        XCTAssertNil(directory.className)
+        XCTAssertEqual(directory.cols, 8)
+        XCTAssertFalse(directory.force)
+        let sheet = try parse(["decode", "--checkpoint", "m.ckpt", "--latents", "l.csv", "--out", "Decoded.PNG",
+                               "--class", "Sneaker", "--cols", "5", "--force"], as: Decode.self)
+        XCTAssertTrue(sheet.writesSheet)
+        XCTAssertEqual(sheet.className, "Sneaker")
+        XCTAssertEqual(sheet.cols, 5)
+        XCTAssertEqual(error(["decode", "--checkpoint", "m.ckpt", "--latents", "l.csv", "--out", "d", "--cols", "0"]),
+                       "--cols must be at least 1, got 0")
+        XCTAssertEqual(error(["decode", "--checkpoint", "m.ckpt", "--out", "d"]), "Missing expected argument '--latents <latents>'")
     }
 
     func testThePlotsTablesAndReportOptions() throws {

@@ -40,6 +40,33 @@ final class EmbedAndGenerateCommandTests: XCTestCase {
         XCTAssertEqual(directoryListing(dir), ["latents.csv", "model.ckpt", "shards"])
     }
 
+    /// Embed, then decode: one PNG per test example named by split and index, and a sheet of them;
+    /// a CSV that lies is refused naming its line and column, and nothing is written.
+    func testEmbedThenDecodeWritesOnePNGPerRow() throws {
+        let dir = try makeFixture()
+        var result = try run("vae-embed", ["--checkpoint", dir + "/model.ckpt", "--data", dir + "/shards",
+                                           "--split", "test", "--out", dir + "/latents.csv"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        result = try run("vae-generate", ["decode", "--checkpoint", dir + "/model.ckpt", "--latents", dir + "/latents.csv",
+                                          "--out", dir + "/decoded"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(directoryListing(dir + "/decoded"), (0 ..< 12).map { "test-\($0).png" }.sorted())
+        let tile = try PNGCodec.decodeGray(try FileIO.read(dir + "/decoded/test-3.png"), path: "test-3.png")
+        XCTAssertEqual([tile.width, tile.height], [4, 4])
+        result = try run("vae-generate", ["decode", "--checkpoint", dir + "/model.ckpt", "--latents", dir + "/latents.csv",
+                                          "--out", dir + "/decoded.png", "--cols", "6", "--pad", "0"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let sheet = try PNGCodec.decodeGray(try FileIO.read(dir + "/decoded.png"), path: "decoded.png")
+        XCTAssertEqual([sheet.width, sheet.height], [24, 8])
+
+        try AtomicFile.write(Array("index,split,mu_1,mu_2,mu_3\n0,test,0.5,NaN,1\n".utf8), to: dir + "/bad.csv")
+        result = try run("vae-generate", ["decode", "--checkpoint", dir + "/model.ckpt", "--latents", dir + "/bad.csv",
+                                          "--out", dir + "/bad"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "vae-generate decode: \(dir)/bad.csv: line 2, column \"mu_2\": \"NaN\" is not a finite number\n")
+        XCTAssertFalse(FileIO.exists(dir + "/bad"))
+    }
+
     func testEmbedRefusesAModelOfAnotherSize() throws {
         let dir = try makeFixture()
         let other = try VAE(config: ModelConfig(inputSize: 25, hiddenSizes: [4], latentSize: 2), seed: 1)
