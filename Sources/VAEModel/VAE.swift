@@ -3,7 +3,7 @@
 // ELBO summed over the batch. Encoder and decoder are an MLP or convolutional networks, as the
 // `ModelConfig` says; everything else (latent layer, likelihoods, Adam, the API) is shared. Forward and backward are written by hand over OpenBLAS;
 // all parameters, gradients and Adam moments live in one allocation, all activations in one
-// `Workspace` (one per thread in data-parallel training, DataParallel.swift), so a training step
+// `Workspace` (one per thread in data-parallel training, SliceThreads.swift), so a training step
 // allocates nothing. See docs/METHOD.md for the derivation.
 //
 // B = examples in the batch, L = Monte Carlo samples per example, D = input size,
@@ -42,7 +42,7 @@ public struct LossParts: Equatable, Sendable {
 ///
 /// A model is not thread-safe: every method uses the one workspace. Use one model per thread.
 /// With `useThreads(T)`, T > 1, a training step splits its batch over T threads of its own
-/// (see `DataParallel`), and inference shares its pieces among them (Inference.swift).
+/// (see `SliceThreads`), and inference shares its pieces among them (Inference.swift).
 public final class VAE {
     public let config: ModelConfig
     public let layout: ParameterLayout
@@ -70,7 +70,7 @@ public final class VAE {
     /// The activations of inference, and of slice 0 of a training step.
     var ws: Workspace
     /// The threads, slices and reduction of data-parallel training (one thread: no workers).
-    var parallel: DataParallel
+    var sliceThreads: SliceThreads
     /// The largest im2col matrix of one chunk of images in the conv passes (`forEachChunk`), at
     /// most `Workspace.chunkFloats`. Tests lower it to 1 (one image a chunk).
     var imageChunkFloats = Workspace.chunkFloats
@@ -112,7 +112,7 @@ public final class VAE {
         adamM = UnsafeMutableBufferPointer(start: memory + 2 * p, count: p)
         adamV = UnsafeMutableBufferPointer(start: memory + 3 * p, count: p)
         ws = Workspace(layout: layout, config: config, batch: batchCapacity, samples: mcSamples)
-        parallel = DataParallel(threads: 1, layout: layout)
+        sliceThreads = SliceThreads(threads: 1, layout: layout)
         var rng = SeededRandom(seed: seed)
         layout.initialize(memory, rng: &rng)
     }
@@ -162,7 +162,7 @@ public final class VAE {
                           rng: inout SeededRandom, labels: UnsafePointer<UInt16>? = nil) -> LossParts {
         if count <= 0 { return .zero }
         let parts: LossParts
-        if parallel.threads > 1 {
+        if sliceThreads.threads > 1 {
             parts = parallelTrainStep(batch: x, count: count, beta: beta, rng: &rng, labels: labels)
         } else {
             reserve(batch: count, samples: mcSamples)
@@ -200,7 +200,7 @@ public final class VAE {
     public func computeGradientSums(batch x: UnsafePointer<Float>, count: Int, beta: Float, samples: Int,
                                     eps: UnsafePointer<Float>, labels: UnsafePointer<UInt16>? = nil) -> PassSums {
         if count <= 0 || samples <= 0 { zeroGradients(); return PassSums() }
-        if parallel.threads > 1 {
+        if sliceThreads.threads > 1 {
             return parallelGradients(batch: x, count: count, beta: beta, samples: samples, eps: eps, labels: labels)
         }
         reserve(batch: count, samples: samples)
@@ -322,7 +322,7 @@ public final class VAE {
             let x = ws.decoder[j]  // the input: the projection (j = 0) or transposed convolution j - 1
             let inPixels = v.inHeight * v.inWidth, outImage = v.outHeight * v.outWidth * v.outChannels
             forEachChunk(images: r, colsPerImage: v.patches.colsSize) { lo, n in
-                im2col(ws.cols, dyAll + lo * outImage, images: n, v.patches, pool: parallel.pool)
+                im2col(ws.cols, dyAll + lo * outImage, images: n, v.patches, pool: sliceThreads.pool)
                 linearBackward(dx + lo * inPixels * v.inChannels, g + v.weightOffset, ws.cols,
                                x + lo * inPixels * v.inChannels, p + v.weightOffset,
                                rows: n * inPixels, inputs: v.inChannels, outputs: v.patchSize, accumulate: lo > 0)
@@ -364,13 +364,13 @@ public final class VAE {
             let w = p + v.weightOffset, dyAll = dy
             forEachChunk(images: b, colsPerImage: v.patches.colsSize) { lo, n in
                 let dyChunk = dyAll + lo * outPixels * v.outChannels
-                im2col(ws.cols, input + lo * inImage, images: n, v.patches, pool: parallel.pool)
+                im2col(ws.cols, input + lo * inImage, images: n, v.patches, pool: sliceThreads.pool)
                 linearBackward(nil, g + v.weightOffset, dyChunk, ws.cols, w,
                                rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels, accumulate: lo > 0)
                 if let dx {
                     linearInputGradient(ws.patchGradient, dyChunk, w,
                                         rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels)
-                    col2im(dx + lo * inImage, ws.patchGradient, images: n, v.patches, pool: parallel.pool,
+                    col2im(dx + lo * inImage, ws.patchGradient, images: n, v.patches, pool: sliceThreads.pool,
                            epilogue: .reluBackward(output: input + lo * inImage,
                                                    biasGrad: g + layout.convEncoder[i - 1].biasOffset))
                 }
@@ -422,7 +422,7 @@ public final class VAE {
             let layerInput = input, output = ws.encoder[i]
             forEachChunk(images: b, colsPerImage: v.patches.colsSize) { lo, n in
                 let y = output + lo * outPixels * v.outChannels
-                im2col(ws.cols, layerInput + lo * inImage, images: n, v.patches, pool: parallel.pool)
+                im2col(ws.cols, layerInput + lo * inImage, images: n, v.patches, pool: sliceThreads.pool)
                 linearForward(y, ws.cols, p + v.weightOffset, bias: p + v.biasOffset,
                               rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels)
                 reluForward(y, count: n * outPixels * v.outChannels)
@@ -450,7 +450,7 @@ public final class VAE {
             forEachChunk(images: r, colsPerImage: v.patches.colsSize) { lo, n in
                 linearForward(ws.cols, input + lo * inPixels * v.inChannels, p + v.weightOffset, bias: nil,
                               rows: n * inPixels, inputs: v.inChannels, outputs: v.patchSize)
-                col2im(output + lo * outImage, ws.cols, images: n, v.patches, pool: parallel.pool,
+                col2im(output + lo * outImage, ws.cols, images: n, v.patches, pool: sliceThreads.pool,
                        epilogue: .bias(p + v.biasOffset, relu: !isLast))
             }
         }

@@ -29,7 +29,7 @@ public struct TrainRequest: Sendable {
     /// Stop (as SIGINT would) on entering this phase. For tests of interruption and resume.
     public var stopInPhase: TrainingPhase?
     /// The processes training together (`Cluster.single` without mpirun). Rank 0 reads and writes
-    /// the run directory; the others read only the shards (see `DataParallelStep`).
+    /// the run directory; the others read only the shards (see `DistributedStep`).
     public var cluster = Cluster.single
 
     public init(data: String?, runDirectory: String, settings: TrainingSettings?) {
@@ -65,7 +65,7 @@ public final class Trainer {
     private var gradientVarianceRows: [GradientVarianceRow] = []
     private var cluster: Cluster { request.cluster }
     /// The distributed step, for more than one rank.
-    private var parallel: DataParallelStep?
+    private var distributed: DistributedStep?
 
     public init(_ request: TrainRequest, progress: ProgressReporter, warn: @escaping (String) -> Void, stop: StopFlag) {
         self.request = request
@@ -81,7 +81,7 @@ public final class Trainer {
         var state = start
         r.model.useThreads(r.config.threads)
         if cluster.isDistributed {
-            parallel = DataParallelStep(cluster: cluster, model: r.model, inputSize: r.inputSize, batchSize: r.settings.batchSize)
+            distributed = DistributedStep(cluster: cluster, model: r.model, inputSize: r.inputSize, batchSize: r.settings.batchSize)
         }
         do {
             return try train(r, &state)
@@ -343,8 +343,8 @@ public final class Trainer {
             try measureGradientVariance(r, batch, labels, count: count, beta: beta)
         }
         let parts: LossParts
-        if let parallel {
-            parts = try parallel.step(batch: batch, labels: labels, count: count, beta: beta, rng: &state.rng)
+        if let distributed {
+            parts = try distributed.step(batch: batch, labels: labels, count: count, beta: beta, rng: &state.rng)
         } else {
             parts = r.model.trainStep(batch: batch, count: count, beta: beta, rng: &state.rng, labels: labels)
         }

@@ -84,7 +84,7 @@ final class ConditionalModelTests: XCTestCase {
 
 /// The conditional model and the score-function estimators on several threads: each slice takes
 /// its own examples' labels, and the gradients agree with one thread's within rounding.
-final class ConditionalDataParallelTests: XCTestCase {
+final class ConditionalSliceThreadsTests: XCTestCase {
     func gradients(_ config: ModelConfig, threads: Int, estimator: GradientEstimator) throws -> [Float] {
         let count = 11
         let model = try VAE(config: config, seed: 4, batchCapacity: 4)

@@ -26,8 +26,9 @@
 import VAECluster
 import VAEModel
 
-/// The buffers of the distributed step, allocated once per run.
-final class DataParallelStep {
+/// The step of one process (rank) of an mpirun job, and its buffers, allocated once per run. (The
+/// threads inside one process share a batch through VAEModel's `SliceThreads`, `VAE.useThreads`.)
+final class DistributedStep {
     private let cluster: Cluster
     private let model: VAE
     private let inputSize: Int
