@@ -44,6 +44,9 @@ let package = Package(
         // The ranks of an mpirun job (a single rank without mpirun) and their collectives.
         .target(name: "VAECluster", dependencies: ["CMPI"]),
 
+        // The sgemm floor of a training epoch and the timings of the ranks' collectives, for vae-bench.
+        .target(name: "VAEBench", dependencies: ["VAEModel", "VAETrain", "VAECluster", "COpenBLAS"]),
+
         // Structure-aware fuzz targets: files that look valid but lie, for every reader.
         .target(name: "VAEFuzz", dependencies: ["VAEData", "VAEModel"]),
 
@@ -61,7 +64,7 @@ let package = Package(
         // The fuzz targets, run for a while (`make test`) or under libFuzzer (`make fuzz`).
         .executableTarget(name: "vae-fuzz", dependencies: ["VAEFuzz"]),
         // The sgemm floor for the benchmarks.
-        .executableTarget(name: "vae-bench", dependencies: ["VAEModel", "VAETrain", "VAECluster", "CommandSupport", argumentParser]),
+        .executableTarget(name: "vae-bench", dependencies: ["VAEBench", "VAEModel", "VAETrain", "VAECluster", "CommandSupport", argumentParser]),
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["VAEData", "VAEModel"], path: "Sources/TestSupport"),

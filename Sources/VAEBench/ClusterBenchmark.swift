@@ -3,6 +3,7 @@
 import Foundation
 import VAECluster
 import VAEModel
+import VAETrain
 
 public enum ClusterBenchmark {
     /// The median seconds of `repeats` sums of `floats` floats over the ranks of `cluster`, as
