@@ -34,9 +34,9 @@ let package = Package(
         // MARK: Libraries
         // Files, checksums, compression, IDX, PNG and JPEG input, shards and their manifest.
         .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CCrypto", "CTurboJPEG"]),
-        // The model: layers, loss, gradients, Adam, the random generator, checkpoints.
+        // The model: layers, loss, gradients, Adam, the random generator, safetensors.
         .target(name: "VAEModel", dependencies: ["COpenBLAS", "VAEData"]),
-        // The training loop over streamed shards, run directories, metrics.
+        // Training: settings, state, checkpoints, the loop over streamed shards, run directories, metrics.
         .target(name: "VAETrain", dependencies: ["VAEData", "VAEModel", "VAECluster"]),
         // Latent codes as CSV, PNG sample sheets, plots drawn with Cairo, the runs table and report.
         .target(name: "VAEVisual", dependencies: ["VAEData", "VAEModel", "VAETrain", "VAECluster", "CCairo", "COpenBLAS"]),
@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "VAEBench", dependencies: ["VAEModel", "VAETrain", "VAECluster", "COpenBLAS"]),
 
         // Structure-aware fuzz targets: files that look valid but lie, for every reader.
-        .target(name: "VAEFuzz", dependencies: ["VAEData", "VAEModel"]),
+        .target(name: "VAEFuzz", dependencies: ["VAEData", "VAEModel", "VAETrain"]),
 
         // Turning a thrown error into one line on stderr and an exit status, and SIGINT/SIGTERM
         // into a stop request or an exit, for the executables.
@@ -71,8 +71,8 @@ let package = Package(
         .testTarget(name: "VAEDataTests", dependencies: ["VAEData", "TestSupport"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "TestSupport"]),
         .testTarget(name: "VAETrainTests", dependencies: ["VAETrain", "VAETrainCommand", "TestSupport", argumentParser]),
-        .testTarget(name: "VAEVisualTests", dependencies: ["VAEVisual", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["VAEData", "VAEModel", "VAEFuzz", "CommandSupport", "TestSupport"]),
+        .testTarget(name: "VAEVisualTests", dependencies: ["VAEVisual", "VAETrain", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["VAEData", "VAEModel", "VAETrain", "VAEFuzz", "CommandSupport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -119,6 +119,26 @@ public final class VAE {
 
     deinit { memory.deallocate() }
 
+    /// Overwrites the parameters, Adam's moments and state, and the score-function baseline with
+    /// saved ones (VAETrain's checkpoints hold them), which must be for this model's `config` and
+    /// hold P entries each; gradients are set to zero.
+    public func restore(config saved: ModelConfig, parameters p: [Float], adamM m: [Float], adamV v: [Float],
+                        optimizer adam: Adam, scoreBaseline baseline: ScoreBaseline) throws(ModelError) {
+        guard saved == config else {
+            throw ModelError(.mismatch, "checkpoint is for another model (\(saved)), this one is \(config)")
+        }
+        let count = layout.count
+        guard p.count == count, m.count == count, v.count == count else {
+            throw ModelError(.mismatch, "checkpoint arrays have \(p.count), \(m.count), \(v.count) entries, the model has \(count) parameters")
+        }
+        _ = parameters.update(from: p)
+        _ = adamM.update(from: m)
+        _ = adamV.update(from: v)
+        zeroGradients()
+        optimizer = adam
+        scoreBaseline = baseline
+    }
+
     var P: UnsafeMutablePointer<Float> { memory }
     var G: UnsafeMutablePointer<Float> { memory + layout.count }
 

@@ -1,6 +1,6 @@
-// What the trainer derives from the run's settings (VAEModel's `TrainingSettings`, the one
-// settings type: config.json and every checkpoint hold it), the checks it makes before any work
-// starts, and the errors that stop a run.
+// What the trainer derives from the run's settings (`TrainingSettings`, the one settings type:
+// config.json and every checkpoint hold it), the checks it makes before any work starts, and the
+// errors that stop a run.
 import VAEData
 import VAEModel
 

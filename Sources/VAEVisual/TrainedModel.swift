@@ -5,6 +5,7 @@
 // a perfect square.
 import VAEData
 import VAEModel
+import VAETrain
 
 /// A model read from a checkpoint, ready to encode and decode.
 public struct TrainedModel {

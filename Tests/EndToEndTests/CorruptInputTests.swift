@@ -5,6 +5,7 @@ import Foundation
 import TestSupport
 import VAEData
 import VAEModel
+import VAETrain
 import XCTest
 
 final class CorruptInputTests: XCTestCase {

@@ -7,6 +7,7 @@ import Foundation
 import TestSupport
 import VAEData
 import VAEModel
+import VAETrain
 import XCTest
 
 final class LyingInputTests: XCTestCase {

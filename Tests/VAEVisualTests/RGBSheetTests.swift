@@ -4,6 +4,7 @@ import Foundation
 import TestSupport
 import VAEData
 import VAEModel
+import VAETrain
 import XCTest
 @testable import VAEVisual
 

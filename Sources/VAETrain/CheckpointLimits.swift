@@ -1,35 +1,9 @@
 // The limits a checkpoint's header is checked against before the model it describes is laid out
-// or allocated: a header with a recomputed checksum can still claim a hidden layer of 2^40 units or
-// 2^40 samples per example. Within these limits every offset of `ParameterLayout` fits easily in an
-// Int (the largest product is 2^30 x 2^16); a count past them is bad input, reported as an error
-// naming the field. docs/FORMATS.md ("Limits") lists them.
-import VAEData
-
-extension ModelConfig {
-    /// Largest D, the pixels of one example (ImageShape's largest image).
-    public static let maxInputSize = ImageShape.maxSide * ImageShape.maxSide * ImageShape.maxChannels
-    /// Largest hidden width and largest latent size.
-    public static let maxWidth = 1 << 16
-    /// Most hidden layers.
-    public static let maxHiddenLayers = 64
-
-    /// Throws a `ModelError` naming the first size over its limit (`validate()` checks the lower
-    /// bounds).
-    public func checkLimits() throws(ModelError) {
-        if inputSize > Self.maxInputSize {
-            throw ModelError(.invalidConfig, "invalid model: input size is \(inputSize), over the limit of \(Self.maxInputSize)")
-        }
-        if latentSize > Self.maxWidth {
-            throw ModelError(.invalidConfig, "invalid model: latent size is \(latentSize), over the limit of \(Self.maxWidth)")
-        }
-        if hiddenSizes.count > Self.maxHiddenLayers {
-            throw ModelError(.invalidConfig, "invalid model: \(hiddenSizes.count) hidden layers, over the limit of \(Self.maxHiddenLayers)")
-        }
-        for (i, h) in hiddenSizes.enumerated() where h > Self.maxWidth {
-            throw ModelError(.invalidConfig, "invalid model: hidden layer \(i + 1) has width \(h), over the limit of \(Self.maxWidth)")
-        }
-    }
-}
+// or allocated: a header with a recomputed checksum can still claim 2^40 samples per example or a
+// batch of 2^40. These are the run's (the settings, threads and processes); the model's own are
+// VAEModel's `ModelConfig.checkLimits` (ModelConfig+Limits.swift). A count past them is bad input,
+// reported as an error naming the field. docs/FORMATS.md ("Limits") lists them.
+import VAEModel
 
 extension TrainingSettings {
     /// Largest batch (examples per step): the model's workspace is sized by it.
@@ -59,9 +33,6 @@ extension TrainingSettings {
 extension Checkpoint {
     /// Most training threads a checkpoint may record.
     public static let maxThreads = 4096
-}
-
-extension Checkpoint {
     /// Most processes (mpirun -np N) a checkpoint may record.
     public static let maxRanks = 65_536
 }
