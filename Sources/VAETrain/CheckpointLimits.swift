@@ -21,8 +21,8 @@ extension TrainingSettings {
             ("checkpoint interval", checkpointEvery, 0...Int(Int32.max)), ("checkpoints kept", keepCheckpoints, 0...Int(Int32.max)),
             ("shuffle window", shuffleWindow, 1...Int(Int32.max)),
             ("importance samples", iwaeSamples, 0...Int(Int32.max)), ("importance-weighted examples", iwaeExamples, 0...Int(Int32.max)),
-            ("gradient variance interval", gradientVarianceEvery ?? 0, 0...Int(Int32.max)),
-            ("gradient variance draws", gradientVarianceDraws ?? Self.maxGradientVarianceDraws, 2...Self.maxGradientVarianceDraws),
+            ("gradient variance interval", gradientVarianceEvery, 0...Int(Int32.max)),
+            ("gradient variance draws", gradientVarianceDraws, 2...Self.maxGradientVarianceDraws),
         ]
         for (name, value, range) in ranges where !range.contains(value) {
             throw ModelError(.invalidArgument, "invalid training settings: \(name) is \(value), must be \(range.lowerBound) to \(range.upperBound)")

@@ -218,7 +218,7 @@ public final class Trainer {
         try AtomicFile.write(try JSONCoding.encode(config), to: run.config)
         let model = try VAE(config: config.model, seed: settings.seed, batchCapacity: settings.batchSize,
                             mcSamples: settings.mcSamples, learningRate: settings.learningRate)
-        model.estimator = settings.estimator ?? .reparameterization
+        model.estimator = settings.estimator
         try run.writeMetrics([])
         let state = TrainingState(rng: SeededRandom.derived(seed: settings.seed, stream: Streams.training, epoch: 0))
         return (Run(dataset: dataset, config: config, model: model), state)
@@ -263,7 +263,7 @@ public final class Trainer {
     }
 
     private func checkData(_ dataset: ShardDataset, _ settings: TrainingSettings) throws {
-        if settings.conditional == true && (dataset.manifest.labelNames ?? []).isEmpty {
+        if settings.conditional && (dataset.manifest.labelNames ?? []).isEmpty {
             throw DataError(.invalidArgument, FileIO.join(dataset.directory, "manifest.json"),
                             "--conditional needs labelled shards, and these have no labels (no label_names)")
         }
@@ -367,7 +367,7 @@ public final class Trainer {
         var rng = SeededRandom.derived(seed: r.settings.seed, stream: Streams.gradientVariance, epoch: UInt64(step))
         let spreads = try r.model.gradientSpread(
             batch: batch, count: count, beta: beta,
-            draws: r.settings.gradientVarianceDraws ?? TrainingSettings.defaultGradientVarianceDraws, rng: &rng, labels: labels)
+            draws: r.settings.gradientVarianceDraws, rng: &rng, labels: labels)
         gradientVarianceRows += spreads.map { GradientVarianceRow(step: step, $0) }
         try run.writeGradientVariance(gradientVarianceRows)
         times.gradientVariance += now() - start

@@ -21,7 +21,7 @@ extension VAE {
         try self.init(config: c.config, seed: 0, batchCapacity: batchCapacity ?? max(c.settings.batchSize, 1),
                       mcSamples: max(c.settings.mcSamples, 1), learningRate: c.adam.learningRate)
         try restore(from: c)
-        estimator = c.settings.estimator ?? .reparameterization
+        estimator = c.settings.estimator
     }
 
     /// Overwrites parameters, Adam moments and Adam's state with those of `checkpoint`, which must

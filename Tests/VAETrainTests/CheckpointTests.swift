@@ -189,8 +189,29 @@ final class CheckpointTests: XCTestCase {
         XCTAssertFalse(text.contains("estimator") || text.contains("scoreBaseline") || text.contains("gradientVariance"),
                        "a run with the defaults writes the same header as before")
         let read = try Checkpoint.decode(bytes, path: "memory")
-        XCTAssertNil(read.settings.estimator)
+        XCTAssertEqual(read.settings.estimator, .reparameterization)
         XCTAssertEqual(try VAE(checkpoint: read).estimator, .reparameterization)
+    }
+
+    func testSettingsAddedLaterAreWrittenOnlyWhenTheyAreNotTheirDefaults() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let plain = String(decoding: try encoder.encode(settings), as: UTF8.self)
+        for key in ["architecture", "estimator", "gradientVarianceEvery", "gradientVarianceDraws", "conditional"] {
+            XCTAssertFalse(plain.contains(key), key)
+        }
+        XCTAssertEqual(try JSONDecoder().decode(TrainingSettings.self, from: Data(plain.utf8)), settings, "absent: the defaults")
+        var other = settings
+        other.architecture = .conv(channels: [4])
+        other.estimator = .scoreFunction
+        other.gradientVarianceEvery = 5
+        other.gradientVarianceDraws = 7
+        other.conditional = true
+        let written = String(decoding: try encoder.encode(other), as: UTF8.self)
+        XCTAssertEqual(try JSONDecoder().decode(TrainingSettings.self, from: Data(written.utf8)), other)
+        // Every other key is required.
+        let noSeed = plain.replacingOccurrences(of: "\"seed\":", with: "\"seedX\":")
+        XCTAssertThrowsError(try JSONDecoder().decode(TrainingSettings.self, from: Data(noSeed.utf8)))
     }
 
     func testClassNamesTravelInTheCheckpoint() throws {
