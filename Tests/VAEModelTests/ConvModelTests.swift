@@ -29,7 +29,7 @@ final class ConvModelTests: XCTestCase {
         XCTAssertLessThan(last, first - 0.3 * abs(first), "loss \(first) -> \(last)")
     }
 
-    /// The conv passes run a few images at a time (`forEachChunk`). One image a chunk gives the
+    /// The conv passes run a few images at a time (`ImageChunks`). One image a chunk gives the
     /// whole batch's forward outputs (loss, decoded means) and its gradients to rounding, not to
     /// the bit: OpenBLAS's kernels may round a row of a product differently with the number of
     /// rows around it (its AVX2 kernels do), and the weight gradients are sums over the chunks.
