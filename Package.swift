@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // The VAE pipeline: four executables (ingest, train, embed, generate), with vae-bench and vae-fuzz
-// beside them, over eleven Swift libraries and the C modules they wrap.
+// beside them, over the Swift libraries below (one concern each) and the C modules they wrap.
 import PackageDescription
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
@@ -43,9 +43,11 @@ let package = Package(
         .target(name: "VAEShards", dependencies: ["VAECore", "VAEImages", "CZlib"]),
         // The ingest sources: IDX files, folders of PNG and JPEG images, synthetic shapes.
         .target(name: "VAEIngest", dependencies: ["VAECore", "VAEImages", "VAEShards"]),
-        // The model: layers, loss, gradients, Adam, the random generator, checkpoints.
+        // The model: layers, likelihoods, the latent layer, loss, gradients, Adam, the random
+        // generator, inference in pieces, safetensors.
         .target(name: "VAEModel", dependencies: ["COpenBLAS", "VAECore"]),
-        // The training loop over streamed shards, run directories, metrics.
+        // Training: settings, state, checkpoints, the loop over streamed shards, evaluation, run
+        // directories, metrics.
         .target(name: "VAETrain", dependencies: ["VAECore", "VAEShards", "VAEModel", "VAECluster"]),
         // Latent codes as CSV, PNG sample sheets, plots drawn with Cairo, the runs table and report.
         .target(name: "VAEVisual", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEModel", "VAETrain", "VAECluster", "CCairo", "COpenBLAS"]),
@@ -53,8 +55,11 @@ let package = Package(
         // The ranks of an mpirun job (a single rank without mpirun) and their collectives.
         .target(name: "VAECluster", dependencies: ["CMPI"]),
 
+        // The sgemm floor of a training epoch and the timings of the ranks' collectives, for vae-bench.
+        .target(name: "VAEBench", dependencies: ["VAEModel", "VAETrain", "VAECluster", "COpenBLAS"]),
+
         // Structure-aware fuzz targets: files that look valid but lie, for every reader.
-        .target(name: "VAEFuzz", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEIngest", "VAEModel"]),
+        .target(name: "VAEFuzz", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEIngest", "VAEModel", "VAETrain"]),
 
         // Turning a thrown error into one line on stderr and an exit status, and SIGINT/SIGTERM
         // into a stop request or an exit, for the executables.
@@ -74,7 +79,7 @@ let package = Package(
         // The fuzz targets, run for a while (`make test`) or under libFuzzer (`make fuzz`).
         .executableTarget(name: "vae-fuzz", dependencies: ["VAEFuzz"]),
         // The sgemm floor for the benchmarks.
-        .executableTarget(name: "vae-bench", dependencies: ["VAEModel", "VAETrain", "VAECluster", "CommandSupport", argumentParser]),
+        .executableTarget(name: "vae-bench", dependencies: ["VAEBench", "VAEModel", "VAETrain", "VAECluster", "CommandSupport", argumentParser]),
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEIngest", "VAEModel"], path: "Sources/TestSupport"),
@@ -84,14 +89,14 @@ let package = Package(
         .testTarget(name: "VAEIngestTests", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEIngest", "TestSupport"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "TestSupport"]),
         .testTarget(name: "VAETrainTests", dependencies: ["VAETrain", "TestSupport"]),
-        .testTarget(name: "VAEVisualTests", dependencies: ["VAEVisual", "TestSupport"]),
+        .testTarget(name: "VAEVisualTests", dependencies: ["VAEVisual", "VAETrain", "TestSupport"]),
         // The four command lines parsed in process: option values, defaults, and every refusal's message.
         .testTarget(name: "CommandTests", dependencies: [
             "VAEIngestCommand", "VAETrainCommand", "VAEEmbedCommand", "VAEGenerateCommand",
             "VAECore", "VAEImages", "VAEShards", "VAEIngest", "VAEModel", "VAETrain", "VAEVisual", argumentParser,
         ]),
         // The built tools launched as processes: exit statuses, output, files written or not.
-        .testTarget(name: "EndToEndTests", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEIngest", "VAEModel", "VAEFuzz", "CommandSupport", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEIngest", "VAEModel", "VAETrain", "VAEFuzz", "CommandSupport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -29,11 +29,11 @@ extension VAE {
     /// `inferenceSamples` samples). Returns when all are done.
     func forEachPiece(_ pieces: Pieces, _ body: (Int, Range<Int>, Workspace) -> Void) {
         let n = pieces.number
-        if n <= 1 || parallel.threads == 1 {
+        if n <= 1 || sliceThreads.threads == 1 {
             for p in 0 ..< n { body(p, pieces.range(p), ws) }
             return
         }
-        let dp = parallel, main = ws, t = dp.threads
+        let dp = sliceThreads, main = ws, t = dp.threads
         dp.reserveInference(batch: inferenceBatch, samples: inferenceSamples, layout: layout, config: config)
         dp.pool.run { k in
             let w = k == 0 ? main : dp.inferenceWorkspaces[k - 1]
@@ -124,7 +124,7 @@ extension VAE {
     }
 }
 
-extension DataParallel {
+extension SliceThreads {
     /// Makes `inferenceWorkspaces` hold one workspace of `batch` examples and `samples` samples
     /// for each thread but the first.
     func reserveInference(batch: Int, samples: Int, layout: ParameterLayout, config: ModelConfig) {

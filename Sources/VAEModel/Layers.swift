@@ -1,8 +1,10 @@
-// The linear layer and the ReLU, forward and backward, over OpenBLAS. Every matrix product of the
-// model goes through `cblas_sgemm` here, with the weight kept in PyTorch's (out, in) layout and the
-// transposes chosen so that nothing is ever copied or transposed by hand.
+// The linear layer and the ReLU, forward and backward, over OpenBLAS, and the MLP made of them
+// (`mlpForward`, `mlpBackward`). Every matrix product of the model goes through `cblas_sgemm`
+// here, with the weight kept in PyTorch's (out, in) layout and the transposes chosen so that
+// nothing is ever copied or transposed by hand.
 //
-// R = rows (examples, or examples x samples), I = inputs of the layer, O = outputs of the layer.
+// R = rows (examples, or examples x samples), I = inputs of the layer, O = outputs of the layer,
+// h_i = hidden widths, W = the widest activation per row, P = parameters.
 // Backward functions set the weight gradients (cleared right before their product adds into them)
 // and the input gradients, and add into the bias gradients, which `VAE.forwardBackward` clears at
 // its start. sgemm always runs with beta 1 into memory cleared or set by us in one pass: for
@@ -84,3 +86,52 @@ func reluBiasBackward(_ dy: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePoin
     }
 }
 
+
+// MARK: - A stack of linear layers (the MLP)
+
+/// The hidden layers (linear, bias, ReLU; each output kept in `activations`), then the last
+/// layer (linear and bias, no activation) into y.
+/// - Parameters:
+///   - y: (R, last.outputs) the last layer's output.
+///   - activations: (R, h_i) each hidden layer's post-ReLU output, kept for backward.
+///   - x: (R, I) the first layer's input.
+///   - p: the parameters (P), at the offsets of `hidden` and `last`.
+func mlpForward(_ y: UnsafeMutablePointer<Float>, _ activations: [UnsafeMutablePointer<Float>], _ x: UnsafePointer<Float>,
+                _ p: UnsafePointer<Float>, hidden: [LinearView], last: LinearView, rows: Int) {
+    var input = x
+    for (v, h) in zip(hidden, activations) {
+        linearForward(h, input, p + v.weightOffset, bias: p + v.biasOffset, rows: rows, inputs: v.inputs, outputs: v.outputs)
+        reluForward(h, count: rows * v.outputs)
+        input = UnsafePointer(h)
+    }
+    linearForward(y, input, p + last.weightOffset, bias: p + last.biasOffset,
+                  rows: rows, inputs: last.inputs, outputs: last.outputs)
+}
+
+/// Backward through `mlpForward`: from dy, the gradient of the last layer's output, down to dx,
+/// the gradient of x (nil: not needed). Sets the weight gradients and adds into the bias
+/// gradients of the hidden layers (the last layer's bias gradient is the caller's, summed where
+/// dy was made).
+/// - Parameters:
+///   - dx: (R, I), or nil.
+///   - g: the gradients (P), at the offsets of `hidden` and `last`.
+///   - dy: (R, last.outputs).
+///   - activations, x, p: as in `mlpForward`.
+///   - scratch: the next free (R, W) buffer for a hidden layer's gradient.
+func mlpBackward(_ dx: UnsafeMutablePointer<Float>?, _ g: UnsafeMutablePointer<Float>, _ dy: UnsafeMutablePointer<Float>,
+                 _ activations: [UnsafeMutablePointer<Float>], _ x: UnsafePointer<Float>, _ p: UnsafePointer<Float>,
+                 hidden: [LinearView], last: LinearView, rows: Int, scratch: () -> UnsafeMutablePointer<Float>) {
+    var dy = dy
+    for i in stride(from: hidden.count, through: 0, by: -1) {
+        let v = i == hidden.count ? last : hidden[i]
+        let input = i == 0 ? x : UnsafePointer(activations[i - 1])
+        let d: UnsafeMutablePointer<Float>? = i == 0 ? dx : scratch()
+        linearBackward(d, g + v.weightOffset, dy, input, p + v.weightOffset,
+                       rows: rows, inputs: v.inputs, outputs: v.outputs)
+        if i > 0, let d {
+            reluBiasBackward(d, g + hidden[i - 1].biasOffset, activations[i - 1],
+                             rows: rows, cols: hidden[i - 1].outputs)
+            dy = d
+        }
+    }
+}

@@ -195,15 +195,15 @@ extension SafeTensors {
     /// How a pixel byte becomes a model input, as recorded in the metadata.
     public static let pixelScaling = "x = byte / 255"
 
-    /// The parameters of `checkpoint` under the names above, in memory order, with metadata:
-    /// `config` (the model configuration as JSON, as in the checkpoint header), `image_height`,
-    /// `image_width`, `image_channels`, `pixel_scaling`, `class_names` (a JSON array, `[]` for
-    /// unlabelled data), `tool_version`, and `format` = `pt`.
+    /// The parameters `p` (P, in the layout of `ParameterLayout(config: c)`) of a model of config
+    /// `c` under the names above, in memory order, with metadata: `config` (the model
+    /// configuration as JSON, as in the checkpoint header), `image_height`, `image_width`,
+    /// `image_channels`, `pixel_scaling`, `class_names` (a JSON array, `[]` for unlabelled data),
+    /// `tool_version`, and `format` = `pt`.
     /// - Throws: `ModelError` when the configuration cannot be encoded.
-    public init(checkpoint: Checkpoint, image: ImageShape, classNames: [String]?, toolVersion: String = PipelineVersion.current) throws {
-        let c = checkpoint.config
+    public init(config c: ModelConfig, parameters p: [Float], image: ImageShape, classNames: [String]?,
+                toolVersion: String = PipelineVersion.current) throws {
         let layout = ParameterLayout(config: c)
-        let p = checkpoint.parameters
         var tensors: [NamedTensor] = []
         func slice(_ offset: Int, _ count: Int) -> [Float] { Array(p[offset ..< offset + count]) }
         func add(_ name: String, _ v: LinearView) {

@@ -1,10 +1,15 @@
 // The variational autoencoder of Kingma & Welling (2014): an encoder q(z|x) = N(mu, sigma²), the
 // reparameterized sample z = mu + sigma · eps, a decoder p(x|z), trained by Adam on the negative
 // ELBO summed over the batch. Encoder and decoder are an MLP or convolutional networks, as the
-// `ModelConfig` says; everything else (latent layer, likelihoods, Adam, the API) is shared. Forward and backward are written by hand over OpenBLAS;
-// all parameters, gradients and Adam moments live in one allocation, all activations in one
-// `Workspace` (one per thread in data-parallel training, DataParallel.swift), so a training step
-// allocates nothing. See docs/METHOD.md for the derivation.
+// `ModelConfig` says; everything else (latent layer, likelihoods, Adam, the API) is shared.
+// Forward and backward are written by hand over OpenBLAS; all parameters, gradients and Adam
+// moments live in one allocation, all activations in one `Workspace` (one per thread in
+// data-parallel training, SliceThreads.swift), so a training step allocates nothing. See
+// docs/METHOD.md for the derivation.
+//
+// This file holds the model's state and the order of a pass (`forwardBackward`); the layers are
+// pairs of plain functions beside it: Layers.swift (linear, ReLU, the MLP), ConvLayers.swift (the
+// convolutions), Latent.swift, Likelihood.swift, Estimators.swift, Conditioning.swift.
 //
 // B = examples in the batch, L = Monte Carlo samples per example, D = input size,
 // Z = latent size, h_i = hidden widths, P = number of parameters; conv: Hi × Wi × Ci and
@@ -41,7 +46,7 @@ public struct LossParts: Equatable, Sendable {
 ///
 /// A model is not thread-safe: every method uses the one workspace. Use one model per thread.
 /// With `useThreads(T)`, T > 1, a training step splits its batch over T threads of its own
-/// (see `DataParallel`), and inference shares its pieces among them (Inference.swift).
+/// (see `SliceThreads`), and inference shares its pieces among them (Inference.swift).
 public final class VAE {
     public let config: ModelConfig
     public let layout: ParameterLayout
@@ -69,8 +74,8 @@ public final class VAE {
     /// The activations of inference, and of slice 0 of a training step.
     var ws: Workspace
     /// The threads, slices and reduction of data-parallel training (one thread: no workers).
-    var parallel: DataParallel
-    /// The largest im2col matrix of one chunk of images in the conv passes (`forEachChunk`), at
+    var sliceThreads: SliceThreads
+    /// The largest im2col matrix of one chunk of images in the conv passes (`ImageChunks`), at
     /// most `Workspace.chunkFloats`. Tests lower it to 1 (one image a chunk).
     var imageChunkFloats = Workspace.chunkFloats
     /// B of inference: the examples of one piece (Inference.swift), the batch capacity the model
@@ -111,12 +116,32 @@ public final class VAE {
         adamM = UnsafeMutableBufferPointer(start: memory + 2 * p, count: p)
         adamV = UnsafeMutableBufferPointer(start: memory + 3 * p, count: p)
         ws = Workspace(layout: layout, config: config, batch: batchCapacity, samples: mcSamples)
-        parallel = DataParallel(threads: 1, layout: layout)
+        sliceThreads = SliceThreads(threads: 1, layout: layout)
         var rng = SeededRandom(seed: seed)
         layout.initialize(memory, rng: &rng)
     }
 
     deinit { memory.deallocate() }
+
+    /// Overwrites the parameters, Adam's moments and state, and the score-function baseline with
+    /// saved ones (VAETrain's checkpoints hold them), which must be for this model's `config` and
+    /// hold P entries each; gradients are set to zero.
+    public func restore(config saved: ModelConfig, parameters p: [Float], adamM m: [Float], adamV v: [Float],
+                        optimizer adam: Adam, scoreBaseline baseline: ScoreBaseline) throws(ModelError) {
+        guard saved == config else {
+            throw ModelError(.mismatch, "checkpoint is for another model (\(saved)), this one is \(config)")
+        }
+        let count = layout.count
+        guard p.count == count, m.count == count, v.count == count else {
+            throw ModelError(.mismatch, "checkpoint arrays have \(p.count), \(m.count), \(v.count) entries, the model has \(count) parameters")
+        }
+        _ = parameters.update(from: p)
+        _ = adamM.update(from: m)
+        _ = adamV.update(from: v)
+        zeroGradients()
+        optimizer = adam
+        scoreBaseline = baseline
+    }
 
     var P: UnsafeMutablePointer<Float> { memory }
     var G: UnsafeMutablePointer<Float> { memory + layout.count }
@@ -161,7 +186,7 @@ public final class VAE {
                           rng: inout SeededRandom, labels: UnsafePointer<UInt16>? = nil) -> LossParts {
         if count <= 0 { return .zero }
         let parts: LossParts
-        if parallel.threads > 1 {
+        if sliceThreads.threads > 1 {
             parts = parallelTrainStep(batch: x, count: count, beta: beta, rng: &rng, labels: labels)
         } else {
             reserve(batch: count, samples: mcSamples)
@@ -199,7 +224,7 @@ public final class VAE {
     public func computeGradientSums(batch x: UnsafePointer<Float>, count: Int, beta: Float, samples: Int,
                                     eps: UnsafePointer<Float>, labels: UnsafePointer<UInt16>? = nil) -> PassSums {
         if count <= 0 || samples <= 0 { zeroGradients(); return PassSums() }
-        if parallel.threads > 1 {
+        if sliceThreads.threads > 1 {
             return parallelGradients(batch: x, count: count, beta: beta, samples: samples, eps: eps, labels: labels)
         }
         reserve(batch: count, samples: samples)
@@ -252,12 +277,14 @@ public final class VAE {
         }
         let dzin = ws.condition?.dzy ?? ws.dz
         if let out = layout.output {
-            mlpBackward(ws.logits, input: zin, hidden: layout.decoder, activations: ws.decoder, last: out,
-                        dx: dzin, rows: r, gradients: g, scratch: nextScratch)
+            mlpBackward(dzin, g, ws.logits, ws.decoder, zin, P, hidden: layout.decoder, last: out, rows: r, scratch: nextScratch)
         } else {
-            let dProjection = convDecoderBackward(ws.logits, rows: r, ws: ws, gradients: g, scratch: nextScratch)
-            mlpBackward(dProjection, input: zin, hidden: [], activations: [], last: layout.decoder[0],
-                        dx: dzin, rows: r, gradients: g, scratch: nextScratch)
+            let projection = layout.decoder[0]
+            let dProjection = convDecoderBackward(g, ws.logits, ws.decoder, P, layers: layout.convDecoder, images: r,
+                                                  chunks: imageChunks(ws), scratch: nextScratch)
+            // The projection (linear, bias, ReLU): its ReLU's mask and bias gradient, then the linear layer.
+            reluBiasBackward(dProjection, g + projection.biasOffset, ws.decoder[0], rows: r, cols: projection.outputs)
+            mlpBackward(dzin, g, dProjection, [], zin, P, hidden: [], last: projection, rows: r, scratch: nextScratch)
         }
         if let c = ws.condition { dropOneHotGradient(ws.dz, c.dzy, rows: r, latent: zs, classes: config.classCount) }
         let h = layout.head
@@ -270,130 +297,20 @@ public final class VAE {
                                   sigma: ws.sigma, eps: ws.eps, baseline: c, examples: b, latent: zs, samples: l, beta: beta)
         }
         if layout.convEncoder.isEmpty {
-            mlpBackward(ws.dHead, input: xin, hidden: layout.encoder, activations: ws.encoder, last: h,
-                        dx: nil, rows: b, gradients: g, scratch: nextScratch)
+            mlpBackward(nil, g, ws.dHead, ws.encoder, xin, P, hidden: layout.encoder, last: h, rows: b, scratch: nextScratch)
         } else {
             let dFlat = nextScratch()
-            mlpBackward(ws.dHead, input: ws.encoder.last!, hidden: [], activations: [], last: h,
-                        dx: dFlat, rows: b, gradients: g, scratch: nextScratch)
-            convEncoderBackward(dFlat, input: xin, rows: b, ws: ws, gradients: g, scratch: nextScratch)
+            mlpBackward(dFlat, g, ws.dHead, [], ws.encoder.last!, P, hidden: [], last: h, rows: b, scratch: nextScratch)
+            convEncoderBackward(g, dFlat, ws.encoder, xin, P, layers: layout.convEncoder, images: b, chunks: imageChunks(ws),
+                                scratch: nextScratch)
         }
         return lossSums(ws, examples: b, samples: l)
     }
 
-    /// Backward through linear layers: `last` on top of the `hidden` layers (ReLU, outputs in
-    /// `activations`), from dy, the gradient of last's output, down to dx, the gradient of `input`
-    /// (nil: not needed). Adds into the weight gradients and the bias gradients of the hidden
-    /// layers (last's bias gradient is the caller's, summed where dy was made).
-    private func mlpBackward(_ dy: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, hidden: [LinearView],
-                             activations: [UnsafeMutablePointer<Float>], last: LinearView,
-                             dx: UnsafeMutablePointer<Float>?, rows: Int, gradients g: UnsafeMutablePointer<Float>,
-                             scratch: () -> UnsafeMutablePointer<Float>) {
-        let p = P
-        var dy = dy
-        for i in stride(from: hidden.count, through: 0, by: -1) {
-            let v = i == hidden.count ? last : hidden[i]
-            let x = i == 0 ? input : UnsafePointer(activations[i - 1])
-            let d: UnsafeMutablePointer<Float>? = i == 0 ? dx : scratch()
-            linearBackward(d, g + v.weightOffset, dy, x, p + v.weightOffset,
-                           rows: rows, inputs: v.inputs, outputs: v.outputs)
-            if i > 0, let d {
-                reluBiasBackward(d, g + hidden[i - 1].biasOffset, activations[i - 1],
-                                 rows: rows, cols: hidden[i - 1].outputs)
-                dy = d
-            }
-        }
-    }
-
-    /// Backward through the transposed convolutions, from dLogits (R, D) down to the gradient of
-    /// the projection's output (R, h_k·w_k·c_k), ReLU mask and projection bias gradient applied.
-    ///
-    /// A transposed convolution is cols = x · Wᵀ (a linear layer of Ci inputs and k·k·Co outputs
-    /// per input pixel) followed by col2im; its backward is im2col of dy, then the linear backward,
-    /// a chunk of images at a time (`forEachChunk`; the weight gradient adds up over the chunks).
-    private func convDecoderBackward(_ dLogits: UnsafeMutablePointer<Float>, rows r: Int, ws: Workspace,
-                                     gradients g: UnsafeMutablePointer<Float>,
-                                     scratch: () -> UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
-        let p = P
-        var dy = dLogits
-        for (j, v) in layout.convDecoder.enumerated().reversed() {
-            let dx = scratch(), dyAll = dy
-            let x = ws.decoder[j]  // the input: the projection (j = 0) or transposed convolution j - 1
-            let inPixels = v.inHeight * v.inWidth, outImage = v.outHeight * v.outWidth * v.outChannels
-            forEachChunk(images: r, colsPerImage: v.patches.colsSize) { lo, n in
-                im2col(ws.cols, dyAll + lo * outImage, images: n, v.patches, pool: parallel.pool)
-                linearBackward(dx + lo * inPixels * v.inChannels, g + v.weightOffset, ws.cols,
-                               x + lo * inPixels * v.inChannels, p + v.weightOffset,
-                               rows: n * inPixels, inputs: v.inChannels, outputs: v.patchSize, accumulate: lo > 0)
-            }
-            if j > 0 {
-                reluBiasBackward(dx, g + layout.convDecoder[j - 1].biasOffset, x,
-                                 rows: r * inPixels, cols: v.inChannels)
-            } else {
-                let proj = layout.decoder[0]
-                reluBiasBackward(dx, g + proj.biasOffset, x, rows: r, cols: proj.outputs)
-            }
-            dy = dx
-        }
-        return dy
-    }
-
-    /// Backward through the convolutions, from the gradient of the last one's ReLU output
-    /// (B, h_k·w_k·c_k) down to the first one's weights (no gradient for x).
-    ///
-    /// A convolution is im2col then y = cols · Wᵀ (a linear layer of k·k·Ci inputs and Co
-    /// outputs per output pixel); its backward, a chunk of images at a time (`forEachChunk`),
-    /// makes the chunk's patches again (im2col of the layer's input, cheaper than keeping the
-    /// whole batch's in memory), adds dyᵀ · cols into the weight gradient, and takes the patches'
-    /// gradient dy · W through col2im, fused with the previous layer's ReLU mask and bias gradient.
-    /// - Parameter x: the encoder's input (B, H, W, C), the first convolution's input.
-    private func convEncoderBackward(_ dTop: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, rows b: Int,
-                                     ws: Workspace, gradients g: UnsafeMutablePointer<Float>,
-                                     scratch: () -> UnsafeMutablePointer<Float>) {
-        let p = P
-        let k = layout.convEncoder.count
-        let last = layout.convEncoder[k - 1]
-        reluBiasBackward(dTop, g + last.biasOffset, ws.encoder[k - 1],
-                         rows: b * last.outHeight * last.outWidth, cols: last.outChannels)
-        var dy = dTop
-        for (i, v) in layout.convEncoder.enumerated().reversed() {
-            let outPixels = v.outHeight * v.outWidth, inImage = v.inHeight * v.inWidth * v.inChannels
-            let input = i == 0 ? x : UnsafePointer(ws.encoder[i - 1])
-            let dx: UnsafeMutablePointer<Float>? = i == 0 ? nil : scratch()
-            let w = p + v.weightOffset, dyAll = dy
-            forEachChunk(images: b, colsPerImage: v.patches.colsSize) { lo, n in
-                let dyChunk = dyAll + lo * outPixels * v.outChannels
-                im2col(ws.cols, input + lo * inImage, images: n, v.patches, pool: parallel.pool)
-                linearBackward(nil, g + v.weightOffset, dyChunk, ws.cols, w,
-                               rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels, accumulate: lo > 0)
-                if let dx {
-                    linearInputGradient(ws.patchGradient, dyChunk, w,
-                                        rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels)
-                    col2im(dx + lo * inImage, ws.patchGradient, images: n, v.patches, pool: parallel.pool,
-                           epilogue: .reluBackward(output: input + lo * inImage,
-                                                   biasGrad: g + layout.convEncoder[i - 1].biasOffset))
-                }
-            }
-            if let dx { dy = dx }
-        }
-    }
-
-    /// Calls `body(first, count)` on consecutive chunks of `images` images: `Workspace.chunkImages`
-    /// of them, or fewer when `imageChunkFloats` is lowered. Each chunk's im2col matrix and the
-    /// products that write or read it stay in cache: a product adds into memory its caller set
-    /// (beta 1), and col2im sums it within L2, where one matrix for a whole slice would go out to
-    /// memory and back several times. The chunks are a fixed rule of the image count, so a pass
-    /// has the same bits on every run; another chunking gives the same outputs to rounding only
-    /// (the weight gradients are sums over the chunks, and OpenBLAS may round a row of a product
-    /// differently with the rows around it).
-    private func forEachChunk(images: Int, colsPerImage: Int, _ body: (Int, Int) -> Void) {
-        let chunk = Workspace.chunkImages(colsPerImage: colsPerImage, chunkFloats: min(imageChunkFloats, Workspace.chunkFloats))
-        var lo = 0
-        while lo < images {
-            let n = min(chunk, images - lo)
-            body(lo, n)
-            lo += n
-        }
+    /// The conv passes' chunks of images over the scratch of `ws`, on the model's threads.
+    func imageChunks(_ ws: Workspace) -> ImageChunks {
+        ImageChunks(cols: ws.cols, patchGradient: ws.patchGradient, pool: sliceThreads.pool,
+                    chunkFloats: min(imageChunkFloats, Workspace.chunkFloats))
     }
 
     /// Sums the workspace's per-row negative log-likelihoods (divided by L) and per-example KL.
@@ -407,67 +324,30 @@ public final class VAE {
 
     // MARK: - Forward pieces
 
-    /// x (B, D) -> ws.head (B, 2Z) = [mu | logvar], hidden activations kept in ws.encoder. The
-    /// convolutions run a chunk of images at a time (`forEachChunk`): im2col, product, bias, ReLU.
+    /// x (B, D) -> ws.head (B, 2Z) = [mu | logvar], hidden activations kept in ws.encoder: the MLP,
+    /// or the convolutions (ConvLayers.swift) and the linear head.
     func encoderForward(_ x: UnsafePointer<Float>, rows b: Int, ws: Workspace) {
         if layout.convEncoder.isEmpty {
-            mlpForward(x, hidden: layout.encoder, activations: ws.encoder, last: layout.head, into: ws.head, rows: b)
+            mlpForward(ws.head, ws.encoder, x, P, hidden: layout.encoder, last: layout.head, rows: b)
             return
         }
-        let p = P
-        var input = x
-        for (i, v) in layout.convEncoder.enumerated() {
-            let outPixels = v.outHeight * v.outWidth, inImage = v.inHeight * v.inWidth * v.inChannels
-            let layerInput = input, output = ws.encoder[i]
-            forEachChunk(images: b, colsPerImage: v.patches.colsSize) { lo, n in
-                let y = output + lo * outPixels * v.outChannels
-                im2col(ws.cols, layerInput + lo * inImage, images: n, v.patches, pool: parallel.pool)
-                linearForward(y, ws.cols, p + v.weightOffset, bias: p + v.biasOffset,
-                              rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels)
-                reluForward(y, count: n * outPixels * v.outChannels)
-            }
-            input = UnsafePointer(output)
-        }
-        mlpForward(input, hidden: [], activations: [], last: layout.head, into: ws.head, rows: b)
+        convEncoderForward(ws.encoder, x, P, layers: layout.convEncoder, images: b, chunks: imageChunks(ws))
+        mlpForward(ws.head, [], ws.encoder.last!, P, hidden: [], last: layout.head, rows: b)
     }
 
-    /// z (R, Z) -> logits (R, D), hidden activations kept in ws.decoder. R <= ws.rows.
+    /// z (R, Z) -> logits (R, D), hidden activations kept in ws.decoder. R <= ws.rows. The MLP, or
+    /// the projection (linear, bias, ReLU) and the transposed convolutions (ConvLayers.swift).
     func decoderForward(_ z: UnsafePointer<Float>, rows r: Int, into logits: UnsafeMutablePointer<Float>, ws: Workspace) {
         if let output = layout.output {
-            mlpForward(z, hidden: layout.decoder, activations: ws.decoder, last: output, into: logits, rows: r)
+            mlpForward(logits, ws.decoder, z, P, hidden: layout.decoder, last: output, rows: r)
             return
         }
         let p = P
-        let proj = layout.decoder[0]
-        linearForward(ws.decoder[0], z, p + proj.weightOffset, bias: p + proj.biasOffset,
-                      rows: r, inputs: proj.inputs, outputs: proj.outputs)
-        reluForward(ws.decoder[0], count: r * proj.outputs)
-        for (j, v) in layout.convDecoder.enumerated() {
-            let isLast = j == layout.convDecoder.count - 1
-            let input = ws.decoder[j], output = isLast ? logits : ws.decoder[j + 1]
-            let inPixels = v.inHeight * v.inWidth, outImage = v.outHeight * v.outWidth * v.outChannels
-            forEachChunk(images: r, colsPerImage: v.patches.colsSize) { lo, n in
-                linearForward(ws.cols, input + lo * inPixels * v.inChannels, p + v.weightOffset, bias: nil,
-                              rows: n * inPixels, inputs: v.inChannels, outputs: v.patchSize)
-                col2im(output + lo * outImage, ws.cols, images: n, v.patches, pool: parallel.pool,
-                       epilogue: .bias(p + v.biasOffset, relu: !isLast))
-            }
-        }
-    }
-
-    /// The hidden layers (linear, bias, ReLU; each output kept in `activations`), then the last
-    /// layer (linear and bias, no activation) into `output`.
-    private func mlpForward(_ x: UnsafePointer<Float>, hidden: [LinearView], activations: [UnsafeMutablePointer<Float>],
-                            last: LinearView, into output: UnsafeMutablePointer<Float>, rows: Int) {
-        let p = P
-        var input = x
-        for (v, y) in zip(hidden, activations) {
-            linearForward(y, input, p + v.weightOffset, bias: p + v.biasOffset, rows: rows, inputs: v.inputs, outputs: v.outputs)
-            reluForward(y, count: rows * v.outputs)
-            input = UnsafePointer(y)
-        }
-        linearForward(output, input, p + last.weightOffset, bias: p + last.biasOffset,
-                      rows: rows, inputs: last.inputs, outputs: last.outputs)
+        let projection = layout.decoder[0]
+        linearForward(ws.decoder[0], z, p + projection.weightOffset, bias: p + projection.biasOffset,
+                      rows: r, inputs: projection.inputs, outputs: projection.outputs)
+        reluForward(ws.decoder[0], count: r * projection.outputs)
+        convDecoderForward(logits, ws.decoder, p, layers: layout.convDecoder, images: r, chunks: imageChunks(ws))
     }
 
     /// ws.logLik (R) from ws.logits (R, D) and x (B, D); with `grad`, also the loss gradient of

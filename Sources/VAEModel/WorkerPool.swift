@@ -14,10 +14,10 @@ import Foundation
 /// its parts one after another on the thread that asked, so a pass that splits its work over the
 /// pool when called from the top level (the convolution's image passes) is also correct, serially,
 /// from inside one data-parallel slice. Jobs are started from one thread at a time: the model that
-/// owns the pool.
-final class WorkerPool: @unchecked Sendable {
+/// owns the pool. Public for VAEBench, which times a step's products alone on the model's threads.
+public final class WorkerPool: @unchecked Sendable {
     /// T, the parts of every job (1: no workers, every job runs on the caller).
-    let threads: Int
+    public let threads: Int
     private let shared: Shared
 
     /// What the workers read: the job of the moment and the semaphores.
@@ -35,7 +35,7 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// Starts T - 1 worker threads.
-    init(threads: Int) {
+    public init(threads: Int) {
         self.threads = max(1, threads)
         shared = Shared(workers: self.threads - 1)
         for k in 1 ..< self.threads {
@@ -68,7 +68,7 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Runs body(0), ..., body(T - 1), part k on thread k, and returns when all are done. Nested
     /// inside a part, runs them in order on the calling thread.
-    func run(_ body: (Int) -> Void) {
+    public func run(_ body: (Int) -> Void) {
         if threads == 1 || shared.running {
             for k in 0 ..< threads { body(k) }
             return

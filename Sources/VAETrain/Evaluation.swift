@@ -70,7 +70,7 @@ struct Evaluation {
                     Intensity.convert(pixels.baseAddress! + offset * d, into: batch, count: n * d)
                 }
                 try block.labels.withUnsafeBufferPointer { labels in
-                    try body(batch, settings.conditional == true ? labels.baseAddress! + offset : nil, n)
+                    try body(batch, settings.conditional ? labels.baseAddress! + offset : nil, n)
                 }
                 offset += n
                 remaining -= n

@@ -40,13 +40,10 @@ public struct GradientVarianceRow: Codable, Equatable, Sendable {
 }
 
 extension TrainingSettings {
-    /// Draws per gradient-variance measurement when none is given.
-    public static let defaultGradientVarianceDraws = 100
-
     /// Whether the step numbered `step` (from 1) is measured: step 1 and every multiple of the interval.
     func measuresGradientVariance(atStep step: Int) -> Bool {
-        guard let every = gradientVarianceEvery, every > 0 else { return false }
-        return step == 1 || step % every == 0
+        guard gradientVarianceEvery > 0 else { return false }
+        return step == 1 || step % gradientVarianceEvery == 0
     }
 }
 

@@ -30,7 +30,7 @@ public struct TrainRequest: Sendable {
     /// Stop (as SIGINT would) on entering this phase. For tests of interruption and resume.
     public var stopInPhase: TrainingPhase?
     /// The processes training together (`Cluster.single` without mpirun). Rank 0 reads and writes
-    /// the run directory; the others read only the shards (see `DataParallelStep`).
+    /// the run directory; the others read only the shards (see `DistributedStep`).
     public var cluster = Cluster.single
 
     public init(data: String?, runDirectory: String, settings: TrainingSettings?) {
@@ -66,7 +66,7 @@ public final class Trainer {
     private var gradientVarianceRows: [GradientVarianceRow] = []
     private var cluster: Cluster { request.cluster }
     /// The distributed step, for more than one rank.
-    private var parallel: DataParallelStep?
+    private var distributed: DistributedStep?
 
     public init(_ request: TrainRequest, progress: ProgressReporter, warn: @escaping (String) -> Void, stop: StopFlag) {
         self.request = request
@@ -82,7 +82,7 @@ public final class Trainer {
         var state = start
         r.model.useThreads(r.config.threads)
         if cluster.isDistributed {
-            parallel = DataParallelStep(cluster: cluster, model: r.model, inputSize: r.inputSize, batchSize: r.settings.batchSize)
+            distributed = DistributedStep(cluster: cluster, model: r.model, inputSize: r.inputSize, batchSize: r.settings.batchSize)
         }
         do {
             return try train(r, &state)
@@ -240,7 +240,7 @@ public final class Trainer {
         try AtomicFile.write(try JSONCoding.encode(config), to: run.config)
         let model = try VAE(config: config.model, seed: settings.seed, batchCapacity: settings.batchSize,
                             mcSamples: settings.mcSamples, learningRate: settings.learningRate)
-        model.estimator = settings.estimator ?? .reparameterization
+        model.estimator = settings.estimator
         try run.writeMetrics([])
         let state = TrainingState(rng: SeededRandom.derived(seed: settings.seed, stream: Streams.training, epoch: 0))
         return (Run(dataset: dataset, config: config, model: model), state)
@@ -287,7 +287,7 @@ public final class Trainer {
     }
 
     private func checkData(_ dataset: ShardDataset, _ settings: TrainingSettings) throws {
-        if settings.conditional == true && (dataset.manifest.labelNames ?? []).isEmpty {
+        if settings.conditional && (dataset.manifest.labelNames ?? []).isEmpty {
             throw DataError(.invalidArgument, FileIO.join(dataset.directory, "manifest.json"),
                             "--conditional needs labelled shards, and these have no labels (no label_names)")
         }
@@ -369,8 +369,8 @@ public final class Trainer {
             try measureGradientVariance(r, batch, labels, count: count, beta: beta)
         }
         let parts: LossParts
-        if let parallel {
-            parts = try parallel.step(batch: batch, labels: labels, count: count, beta: beta, rng: &state.rng)
+        if let distributed {
+            parts = try distributed.step(batch: batch, labels: labels, count: count, beta: beta, rng: &state.rng)
         } else {
             parts = r.model.trainStep(batch: batch, count: count, beta: beta, rng: &state.rng, labels: labels)
         }
@@ -393,7 +393,7 @@ public final class Trainer {
         var rng = SeededRandom.derived(seed: r.settings.seed, stream: Streams.gradientVariance, epoch: UInt64(step))
         let spreads = try r.model.gradientSpread(
             batch: batch, count: count, beta: beta,
-            draws: r.settings.gradientVarianceDraws ?? TrainingSettings.defaultGradientVarianceDraws, rng: &rng, labels: labels)
+            draws: r.settings.gradientVarianceDraws, rng: &rng, labels: labels)
         gradientVarianceRows += spreads.map { GradientVarianceRow(step: step, $0) }
         try run.writeGradientVariance(gradientVarianceRows)
         times.gradientVariance += now() - start

@@ -1,5 +1,6 @@
-// The trainer's side of a checkpoint: the state of the run as VAEModel's `Checkpoint`, and the
-// checks it makes before continuing from one.
+// The trainer's side of a checkpoint: the state of the run as a `Checkpoint`, and the checks it
+// makes before continuing from one.
+import VAECore
 import VAEModel
 
 enum TrainingCheckpoint {

@@ -1,6 +1,6 @@
-// What the trainer derives from the run's settings (VAEModel's `TrainingSettings`, the one
-// settings type: config.json and every checkpoint hold it), the checks it makes before any work
-// starts, and the errors that stop a run.
+// What the trainer derives from the run's settings (`TrainingSettings`, the one settings type:
+// config.json and every checkpoint hold it), the checks it makes before any work starts, and the
+// errors that stop a run.
 import VAECore
 import VAEModel
 
@@ -16,7 +16,7 @@ extension TrainingSettings {
             config = ModelConfig(inputSize: shape.pixels, hiddenSizes: hiddenSizes, latentSize: latentSize, likelihood: likelihood,
                                  imageHeight: shape.height, imageWidth: shape.width, imageChannels: shape.channels)
         }
-        if conditional == true { config.classNames = classNames ?? [] }
+        if conditional { config.classNames = classNames ?? [] }
         return config
     }
 
@@ -37,7 +37,7 @@ extension TrainingSettings {
         try require(hiddenSizes.allSatisfy(width.contains), "--hidden widths must be 1 to \(ModelConfig.maxWidth), got \(hiddenSizes)")
         try require(hiddenSizes.count <= ModelConfig.maxHiddenLayers,
                     "--hidden gives \(hiddenSizes.count) layers, over the limit of \(ModelConfig.maxHiddenLayers)")
-        let channels = architecture?.convChannels ?? []
+        let channels = architecture.convChannels
         try require(!channels.contains { $0 <= 0 }, "--channels must be positive, got \(channels)")
         try require(width.contains(latentSize), "--latent must be 1 to \(ModelConfig.maxWidth), got \(latentSize)")
         try require((1...Self.maxMCSamples).contains(mcSamples), "--mc-samples must be 1 to \(Self.maxMCSamples), got \(mcSamples)")
@@ -51,9 +51,9 @@ extension TrainingSettings {
         try require(shuffleWindow > 0, "--shuffle-window must be at least 1 shard, got \(shuffleWindow)")
         try require(iwaeSamples >= 0 && iwaeExamples >= 0, "--iwae-k and --iwae-n must not be negative")
         try require((iwaeSamples == 0) == (iwaeExamples == 0), "--iwae-k and --iwae-n go together")
-        try require((gradientVarianceEvery ?? 0) >= 0, "--gradient-variance-every must be 0 or more steps, got \(gradientVarianceEvery ?? 0)")
-        try require((2...TrainingSettings.maxGradientVarianceDraws).contains(gradientVarianceDraws ?? 2),
-                    "--gradient-variance-draws must be at least 2 and at most \(TrainingSettings.maxGradientVarianceDraws), got \(gradientVarianceDraws ?? 0)")
+        try require(gradientVarianceEvery >= 0, "--gradient-variance-every must be 0 or more steps, got \(gradientVarianceEvery)")
+        try require((2...TrainingSettings.maxGradientVarianceDraws).contains(gradientVarianceDraws),
+                    "--gradient-variance-draws must be at least 2 and at most \(TrainingSettings.maxGradientVarianceDraws), got \(gradientVarianceDraws)")
         if case .gaussianFixed(let sigma) = likelihood {
             try require(sigma > 0 && sigma.isFinite, "--sigma must be positive, got \(sigma)")
         }

@@ -84,7 +84,7 @@ public enum Generation {
         throw VisualError("--class \(text) is not a class of the model; the classes are \(names.enumerated().map { "\($0.offset) \($0.element)" }.joined(separator: ", "))")
     }
 
-    /// The class a conditional model decodes with: `label`, else (when `fallback` is nil) an error
+    /// The class a conditional model decodes with: `label`, else (when `label` is nil) an error
     /// asking for --class; nil for an unconditional model.
     static func requiredClass(_ label: UInt16?, model: VAE) throws(VisualError) -> UInt16? {
         guard model.config.isConditional else { return nil }

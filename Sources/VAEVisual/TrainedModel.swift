@@ -6,6 +6,7 @@
 import VAECore
 import VAEShards
 import VAEModel
+import VAETrain
 
 /// A model read from a checkpoint, ready to encode and decode.
 public struct TrainedModel {

@@ -4,6 +4,7 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
+import VAEBench
 import VAECluster
 import VAEModel
 import VAETrain

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import VAECore
 import VAEModel
+import VAETrain
 import XCTest
 
 /// The built tools under `mpirun -np 2 --oversubscribe` (on a 2-core machine), against the same

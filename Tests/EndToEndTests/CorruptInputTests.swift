@@ -8,6 +8,7 @@ import VAEImages
 import VAEIngest
 import VAEShards
 import VAEModel
+import VAETrain
 import XCTest
 
 final class CorruptInputTests: XCTestCase {

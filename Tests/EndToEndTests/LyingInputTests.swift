@@ -9,6 +9,7 @@ import VAECore
 import VAEIngest
 import VAEShards
 import VAEModel
+import VAETrain
 import XCTest
 
 final class LyingInputTests: XCTestCase {

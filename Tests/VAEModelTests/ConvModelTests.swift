@@ -1,5 +1,7 @@
 // The convolutional VAE as a whole: it learns, it is reproducible bit for bit, its sizes are
-// checked before anything runs, and the floor's operation count is that of its layers.
+// checked before anything runs, its config round trips (older configs load as the MLP), and the
+// floor's operation count is that of its layers.
+import Foundation
 import XCTest
 @testable import VAEModel
 
@@ -27,7 +29,7 @@ final class ConvModelTests: XCTestCase {
         XCTAssertLessThan(last, first - 0.3 * abs(first), "loss \(first) -> \(last)")
     }
 
-    /// The conv passes run a few images at a time (`forEachChunk`). One image a chunk gives the
+    /// The conv passes run a few images at a time (`ImageChunks`). One image a chunk gives the
     /// whole batch's forward outputs (loss, decoded means) and its gradients to rounding, not to
     /// the bit: OpenBLAS's kernels may round a row of a product differently with the number of
     /// rows around it (its AVX2 kernels do), and the weight gradients are sums over the chunks.
@@ -97,6 +99,16 @@ final class ConvModelTests: XCTestCase {
         wrongSize.inputSize = 64
         XCTAssertThrowsError(try VAE(config: wrongSize, seed: 1))
         XCTAssertNoThrow(try VAE(config: .conv(height: 28, width: 28, channels: 1, convChannels: [32, 64]), seed: 1))
+    }
+
+    func testConvConfigRoundTripsAndOldConfigsLoadAsMLP() throws {
+        let conv = ModelConfig.conv(height: 28, width: 28, channels: 1, convChannels: [32, 64])
+        XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: JSONEncoder().encode(conv)), conv)
+        let old = #"{"inputSize":784,"hiddenSizes":[400],"latentSize":20,"likelihood":{"bernoulli":{}}}"#
+        let decoded = try JSONDecoder().decode(ModelConfig.self, from: Data(old.utf8))
+        XCTAssertEqual(decoded, ModelConfig(inputSize: 784, hiddenSizes: [400], latentSize: 20))
+        XCTAssertEqual(decoded.architecture, .mlp)
+        XCTAssertEqual(decoded.imageChannels, 1)
     }
 
     func testFloorCountsEveryProductOfTheReferenceModel() {

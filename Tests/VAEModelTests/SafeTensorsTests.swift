@@ -1,5 +1,5 @@
 // model.safetensors: the file parsed back here byte by byte (header length, JSON, raw tensors)
-// and every tensor compared with the checkpoint's parameters at the layout's offsets; the
+// and every tensor compared with the model's parameters at the layout's offsets; the
 // metadata; and the ways a damaged file is refused.
 import Foundation
 import TestSupport
@@ -8,18 +8,15 @@ import VAEModel
 import XCTest
 
 final class SafeTensorsTests: XCTestCase {
-    private func checkpoint(_ config: ModelConfig) throws -> Checkpoint {
-        let model = try VAE(config: config, seed: 3)
-        // Distinct values everywhere, so a tensor read from the wrong offset cannot match.
-        for i in 0..<model.layout.count { model.parameters[i] = Float(i) * 0.001 - 1 }
-        return model.checkpoint(settings: TrainingSettings(), threads: 1, state: TrainingState(rng: SeededRandom(seed: 1)),
-                                image: ImageShape(height: 1, width: config.inputSize), dataIdentity: "x")
+    /// Distinct values everywhere, so a tensor read from the wrong offset cannot match.
+    private func parameters(_ config: ModelConfig) -> [Float] {
+        (0..<ParameterLayout(config: config).count).map { Float($0) * 0.001 - 1 }
     }
 
-    func testEveryTensorMatchesTheCheckpoint() throws {
+    func testEveryTensorMatchesTheParameters() throws {
         let config = ModelConfig(inputSize: 12, hiddenSizes: [7, 5], latentSize: 3, likelihood: .gaussianLearned)
-        let c = try checkpoint(config)
-        let file = try SafeTensors(checkpoint: c, image: ImageShape(height: 2, width: 2, channels: 3), classNames: ["a", "b \"c\""])
+        let p = parameters(config)
+        let file = try SafeTensors(config: config, parameters: p, image: ImageShape(height: 2, width: 2, channels: 3), classNames: ["a", "b \"c\""])
         let dir = try makeScratchDirectory(self)
         let path = FileIO.join(dir, "model.safetensors")
         try file.write(to: path)
@@ -43,8 +40,8 @@ final class SafeTensorsTests: XCTestCase {
             for i in 0..<count {
                 let o = dataStart + range[0] + 4 * i
                 let value = Float(bitPattern: UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24)
-                guard value == c.parameters[offset + i] else {
-                    return XCTFail("\(name)[\(i)] is \(value), the checkpoint has \(c.parameters[offset + i])")
+                guard value == p[offset + i] else {
+                    return XCTFail("\(name)[\(i)] is \(value), the model has \(p[offset + i])")
                 }
             }
         }
@@ -82,8 +79,8 @@ final class SafeTensorsTests: XCTestCase {
     }
 
     func testBernoulliModelHasNoLogVariance() throws {
-        let c = try checkpoint(ModelConfig(inputSize: 4, hiddenSizes: [], latentSize: 1))
-        let file = try SafeTensors(checkpoint: c, image: ImageShape(height: 2, width: 2), classNames: nil)
+        let config = ModelConfig(inputSize: 4, hiddenSizes: [], latentSize: 1)
+        let file = try SafeTensors(config: config, parameters: parameters(config), image: ImageShape(height: 2, width: 2), classNames: nil)
         XCTAssertEqual(file.tensors.map(\.name), ["encoder.head.weight", "encoder.head.bias", "decoder.out.weight", "decoder.out.bias"])
         XCTAssertEqual(file.metadata["class_names"], "[]")
     }
@@ -94,9 +91,7 @@ final class SafeTensorsTests: XCTestCase {
         config.likelihood = .gaussianLearned
         config.classNames = ["a", "b"]
         let model = try VAE(config: config, seed: 5)
-        let c = model.checkpoint(settings: TrainingSettings(), threads: 1, state: TrainingState(rng: SeededRandom(seed: 1)),
-                                 image: ImageShape(height: 8, width: 12, channels: 3), dataIdentity: "x")
-        let written = try SafeTensors(checkpoint: c, image: ImageShape(height: 8, width: 12, channels: 3), classNames: ["a", "b"])
+        let written = try SafeTensors(config: config, parameters: Array(model.parameters), image: ImageShape(height: 8, width: 12, channels: 3), classNames: ["a", "b"])
         let path = FileIO.join(try makeScratchDirectory(self), "model.safetensors")
         try written.write(to: path)
         let file = try SafeTensors.read(from: path)
@@ -229,9 +224,7 @@ final class SafeTensorsTests: XCTestCase {
         var config = ModelConfig(inputSize: 6, hiddenSizes: [5], latentSize: 2)
         config.classNames = ["x", "y", "z"]
         let model = try VAE(config: config, seed: 2)
-        let c = model.checkpoint(settings: TrainingSettings(), threads: 1, state: TrainingState(rng: SeededRandom(seed: 1)),
-                                 image: ImageShape(height: 2, width: 3), dataIdentity: "x")
-        let file = try SafeTensors(checkpoint: c, image: ImageShape(height: 2, width: 3), classNames: config.classNames)
+        let file = try SafeTensors(config: config, parameters: Array(model.parameters), image: ImageShape(height: 2, width: 3), classNames: config.classNames)
         XCTAssertEqual(file["encoder.hidden.0.weight"]?.shape, [5, 6 + 3])
         XCTAssertEqual(file["decoder.hidden.0.weight"]?.shape, [5, 2 + 3])
         // [x | one-hot y] through the file's layers gives the model's mu for class 2.
@@ -247,7 +240,8 @@ final class SafeTensorsTests: XCTestCase {
     }
 
     func testDamagedFilesAreRefused() throws {
-        let file = try SafeTensors(checkpoint: try checkpoint(ModelConfig(inputSize: 4, hiddenSizes: [2], latentSize: 1)),
+        let config = ModelConfig(inputSize: 4, hiddenSizes: [2], latentSize: 1)
+        let file = try SafeTensors(config: config, parameters: parameters(config),
                                    image: ImageShape(height: 2, width: 2), classNames: nil)
         let good = try file.encoded()
         let p = "m.safetensors"

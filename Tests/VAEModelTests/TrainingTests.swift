@@ -43,7 +43,7 @@ final class TrainingTests: XCTestCase {
     }
 
     func testExactTrainStepIsGradientThenAdam() throws {
-        // trainStep updates each layer inside backward; it must equal gradients, then one update.
+        // trainStep runs Adam once after the whole backward: it must equal gradients, then one update.
         for likelihood in [Likelihood.bernoulli, .gaussianLearned] {
             let config = ModelConfig(inputSize: 37, hiddenSizes: [9, 6], latentSize: 4, likelihood: likelihood)
             let a = try VAE(config: config, seed: 3, batchCapacity: 5, mcSamples: 2)

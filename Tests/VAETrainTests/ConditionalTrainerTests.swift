@@ -19,9 +19,9 @@ final class ConditionalTrainerTests: XCTestCase {
         _ = try Trainer(request, progress: ProgressReporter(style: .quiet) { _ in }, warn: { _ in }, stop: StopFlag()).train()
     }
 
-    private func settings(_ architecture: Architecture? = nil) -> TrainingSettings {
+    private func settings(_ architecture: Architecture = .mlp) -> TrainingSettings {
         var s = TrainingSettings()
-        s.hiddenSizes = architecture == nil ? [16] : []
+        s.hiddenSizes = architecture == .mlp ? [16] : []
         s.architecture = architecture
         s.latentSize = 3
         s.batchSize = 16
@@ -50,7 +50,7 @@ final class ConditionalTrainerTests: XCTestCase {
         let data = dir + "/shards"
         _ = try ArtifactWriter.write(SyntheticShapes.input(train: 160, test: 40, size: 12, seed: 1),
                                      parameters: IngestParameters(shardSize: 40, level: 1), to: data, force: false)
-        for (name, architecture) in [("mlp", nil), ("conv", Architecture.conv(channels: [4, 4]))] {
+        for (name, architecture) in [("mlp", Architecture.mlp), ("conv", .conv(channels: [4, 4]))] {
             try run(data, dir + "/\(name)-whole", settings(architecture))
             XCTAssertThrowsError(try run(data, dir + "/\(name)-parts", settings(architecture), stopAfter: 13))
             try run(nil, dir + "/\(name)-parts", nil, resume: true)

@@ -19,7 +19,7 @@ final class GradientVarianceTests: XCTestCase {
         return out
     }
 
-    private func settings(_ estimator: GradientEstimator? = nil, every: Int? = nil) -> TrainingSettings {
+    private func settings(_ estimator: GradientEstimator = .reparameterization, every: Int? = nil) -> TrainingSettings {
         var s = TrainingSettings()
         s.hiddenSizes = [16]
         s.latentSize = 3
@@ -27,8 +27,10 @@ final class GradientVarianceTests: XCTestCase {
         s.epochs = 2
         s.checkpointEvery = 4
         s.estimator = estimator
-        s.gradientVarianceEvery = every
-        s.gradientVarianceDraws = every == nil ? nil : 5
+        if let every {
+            s.gradientVarianceEvery = every
+            s.gradientVarianceDraws = 5
+        }
         return s
     }
 

@@ -5,6 +5,7 @@ import TestSupport
 import VAECore
 import VAEImages
 import VAEModel
+import VAETrain
 import XCTest
 @testable import VAEVisual
 

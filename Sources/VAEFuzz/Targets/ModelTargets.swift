@@ -3,6 +3,7 @@
 // so only the checks on the header's numbers can catch the lies.
 import VAECore
 import VAEModel
+import VAETrain
 
 extension FuzzTarget {
     /// The likelihoods a fuzzed model may have.

@@ -3,10 +3,11 @@
 import Foundation
 import VAECluster
 import VAEModel
+import VAETrain
 
 public enum ClusterBenchmark {
     /// The median seconds of `repeats` sums of `floats` floats over the ranks of `cluster`, as
-    /// `DataParallelStep` sums the gradients (after one untimed sum); every rank calls it.
+    /// `DistributedStep` sums the gradients (after one untimed sum); every rank calls it.
     public static func sumSeconds(floats: Int, repeats: Int, cluster: Cluster) throws -> Double {
         let reduction = GradientReduction(count: floats, ranges: cluster.size)
         let x = UnsafeMutablePointer<Float>.allocate(capacity: floats)

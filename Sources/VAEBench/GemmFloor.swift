@@ -4,11 +4,11 @@
 // time to this floor says how much is lost to everything else (small products, the fused passes,
 // im2col and col2im, Adam, data).
 //
-// B = batch, L = samples per example; I, O = a linear layer's inputs and outputs; for a
-// convolution Ho·Wo output pixels (Hi·Wi input pixels for a transposed one) and k·k·Ci (k·k·Co)
-// patch length.
+// B = batch, L = samples per example, T = threads; the products of a step are VAEModel's
+// `ParameterLayout.trainingProducts` (TrainingProducts.swift).
 import COpenBLAS
 import Dispatch
+import VAEModel
 
 public enum GemmFloor {
     /// The rate of an n × n × n `cblas_sgemm` on `threads` OpenBLAS threads, in GFLOP/s (2n³
@@ -64,10 +64,7 @@ public enum GemmFloor {
         func step() {
             pool.run { t in
                 let x = buffers[t], w = x + size, y = x + 2 * size, dw = x + 3 * size
-                for p in products {
-                    linearForward(y, x, w, bias: nil, rows: p.rows, inputs: p.inputs, outputs: p.outputs)
-                    linearBackward(p.inputGradient ? x : nil, dw, y, x, w, rows: p.rows, inputs: p.inputs, outputs: p.outputs)
-                }
+                for p in products { p.run(y: y, dw: dw, x: x, w: w) }
             }
         }
         step()
@@ -98,57 +95,5 @@ public enum GemmFloor {
             for _ in 0 ..< steps { model.trainStep(batch: xp.baseAddress!, count: batch, beta: 1, rng: &rng) }
             return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 / Double(max(steps, 1))
         }
-    }
-}
-
-/// The three matrix products of one linear map in a training step, y (R, O) = x (R, I) · Wᵀ:
-/// forward, the weight gradient dW = dyᵀ · x and, unless it is the first layer, the input gradient
-/// dx = dy · W. A convolution is this map on its im2col rows (R = output pixels, I = k·k·Ci,
-/// O = Co), a transposed convolution on its input pixels (R = input pixels, I = Ci, O = k·k·Co).
-public struct LinearProducts: Equatable, Sendable {
-    public let rows, inputs, outputs: Int
-    public let inputGradient: Bool
-
-    /// 2·R·I·O for each product.
-    public var flops: Double { (inputGradient ? 3 : 2) * 2 * Double(rows) * Double(inputs) * Double(outputs) }
-}
-
-extension ParameterLayout {
-    /// The matrix products of one training step on `examples` examples with `samples` decoder
-    /// rows per example: every linear layer, convolution and transposed convolution, encoder first.
-    public func trainingProducts(examples b: Int, samples: Int = 1) -> [LinearProducts] {
-        var out: [LinearProducts] = []
-        for (i, v) in convEncoder.enumerated() {
-            out.append(LinearProducts(rows: b * v.outHeight * v.outWidth, inputs: v.patchSize, outputs: v.outChannels,
-                                      inputGradient: i > 0))
-        }
-        for (i, v) in (encoder + [head]).enumerated() {
-            out.append(LinearProducts(rows: b, inputs: v.inputs, outputs: v.outputs,
-                                      inputGradient: i > 0 || !convEncoder.isEmpty))
-        }
-        let r = b * samples
-        for v in decoder + (output.map { [$0] } ?? []) {
-            out.append(LinearProducts(rows: r, inputs: v.inputs, outputs: v.outputs, inputGradient: true))
-        }
-        for v in convDecoder {
-            out.append(LinearProducts(rows: r * v.inHeight * v.inWidth, inputs: v.inChannels, outputs: v.patchSize,
-                                      inputGradient: true))
-        }
-        return out
-    }
-
-    /// The floating-point operations of the matrix products of one training step, per example,
-    /// with `samples` decoder rows per example: the `trainingProducts` of one example, 2 per
-    /// multiply-add.
-    ///
-    /// ```
-    /// linear:                   3 · 2·I·O              (2·I·O for the first encoder layer)
-    /// convolution:              3 · 2·Ho·Wo·k·k·Ci·Co  (2 products for the first)
-    /// transposed convolution:   3 · 2·Hi·Wi·k·k·Co·Ci
-    /// ```
-    /// Decoder layers count `samples` times. Reference (1 × 28 × 28, channels 32, 64, Z = 20):
-    /// 21.4 million; MLP 784-400-20: 3.3 million.
-    public func trainingFlopsPerExample(samples: Int = 1) -> Double {
-        trainingProducts(examples: 1, samples: samples).reduce(0) { $0 + $1.flops }
     }
 }

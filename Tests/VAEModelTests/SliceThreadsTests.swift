@@ -4,7 +4,7 @@
 import XCTest
 @testable import VAEModel
 
-final class DataParallelTests: XCTestCase {
+final class SliceThreadsTests: XCTestCase {
     let mlp = ModelConfig(inputSize: 37, hiddenSizes: [9, 6], latentSize: 4, likelihood: .gaussianLearned)
     let conv = ModelConfig.conv(height: 8, width: 8, channels: 1, convChannels: [2, 3], latentSize: 2)
 

@@ -8,6 +8,7 @@
 // atomically, and every way a file can be wrong is reported in one line naming the file.
 import Foundation
 import VAECore
+import VAEModel
 
 /// The complete state of a training run at a step boundary.
 public struct Checkpoint: Equatable, Sendable {
@@ -318,42 +319,5 @@ extension Checkpoint {
                           imageHeight: m.imageHeight, imageWidth: m.imageWidth, imageChannels: 1,
                           dataIdentity: dataIdentity, parameterCount: parameterCount, scoreBaseline: nil, ranks: nil)
         }
-    }
-}
-
-extension VAE {
-    /// The model's state as a checkpoint, with the run's settings, the loop's state, the image
-    /// shape and the identity of the data.
-    public func checkpoint(settings: TrainingSettings, threads: Int, state: TrainingState, image: ImageShape,
-                           dataIdentity: String) -> Checkpoint {
-        Checkpoint(config: config, settings: settings, threads: threads, adam: optimizer, state: state, image: image,
-                   dataIdentity: dataIdentity, parameters: Array(parameters), adamM: Array(adamM), adamV: Array(adamV),
-                   scoreBaseline: scoreBaseline.value)
-    }
-
-    /// A model in the state saved in `checkpoint`: parameters, Adam moments and step count, and
-    /// `settings.mcSamples` samples per example. Gradients start at zero.
-    public convenience init(checkpoint c: Checkpoint, batchCapacity: Int? = nil) throws(ModelError) {
-        try self.init(config: c.config, seed: 0, batchCapacity: batchCapacity ?? max(c.settings.batchSize, 1),
-                      mcSamples: max(c.settings.mcSamples, 1), learningRate: c.adam.learningRate)
-        try restore(from: c)
-        estimator = c.settings.estimator ?? .reparameterization
-    }
-    /// Overwrites parameters, Adam moments and Adam's state with those of `checkpoint`, which must
-    /// be for the same model config; gradients are set to zero.
-    public func restore(from c: Checkpoint) throws(ModelError) {
-        guard c.config == config else {
-            throw ModelError(.mismatch, "checkpoint is for another model (\(c.config)), this one is \(config)")
-        }
-        let p = layout.count
-        guard c.parameters.count == p, c.adamM.count == p, c.adamV.count == p else {
-            throw ModelError(.mismatch, "checkpoint arrays have \(c.parameters.count), \(c.adamM.count), \(c.adamV.count) entries, the model has \(p) parameters")
-        }
-        _ = parameters.update(from: c.parameters)
-        _ = adamM.update(from: c.adamM)
-        _ = adamV.update(from: c.adamV)
-        zeroGradients()
-        optimizer = c.adam
-        scoreBaseline = ScoreBaseline(value: c.scoreBaseline)
     }
 }

@@ -28,9 +28,11 @@ public struct PassSums: Sendable {
     }
 }
 
-/// The threads, the slices' workspaces and gradient buffers, and the reduction of data-parallel
-/// training. Slice 0 uses the model's own workspace and gradients; slices 1 ..< T have their own.
-final class DataParallel {
+/// The threads of one process that share a batch, each its slice, with the slices' workspaces and
+/// gradient buffers and the reduction of data-parallel training. Slice 0 uses the model's own
+/// workspace and gradients; slices 1 ..< T have their own. (The processes of an mpirun job share
+/// a batch through VAETrain's `DistributedStep`.)
+final class SliceThreads {
     /// T: slices of every batch, threads, parameter ranges.
     var threads: Int { pool.threads }
     let pool: WorkerPool
@@ -94,11 +96,11 @@ extension VAE {
     /// of a model that never called this); inference's do not (Inference.swift).
     public func useThreads(_ threads: Int) {
         let t = max(1, threads)
-        if t != parallel.threads { parallel = DataParallel(threads: t, layout: layout) }
+        if t != sliceThreads.threads { sliceThreads = SliceThreads(threads: t, layout: layout) }
     }
 
     /// The threads of `useThreads` (1 unless set).
-    public var threads: Int { parallel.threads }
+    public var threads: Int { sliceThreads.threads }
 
     /// `trainStep` on T > 1 threads: eps for the whole batch, the slices' passes, then each
     /// thread runs Adam on its parameter range of the slices' gradients, summed in slice order in
@@ -129,17 +131,17 @@ extension VAE {
     }
 
     /// Grows the workspaces for a batch of `count` examples.
-    private func prepare(count: Int, samples: Int) -> DataParallel {
+    private func prepare(count: Int, samples: Int) -> SliceThreads {
         reserve(batch: count, samples: samples)
-        parallel.reserve(batch: count, samples: samples, layout: layout, config: config)
-        return parallel
+        sliceThreads.reserve(batch: count, samples: samples, layout: layout, config: config)
+        return sliceThreads
     }
 
     /// Forward and backward of every slice on its thread, eps rows copied from the whole batch's;
     /// returns the loss sums added in slice order. Slice s's gradients end in its buffer.
     private func slicePasses(_ x: UnsafePointer<Float>, labels: UnsafePointer<UInt16>?, count: Int, beta: Float,
                              samples l: Int) -> PassSums {
-        let dp = parallel, t = dp.threads, zs = config.latentSize, d = config.inputSize
+        let dp = sliceThreads, t = dp.threads, zs = config.latentSize, d = config.inputSize
         let main = ws, g = G
         dp.pool.run { s in
             let slice = WorkerPool.slice(s, of: count, parts: t)

@@ -5,6 +5,7 @@ import TestSupport
 import VAECore
 import XCTest
 import VAEModel
+import VAETrain
 
 final class CheckpointVersionTests: XCTestCase {
     /// A version 1 checkpoint as vae-train wrote it before version 2: 4x4 synthetic shapes,

@@ -1,9 +1,11 @@
-// Checkpoints: round trip, byte-identical writes, every kind of bad file, and exact resumption.
+// Checkpoints: round trip, byte-identical writes, every kind of bad file, exact resumption, and
+// what travels in them besides the parameters (the estimator and its baseline, class names).
 import Foundation
 import TestSupport
 import VAECore
 import XCTest
 import VAEModel
+import VAETrain
 
 final class CheckpointTests: XCTestCase {
     let config = ModelConfig(inputSize: 24, hiddenSizes: [10, 6], latentSize: 3, likelihood: .gaussianLearned)
@@ -24,7 +26,10 @@ final class CheckpointTests: XCTestCase {
         return s
     }()
     let image = ImageShape(height: 2, width: 4, channels: 3)
-    lazy var data = TestData.patterns(count: 64, size: 24, seed: 9)
+    lazy var data: [Float] = {
+        var rng = SeededRandom(seed: 9)
+        return (0 ..< 64 * 24).map { _ in rng.uniform() }
+    }()
 
     /// `steps` steps from the start of `data` with batches of 8, continuing from `step0`.
     func run(_ model: VAE, _ rng: inout SeededRandom, steps: Range<Int>) {
@@ -159,14 +164,65 @@ final class CheckpointTests: XCTestCase {
                                        likelihood: .gaussianLearned))
     }
 
-    func testConvConfigRoundTripsAndOldConfigsLoadAsMLP() throws {
-        let conv = ModelConfig.conv(height: 28, width: 28, channels: 1, convChannels: [32, 64])
-        XCTAssertEqual(try JSONDecoder().decode(ModelConfig.self, from: JSONEncoder().encode(conv)), conv)
-        let old = #"{"inputSize":784,"hiddenSizes":[400],"latentSize":20,"likelihood":{"bernoulli":{}}}"#
-        let decoded = try JSONDecoder().decode(ModelConfig.self, from: Data(old.utf8))
-        XCTAssertEqual(decoded, ModelConfig(inputSize: 784, hiddenSizes: [400], latentSize: 20))
-        XCTAssertEqual(decoded.architecture, .mlp)
-        XCTAssertEqual(decoded.imageChannels, 1)
+    func testTheEstimatorAndItsBaselineTravelInTheCheckpoint() throws {
+        let model = try VAE(config: config, seed: 4, batchCapacity: 8, mcSamples: 2, learningRate: 3e-3)
+        model.estimator = .scoreFunctionBaseline
+        var rng = SeededRandom(seed: 5)
+        run(model, &rng, steps: 0 ..< 2)
+        XCTAssertNotNil(model.scoreBaseline.value)
+        var s = settings
+        s.estimator = .scoreFunctionBaseline
+        let checkpoint = model.checkpoint(settings: s, threads: 1, state: TrainingState(rng: rng), image: image, dataIdentity: "x")
+        let read = try Checkpoint.decode(try checkpoint.encoded(), path: "memory")
+        XCTAssertEqual(read, checkpoint)
+        let restored = try VAE(checkpoint: read)
+        XCTAssertEqual(restored.scoreBaseline, model.scoreBaseline)
+        XCTAssertEqual(restored.estimator, GradientEstimator.scoreFunctionBaseline)
+    }
+
+    func testSettingsWithoutAnEstimatorDecodeAsTheReparameterization() throws {
+        let model = try VAE(config: config, seed: 3, batchCapacity: 8)
+        let checkpoint = model.checkpoint(settings: TrainingSettings(), threads: 1, state: TrainingState(rng: SeededRandom(seed: 1)),
+                                          image: image, dataIdentity: "x")
+        let bytes = try checkpoint.encoded()
+        let text = String(decoding: bytes, as: UTF8.self)
+        XCTAssertFalse(text.contains("estimator") || text.contains("scoreBaseline") || text.contains("gradientVariance"),
+                       "a run with the defaults writes the same header as before")
+        let read = try Checkpoint.decode(bytes, path: "memory")
+        XCTAssertEqual(read.settings.estimator, .reparameterization)
+        XCTAssertEqual(try VAE(checkpoint: read).estimator, .reparameterization)
+    }
+
+    func testSettingsAddedLaterAreWrittenOnlyWhenTheyAreNotTheirDefaults() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let plain = String(decoding: try encoder.encode(settings), as: UTF8.self)
+        for key in ["architecture", "estimator", "gradientVarianceEvery", "gradientVarianceDraws", "conditional"] {
+            XCTAssertFalse(plain.contains(key), key)
+        }
+        XCTAssertEqual(try JSONDecoder().decode(TrainingSettings.self, from: Data(plain.utf8)), settings, "absent: the defaults")
+        var other = settings
+        other.architecture = .conv(channels: [4])
+        other.estimator = .scoreFunction
+        other.gradientVarianceEvery = 5
+        other.gradientVarianceDraws = 7
+        other.conditional = true
+        let written = String(decoding: try encoder.encode(other), as: UTF8.self)
+        XCTAssertEqual(try JSONDecoder().decode(TrainingSettings.self, from: Data(written.utf8)), other)
+        // Every other key is required.
+        let noSeed = plain.replacingOccurrences(of: "\"seed\":", with: "\"seedX\":")
+        XCTAssertThrowsError(try JSONDecoder().decode(TrainingSettings.self, from: Data(noSeed.utf8)))
+    }
+
+    func testClassNamesTravelInTheCheckpoint() throws {
+        var conditional = config
+        conditional.classNames = ["T-shirt/top", "Trouser", "Pullover"]
+        let model = try VAE(config: conditional, seed: 2)
+        let checkpoint = model.checkpoint(settings: TrainingSettings(), threads: 1, state: TrainingState(rng: SeededRandom(seed: 1)),
+                                          image: image, dataIdentity: "x")
+        let read = try Checkpoint.decode(try checkpoint.encoded(), path: "memory")
+        XCTAssertEqual(read.config.classNames, conditional.classNames)
+        XCTAssertEqual(read, checkpoint)
     }
 
     func assertResumesExactly(_ config: ModelConfig, file: StaticString = #filePath, line: UInt = #line) throws {
@@ -186,13 +242,13 @@ final class CheckpointTests: XCTestCase {
         var rngC = saved.state.rng
         XCTAssertEqual(c.mcSamples, 2, file: file, line: line)
         run(c, &rngC, steps: 4 ..< 11)
-        XCTAssertEqual(c.parameterBytes, a.parameterBytes, file: file, line: line)
+        XCTAssertEqual(Array(c.parameters).map(\.bitPattern), Array(a.parameters).map(\.bitPattern), file: file, line: line)
         XCTAssertEqual(Array(c.adamM).map(\.bitPattern), Array(a.adamM).map(\.bitPattern), file: file, line: line)
         XCTAssertEqual(Array(c.adamV).map(\.bitPattern), Array(a.adamV).map(\.bitPattern), file: file, line: line)
         XCTAssertEqual(c.optimizer, a.optimizer, file: file, line: line)
         XCTAssertEqual(rngC, rngA, file: file, line: line)
         // And the interruption itself changed nothing: without resuming, b continues the same way.
         run(b, &rngB, steps: 4 ..< 11)
-        XCTAssertEqual(b.parameterBytes, a.parameterBytes, file: file, line: line)
+        XCTAssertEqual(Array(b.parameters).map(\.bitPattern), Array(a.parameters).map(\.bitPattern), file: file, line: line)
     }
 }

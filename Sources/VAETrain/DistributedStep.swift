@@ -26,8 +26,9 @@
 import VAECluster
 import VAEModel
 
-/// The buffers of the distributed step, allocated once per run.
-final class DataParallelStep {
+/// The step of one process (rank) of an mpirun job, and its buffers, allocated once per run. (The
+/// threads inside one process share a batch through VAEModel's `SliceThreads`, `VAE.useThreads`.)
+final class DistributedStep {
     private let cluster: Cluster
     private let model: VAE
     private let inputSize: Int
@@ -96,14 +97,14 @@ extension Cluster {
     /// Sums the ranks' gradients `g` (P = reduction.count floats) in rank order, in place on every
     /// rank: rank k sums parameter range k of `reduction` (its ranges are the ranks).
     /// - Parameter scratch: `Cluster.gradientScratchCount(reduction)` floats.
-    func sumGradients(_ g: UnsafeMutablePointer<Float>, reduction: GradientReduction, scratch: UnsafeMutablePointer<Float>) throws {
+    public func sumGradients(_ g: UnsafeMutablePointer<Float>, reduction: GradientReduction, scratch: UnsafeMutablePointer<Float>) throws {
         try sumInRankOrder(g, ranges: (0 ..< size).map { reduction.range($0) }, scratch: scratch) { first, rest, length in
             GradientReduction.accumulate(into: first, rest, range: 0 ..< length)
         }
     }
 
     /// The scratch floats `sumGradients` needs: one copy of the longest range per rank.
-    static func gradientScratchCount(_ reduction: GradientReduction) -> Int {
+    public static func gradientScratchCount(_ reduction: GradientReduction) -> Int {
         reduction.ranges * ((0 ..< reduction.ranges).map { reduction.range($0).count }.max() ?? 0)
     }
 }
