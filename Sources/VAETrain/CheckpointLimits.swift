@@ -12,6 +12,8 @@ extension TrainingSettings {
     public static let maxMCSamples = 1 << 12
     /// Most draws per gradient-variance measurement.
     public static let maxGradientVarianceDraws = 1 << 16
+    /// The largest step budget (`--steps`).
+    public static let maxSteps = Int(Int32.max)
 
     /// Throws a `ModelError` naming the first setting outside its range.
     public func checkLimits() throws(ModelError) {
@@ -23,6 +25,8 @@ extension TrainingSettings {
             ("importance samples", iwaeSamples, 0...Int(Int32.max)), ("importance-weighted examples", iwaeExamples, 0...Int(Int32.max)),
             ("gradient variance interval", gradientVarianceEvery, 0...Int(Int32.max)),
             ("gradient variance draws", gradientVarianceDraws, 2...Self.maxGradientVarianceDraws),
+            ("steps", steps, 0...Self.maxSteps), ("KL warm-up steps", klWarmupSteps, 0...Int(Int32.max)),
+            ("augmentation shift", augment.shift, 0...Augmentation.maxShift),
         ]
         for (name, value, range) in ranges where !range.contains(value) {
             throw ModelError(.invalidArgument, "invalid training settings: \(name) is \(value), must be \(range.lowerBound) to \(range.upperBound)")

@@ -12,6 +12,10 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
     public var epoch: Int
     /// Adam's step count at the end of the epoch.
     public var step: Int
+    /// The training examples of the epoch: the whole training split, or fewer in the last epoch
+    /// of a step budget (a partial epoch). nil in history.json written before step budgets
+    /// existed, when every epoch was whole.
+    public var examples: Int?
     /// The mean training objective over the epoch's examples (at that step's parameters).
     public var train: LossParts
     /// The test split's loss with one sample per example, beta 1 (`negativeELBO`); nil when the
@@ -22,9 +26,11 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
     public var seconds: Double
     public var examplesPerSecond: Double
 
-    public init(epoch: Int, step: Int, train: LossParts, test: LossParts?, seconds: Double, examplesPerSecond: Double) {
+    public init(epoch: Int, step: Int, examples: Int?, train: LossParts, test: LossParts?, seconds: Double,
+                examplesPerSecond: Double) {
         self.epoch = epoch
         self.step = step
+        self.examples = examples
         self.train = train
         self.test = test
         self.seconds = seconds
@@ -32,13 +38,15 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
     }
 
     /// The CSV header.
-    public static let header = "epoch,step,train_loss,train_recon,train_kl,test_loss,test_recon,test_kl,seconds,examples_per_second"
+    public static let header = "epoch,step,examples,train_loss,train_recon,train_kl,test_loss,test_recon,test_kl,seconds,examples_per_second"
 
     /// The CSV row: losses in the shortest form that reads back to the same Double (the test
-    /// losses empty without a test split), times with 3 decimals, speed with 1.
+    /// losses empty without a test split), times with 3 decimals, speed with 1; the examples
+    /// empty where history.json did not record them.
     public var csvRow: String {
         let testFields = [test?.negativeELBO, test?.reconstruction, test?.kl].map { $0.map { format($0) } ?? "" }
-        return ([String(epoch), String(step), format(train.total), format(train.reconstruction), format(train.kl)]
+        return ([String(epoch), String(step), examples.map(String.init) ?? "", format(train.total), format(train.reconstruction),
+                 format(train.kl)]
             + testFields + [format(seconds, 3), format(examplesPerSecond, 1)]).joined(separator: ",")
     }
 
@@ -48,13 +56,14 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case epoch, step, trainLoss, trainRecon, trainKl, testRecon, testKl, seconds, examplesPerSecond
+        case epoch, step, examples, trainLoss, trainRecon, trainKl, testRecon, testKl, seconds, examplesPerSecond
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         epoch = try c.decode(Int.self, forKey: .epoch)
         step = try c.decode(Int.self, forKey: .step)
+        examples = try c.decodeIfPresent(Int.self, forKey: .examples)
         train = LossParts(total: try c.decode(Double.self, forKey: .trainLoss),
                           reconstruction: try c.decode(Double.self, forKey: .trainRecon),
                           kl: try c.decode(Double.self, forKey: .trainKl))
@@ -73,6 +82,7 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(epoch, forKey: .epoch)
         try c.encode(step, forKey: .step)
+        try c.encodeIfPresent(examples, forKey: .examples)
         try c.encode(train.total, forKey: .trainLoss)
         try c.encode(train.reconstruction, forKey: .trainRecon)
         try c.encode(train.kl, forKey: .trainKl)

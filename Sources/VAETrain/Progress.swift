@@ -34,9 +34,12 @@ public final class ProgressReporter {
             + "left \(format(left, 0)) s   ")
     }
 
-    func epochDone(_ metrics: EpochMetrics, epochs: Int) {
+    /// The line of a finished epoch; one of fewer than `examplesPerEpoch` examples (the last of a
+    /// step budget) says it is partial.
+    func epochDone(_ metrics: EpochMetrics, epochs: Int, examplesPerEpoch: Int) {
+        let partial = metrics.examples.map { $0 < examplesPerEpoch ? " (partial: \($0) of \(examplesPerEpoch) examples)" : "" } ?? ""
         // Nats with two decimals, seconds with three significant digits, as in the final line.
-        let line = "epoch \(metrics.epoch)/\(epochs) step \(metrics.step): train loss \(format(metrics.train.total, 2)) "
+        let line = "epoch \(metrics.epoch)/\(epochs)\(partial) step \(metrics.step): train loss \(format(metrics.train.total, 2)) "
             + "(recon \(format(metrics.train.reconstruction, 2)), kl \(format(metrics.train.kl, 2))), "
             + "test -ELBO \(metrics.test.map { format($0.negativeELBO, 2) } ?? "n/a"), \(format(metrics.seconds, significantDigits: 3)) s, "
             + "\(format(metrics.examplesPerSecond, 0)) ex/s"

@@ -103,7 +103,8 @@ public final class Trainer {
         var history = cluster.isRoot ? try run.readHistory(through: state.epoch) : []
         gradientVarianceRows = cluster.isRoot ? try run.readGradientVariance(through: r.model.optimizer.step) : []
         var upcoming: EpochStream?
-        while state.epoch < settings.epochs {
+        let epochs = settings.plannedEpochs(trainCount: trainCount)
+        while state.epoch < epochs {
             enter(.training)
             let positionBefore = state.examplesSeen
             let epochStart = now()
@@ -113,7 +114,7 @@ public final class Trainer {
             // Gradient-variance measurements are not training time.
             let seconds = now() - epochStart - (times.gradientVariance - measuredBefore)
             // The next epoch's first shards decode during the test evaluation.
-            upcoming = state.epoch + 1 < settings.epochs ? EpochStream(r.dataset, settings, epoch: state.epoch + 1) : nil
+            upcoming = state.epoch + 1 < epochs ? EpochStream(r.dataset, settings, epoch: state.epoch + 1) : nil
             upcoming?.stream.prefetch()
 
             // Rank 0 evaluates and writes; the others go on to the next epoch's first step.
@@ -125,13 +126,14 @@ public final class Trainer {
             let evaluationStart = now()
             let test = try evaluation.testLoss(model: r.model, epoch: state.epoch)
             times.evaluation += now() - evaluationStart
+            // The last epoch of a step budget may be partial: its figures are over the examples it saw.
             let metrics = EpochMetrics(
-                epoch: state.epoch + 1, step: r.model.optimizer.step, train: state.lossSums.mean(over: trainCount),
-                test: test, seconds: seconds,
-                examplesPerSecond: Double(trainCount - positionBefore) / max(seconds, 1e-9))
+                epoch: state.epoch + 1, step: r.model.optimizer.step, examples: state.examplesSeen,
+                train: state.lossSums.mean(over: state.examplesSeen), test: test, seconds: seconds,
+                examplesPerSecond: Double(state.examplesSeen - positionBefore) / max(seconds, 1e-9))
             history.append(metrics)
             try run.writeMetrics(history)
-            progress.epochDone(metrics, epochs: settings.epochs)
+            progress.epochDone(metrics, epochs: epochs, examplesPerEpoch: trainCount)
             state = TrainingState(epoch: state.epoch + 1, rng: state.rng)
             try writeCheckpoint(r, state)
         }
@@ -216,6 +218,10 @@ public final class Trainer {
         guard let data = request.data else { throw TrainError.invalidOption("a new run needs --data") }
         let dataset = try ShardDataset(directory: data)
         try checkData(dataset, settings)
+        let planned = settings.plannedSteps(trainCount: dataset.count(.train))
+        if planned < TrainingSettings.shortRunSteps {
+            warn("warning: \(planned) optimizer steps in all: probably too short to learn anything (\(TrainingSettings.shortRunSteps) or more with --steps or --epochs; see docs/METHOD.md)")
+        }
         if run.holdsRun && !request.force {
             throw TrainError.runDirectory(path: run.path, problem: "already holds a run (checkpoints or config.json); use --resume to continue it or --force to start over")
         }
@@ -314,7 +320,11 @@ public final class Trainer {
         defer { batch.deallocate() }
         let labels = UnsafeMutablePointer<UInt16>.allocate(capacity: b)  // (B) the batch's classes
         defer { labels.deallocate() }
-        let beta = r.settings.beta(atEpoch: state.epoch)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: d)  // (D) one image, for augmentation
+        defer { scratch.deallocate() }
+        let epochs = r.settings.plannedEpochs(trainCount: trainCount)
+        let budget = r.settings.steps
+        func beta() -> Float { r.settings.beta(atStep: r.model.optimizer.step + 1, epoch: state.epoch) }
         var filled = 0
         let epochStart = now()
         let startPosition = state.examplesSeen
@@ -322,7 +332,10 @@ public final class Trainer {
 
         let (firstWindow, firstOffset) = plan.resumePoint(after: state.examplesSeen)
         for window in plan.windows.prefix(firstWindow) { window.forEach { _ in stream.skip() } }
-        for w in firstWindow ..< plan.windows.count {
+        // A step budget ends the run inside its last epoch, after its last step.
+        var budgetSpent: Bool { budget > 0 && r.model.optimizer.step >= budget }
+        windows: for w in firstWindow ..< plan.windows.count {
+            if budgetSpent { break windows }
             var blocks = [ShardBlock]()
             for _ in plan.windows[w] { blocks.append(try stream.next()!) }
             let starts = blocks.reduce(into: [0]) { $0.append($0.last! + $1.count) }
@@ -338,28 +351,32 @@ public final class Trainer {
                 filled += 1
                 if filled == b {
                     times.data += now() - mark
-                    try step(r, &state, batch, labels, count: b, beta: beta)
+                    try step(r, &state, batch, labels, scratch, count: b, beta: beta())
                     mark = now()
                     filled = 0
                     progress.step(
-                        epoch: state.epoch, epochs: r.settings.epochs, step: r.model.optimizer.step, done: state.examplesSeen,
+                        epoch: state.epoch, epochs: epochs, step: r.model.optimizer.step, done: state.examplesSeen,
                         total: trainCount, loss: state.lossSums.total / Double(max(1, state.examplesSeen)),
                         examplesPerSecond: Double(state.examplesSeen - startPosition) / max(now() - epochStart, 1e-9), now: now())
                     try checkpointIfDue(r, state)
+                    if budgetSpent { break windows }
                 }
             }
         }
         times.data += now() - mark
-        if filled > 0 {  // the last, partial batch of the epoch
-            try step(r, &state, batch, labels, count: filled, beta: beta)
+        if filled > 0 && !budgetSpent {  // the last, partial batch of the epoch
+            try step(r, &state, batch, labels, scratch, count: filled, beta: beta())
             try checkpointIfDue(r, state)
         }
     }
 
+    /// One optimizer step on `count` assembled examples: augmented and binarized as the settings
+    /// say (drawing from the run's generator, so a resume is exact), then the model's step.
     private func step(_ r: Run, _ state: inout TrainingState, _ batch: UnsafeMutablePointer<Float>, _ labels: UnsafePointer<UInt16>,
-                      count: Int, beta: Float) throws {
+                      _ scratch: UnsafeMutablePointer<Float>, count: Int, beta: Float) throws {
         let labels = r.config.model.isConditional ? labels : nil
         let start = now()
+        r.settings.augment.apply(batch, count: count, shape: r.dataset.shape, scratch: scratch, rng: &state.rng)
         if r.settings.binarize == .dynamic {
             VAE.binarize(batch, into: batch, count: count * r.inputSize, rng: &state.rng)
         }

@@ -20,11 +20,33 @@ extension TrainingSettings {
         return config
     }
 
-    /// The KL weight for `epoch` (0-based): beta · min(1, (epoch + 1) / warm-up epochs).
-    public func beta(atEpoch epoch: Int) -> Float {
+    /// The KL weight of step `step` (counted from 1) in `epoch` (0-based): with a warm-up in steps
+    /// beta · min(1, step / warm-up steps), with one in epochs beta · min(1, (epoch + 1) / warm-up
+    /// epochs), else beta.
+    public func beta(atStep step: Int, epoch: Int) -> Float {
+        if klWarmupSteps > 0 { return Float(beta * min(1, Double(step) / Double(klWarmupSteps))) }
         guard klWarmupEpochs > 0 else { return Float(beta) }
         return Float(beta * min(1, Double(epoch + 1) / Double(klWarmupEpochs)))
     }
+
+    /// Optimizer steps of one epoch over `trainCount` examples (the last batch may be partial).
+    public func stepsPerEpoch(trainCount: Int) -> Int {
+        (trainCount + batchSize - 1) / batchSize
+    }
+
+    /// The epochs of the run over `trainCount` examples: `epochs`, or as many as the step budget
+    /// needs (the last one partial when the budget is not a whole number of epochs).
+    public func plannedEpochs(trainCount: Int) -> Int {
+        steps > 0 ? (steps + stepsPerEpoch(trainCount: trainCount) - 1) / stepsPerEpoch(trainCount: trainCount) : epochs
+    }
+
+    /// The optimizer steps of the whole run over `trainCount` examples.
+    public func plannedSteps(trainCount: Int) -> Int {
+        steps > 0 ? steps : epochs * stepsPerEpoch(trainCount: trainCount)
+    }
+
+    /// A run of fewer steps is probably too short to learn anything (the warning's threshold).
+    public static let shortRunSteps = 1000
 
     /// Throws a `TrainError` naming the first setting out of range. The upper bounds are the
     /// ones a checkpoint is read against (`ModelConfig.checkLimits`, `TrainingSettings.checkLimits`),
@@ -42,10 +64,17 @@ extension TrainingSettings {
         try require(width.contains(latentSize), "--latent must be 1 to \(ModelConfig.maxWidth), got \(latentSize)")
         try require((1...Self.maxMCSamples).contains(mcSamples), "--mc-samples must be 1 to \(Self.maxMCSamples), got \(mcSamples)")
         try require(beta >= 0 && beta.isFinite, "--beta must be a non-negative number, got \(beta)")
-        try require(klWarmupEpochs >= 0, "--kl-warmup must be 0 or more epochs, got \(klWarmupEpochs)")
+        try require(klWarmupEpochs >= 0 && klWarmupSteps >= 0, "--kl-warmup must not be negative")
+        try require(klWarmupSteps == 0 || steps > 0, "a KL warm-up in steps goes with --steps")
         try require(learningRate > 0 && learningRate.isFinite, "--lr must be positive, got \(learningRate)")
         try require((1...Self.maxBatchSize).contains(batchSize), "--batch-size must be 1 to \(Self.maxBatchSize), got \(batchSize)")
-        try require(epochs > 0, "--epochs must be at least 1, got \(epochs)")
+        if steps != 0 {
+            try require(steps > 0, "--steps must be at least 1, got \(steps)")
+            try require(epochs == 0, "--steps and --epochs do not go together: give one budget")
+        } else {
+            try require(epochs > 0, "--epochs must be at least 1, got \(epochs)")
+        }
+        try require(steps <= Self.maxSteps, "--steps must be at most \(Self.maxSteps), got \(steps)")
         try require(checkpointEvery >= 0, "--checkpoint-every must be 0 or more steps, got \(checkpointEvery)")
         try require(keepCheckpoints > 0, "--keep-checkpoints must be at least 1, got \(keepCheckpoints)")
         try require(shuffleWindow > 0, "--shuffle-window must be at least 1 shard, got \(shuffleWindow)")

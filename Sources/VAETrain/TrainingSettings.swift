@@ -1,8 +1,9 @@
 // The one settings type of a training run: what the user chose, stored in config.json and in
-// every checkpoint header. Codable with every field required, but the five added after the first
-// runs (architecture, estimator, the gradient-variance interval and draws, conditional): those
-// decode to their defaults when absent, and are written only when they differ from them, so the
-// files of a run that leaves them alone have the bytes they had before the fields existed.
+// every checkpoint header. Codable with every field required, but those added after the first
+// runs (architecture, estimator, the gradient-variance interval and draws, conditional, the step
+// budget and its warm-up, augmentation): those decode to their defaults when absent, and are
+// written only when they differ from them, so the files of a run that leaves them alone have the
+// bytes they had before the fields existed.
 import VAEModel
 
 /// How training examples are presented to a Bernoulli decoder.
@@ -28,14 +29,21 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public var mcSamples: Int = 1
     /// The weight of the KL term once warm-up is over.
     public var beta: Double = 1
-    /// Epochs over which beta rises linearly from 0 (0: no warm-up).
+    /// Epochs over which beta rises linearly from 0 (0: no warm-up, or a warm-up in steps).
     public var klWarmupEpochs: Int = 0
+    /// Steps over which beta rises linearly from 0, for a budget of steps (0: none).
+    public var klWarmupSteps: Int = 0
     /// Adam's learning rate.
     public var learningRate: Double = 1e-3
     /// Examples per step.
     public var batchSize: Int = 128
-    /// Epochs to train in total.
+    /// Epochs to train in total (0 when the budget is `steps`).
     public var epochs: Int = 10
+    /// Optimizer steps to train in total, epochs being passes over the training split as ever
+    /// and the last one partial (0: the budget is `epochs`).
+    public var steps: Int = 0
+    /// How each training batch is augmented (never the test split).
+    public var augment: Augmentation = .none
     /// The seed of every random draw: initialization, shuffles, eps, binarization.
     public var seed: UInt64 = 1
     /// A periodic checkpoint every this many steps (0: only at the end of each epoch).
@@ -67,10 +75,10 @@ extension TrainingSettings {
     enum CodingKeys: String, CodingKey {
         case hiddenSizes, architecture, latentSize, likelihood, binarize, mcSamples, beta, klWarmupEpochs, learningRate
         case batchSize, epochs, seed, checkpointEvery, keepCheckpoints, shuffleWindow, iwaeSamples, iwaeExamples
-        case estimator, gradientVarianceEvery, gradientVarianceDraws, conditional
+        case estimator, gradientVarianceEvery, gradientVarianceDraws, conditional, steps, klWarmupSteps, augment
     }
 
-    /// Every field required, but the five added later, which decode to their defaults when absent.
+    /// Every field required, but those added later, which decode to their defaults when absent.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = TrainingSettings()
@@ -95,9 +103,12 @@ extension TrainingSettings {
         gradientVarianceEvery = try c.decodeIfPresent(Int.self, forKey: .gradientVarianceEvery) ?? defaults.gradientVarianceEvery
         gradientVarianceDraws = try c.decodeIfPresent(Int.self, forKey: .gradientVarianceDraws) ?? defaults.gradientVarianceDraws
         conditional = try c.decodeIfPresent(Bool.self, forKey: .conditional) ?? defaults.conditional
+        steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? defaults.steps
+        klWarmupSteps = try c.decodeIfPresent(Int.self, forKey: .klWarmupSteps) ?? defaults.klWarmupSteps
+        augment = try c.decodeIfPresent(Augmentation.self, forKey: .augment) ?? defaults.augment
     }
 
-    /// Every field, but the five added later only where they differ from their defaults.
+    /// Every field, but those added later only where they differ from their defaults.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         let defaults = TrainingSettings()
@@ -122,5 +133,8 @@ extension TrainingSettings {
         if gradientVarianceEvery != defaults.gradientVarianceEvery { try c.encode(gradientVarianceEvery, forKey: .gradientVarianceEvery) }
         if gradientVarianceDraws != defaults.gradientVarianceDraws { try c.encode(gradientVarianceDraws, forKey: .gradientVarianceDraws) }
         if conditional != defaults.conditional { try c.encode(conditional, forKey: .conditional) }
+        if steps != defaults.steps { try c.encode(steps, forKey: .steps) }
+        if klWarmupSteps != defaults.klWarmupSteps { try c.encode(klWarmupSteps, forKey: .klWarmupSteps) }
+        if augment != defaults.augment { try c.encode(augment, forKey: .augment) }
     }
 }

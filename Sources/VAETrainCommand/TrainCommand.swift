@@ -35,6 +35,38 @@ public struct HiddenSizes: ExpressibleByArgument, Equatable, Sendable {
     }
 }
 
+/// A KL warm-up: a count in the budget's unit (epochs with --epochs, steps with --steps), or a
+/// percentage of the budget ("20%").
+public enum KLWarmup: ExpressibleByArgument, Equatable, Sendable {
+    case count(Int)
+    case percent(Double)
+
+    public init?(argument: String) {
+        if argument.hasSuffix("%") {
+            guard let p = Double(argument.dropLast()), (0...100).contains(p) else { return nil }
+            self = .percent(p)
+        } else {
+            guard let n = Int(argument) else { return nil }
+            self = .count(n)
+        }
+    }
+
+    /// The warm-up in the budget's unit, for a budget of `budget` epochs or steps.
+    public func length(budget: Int) -> Int {
+        switch self {
+        case .count(let n): n
+        case .percent(let p): Int((p / 100 * Double(budget)).rounded())
+        }
+    }
+}
+
+extension Augmentation: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let parsed = try? Augmentation(parsing: argument) else { return nil }
+        self = parsed
+    }
+}
+
 public struct TrainCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "vae-train",
@@ -81,8 +113,8 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "Weight of the KL term (default 1).")
     var beta: Double?
 
-    @Option(help: ArgumentHelp("Ramp beta up from 0 over this many epochs (default 0: no warm-up).", valueName: "epochs"))
-    var klWarmup: Int?
+    @Option(help: ArgumentHelp("Ramp beta up from 0 over N epochs (with --epochs) or N steps (with --steps), or over P% of the budget (default 0: no warm-up).", valueName: "N|P%"))
+    var klWarmup: KLWarmup?
 
     @Option(help: "Adam's learning rate (default 0.001).")
     var lr: Double?
@@ -92,6 +124,12 @@ public struct TrainCommand: ParsableCommand {
 
     @Option(help: "Passes over the training data (default 10).")
     var epochs: Int?
+
+    @Option(help: "Train for this many optimizer steps instead of --epochs: epochs are passes over the training data as ever, the last one partial.")
+    var steps: Int?
+
+    @Option(help: ArgumentHelp("Augment each training batch: flip (mirror left-right with probability 1/2), shift:K (translate by up to K pixels, edges replicated), or flip,shift:K (default none).", valueName: "flip|shift:K|flip,shift:K"))
+    var augment: Augmentation?
 
     @Option(help: "Seed of every random draw: initialization, shuffling, eps, binarization (default 1).")
     var seed: UInt64?
@@ -153,10 +191,18 @@ public struct TrainCommand: ParsableCommand {
         set(binarize) { s.binarize = $0 }
         set(mcSamples) { s.mcSamples = $0 }
         set(beta) { s.beta = $0 }
-        set(klWarmup) { s.klWarmupEpochs = $0 }
         set(lr) { s.learningRate = $0 }
         set(batchSize) { s.batchSize = $0 }
         set(epochs) { s.epochs = $0 }
+        set(steps) { s.steps = $0; s.epochs = 0 }
+        set(klWarmup) { warmup in
+            if s.steps > 0 {
+                s.klWarmupSteps = warmup.length(budget: s.steps)
+            } else {
+                s.klWarmupEpochs = warmup.length(budget: s.epochs)
+            }
+        }
+        set(augment) { s.augment = $0 }
         set(seed) { s.seed = $0 }
         set(checkpointEvery) { s.checkpointEvery = $0 }
         set(keepCheckpoints) { s.keepCheckpoints = $0 }
@@ -188,6 +234,8 @@ public struct TrainCommand: ParsableCommand {
             throw ValidationError("--gradient-variance-draws goes with --gradient-variance-every")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if steps != nil && epochs != nil { throw ValidationError("--steps and --epochs do not go together: give one budget") }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
         do {
             try (givenSettings() ?? TrainingSettings()).validate()
         } catch let error as TrainError {

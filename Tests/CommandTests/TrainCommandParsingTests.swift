@@ -36,6 +36,21 @@ final class TrainCommandParsingTests: XCTestCase {
         XCTAssertNil(try parse(["--resume", "run"]).givenSettings())
     }
 
+    func testAStepBudgetItsWarmUpAndAugmentationBecomeSettings() throws {
+        let steps = try XCTUnwrap(try parse(new + ["--steps", "3000", "--kl-warmup", "20%", "--augment", "flip,shift:2"]).givenSettings())
+        XCTAssertEqual([steps.steps, steps.epochs, steps.klWarmupSteps, steps.klWarmupEpochs], [3000, 0, 600, 0])
+        XCTAssertEqual(steps.augment, Augmentation(flip: true, shift: 2))
+        let counted = try XCTUnwrap(try parse(new + ["--steps", "3000", "--kl-warmup", "250"]).givenSettings())
+        XCTAssertEqual(counted.klWarmupSteps, 250)
+        let epochs = try XCTUnwrap(try parse(new + ["--epochs", "20", "--kl-warmup", "10%", "--augment", "shift:1"]).givenSettings())
+        XCTAssertEqual([epochs.epochs, epochs.klWarmupEpochs, epochs.klWarmupSteps, epochs.steps], [20, 2, 0, 0])
+        XCTAssertEqual(epochs.augment, Augmentation(shift: 1))
+        XCTAssertEqual(error(new + ["--steps", "100", "--epochs", "2"]), "--steps and --epochs do not go together: give one budget")
+        XCTAssertEqual(error(new + ["--steps", "0"]), "--steps must be at least 1, got 0")
+        XCTAssertEqual(error(new + ["--augment", "mirror"]), "The value 'mirror' is invalid for '--augment <flip|shift:K|flip,shift:K>'")
+        XCTAssertEqual(error(new + ["--kl-warmup", "120%"]), "The value '120%' is invalid for '--kl-warmup <N|P%>'")
+    }
+
     func testArchAndChannelsBecomeSettings() throws {
         XCTAssertEqual(try parse(new + ["--arch", "conv", "--channels", "8, 16"]).givenSettings()?.architecture, .conv(channels: [8, 16]))
         XCTAssertEqual(try parse(new + ["--arch", "conv"]).givenSettings()?.architecture, .conv(channels: [32, 64]))

@@ -25,7 +25,8 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(old[0].train.total, 90)
         let none = try decodeHistory(test: "\"test_kl\":null,\"test_recon\":null,")
         XCTAssertNil(none[0].test)
-        XCTAssertEqual(none[0].csvRow, "1,19,90.0,87.0,3.0,,,,0.500,1000.0")
+        // History from before step budgets records no examples: an empty field.
+        XCTAssertEqual(none[0].csvRow, "1,19,,90.0,87.0,3.0,,,,0.500,1000.0")
         // Written and read back: null stays null.
         let again = try JSONCoding.decode([EpochMetrics].self, from: try JSONCoding.encode(none), path: "history.json")
         XCTAssertEqual(again, none)

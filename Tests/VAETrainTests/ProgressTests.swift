@@ -4,7 +4,7 @@ import XCTest
 
 final class ProgressTests: XCTestCase {
     private let metrics = EpochMetrics(
-        epoch: 2, step: 938, train: LossParts(total: 256.5, reconstruction: 240.25, kl: 16.25),
+        epoch: 2, step: 938, examples: 60000, train: LossParts(total: 256.5, reconstruction: 240.25, kl: 16.25),
         test: LossParts(total: 254.0, reconstruction: 238.0, kl: 16.0), seconds: 1.25, examplesPerSecond: 48000)
 
     private func output(_ style: ProgressReporter.Style, _ body: (ProgressReporter) -> Void) -> String {
@@ -16,7 +16,7 @@ final class ProgressTests: XCTestCase {
     func testLinesStyleWritesOneLinePerEpochAndNoBar() {
         let text = output(.lines) {
             $0.step(epoch: 1, epochs: 10, step: 500, done: 4000, total: 60000, loss: 257, examplesPerSecond: 40000, now: 5)
-            $0.epochDone(metrics, epochs: 10)
+            $0.epochDone(metrics, epochs: 10, examplesPerEpoch: 60000)
         }
         XCTAssertEqual(text, "epoch 2/10 step 938: train loss 256.50 (recon 240.25, kl 16.25), test -ELBO 254.00, 1.25 s, 48000 ex/s\n")
     }
@@ -24,8 +24,15 @@ final class ProgressTests: XCTestCase {
     func testAnEpochWithoutTestExamplesSaysNA() {
         var untested = metrics
         untested.test = nil
-        XCTAssertEqual(output(.lines) { $0.epochDone(untested, epochs: 10) },
+        XCTAssertEqual(output(.lines) { $0.epochDone(untested, epochs: 10, examplesPerEpoch: 60000) },
                        "epoch 2/10 step 938: train loss 256.50 (recon 240.25, kl 16.25), test -ELBO n/a, 1.25 s, 48000 ex/s\n")
+    }
+
+    func testThePartialLastEpochOfAStepBudgetSaysSo() {
+        var partial = metrics
+        partial.examples = 2560
+        XCTAssertEqual(output(.lines) { $0.epochDone(partial, epochs: 2, examplesPerEpoch: 60000) },
+                       "epoch 2/2 (partial: 2560 of 60000 examples) step 938: train loss 256.50 (recon 240.25, kl 16.25), test -ELBO 254.00, 1.25 s, 48000 ex/s\n")
     }
 
     /// A summary of one epoch with `test` figures, taking `seconds`.
@@ -54,7 +61,7 @@ final class ProgressTests: XCTestCase {
         }
         // Half of epoch 2 of 3 done: 30000 + 60000 examples left at 30000/s.
         XCTAssertEqual(text, "\r[############............] epoch 2/3 step 500 loss 257.12 30000 ex/s left 3 s   ")
-        let finished = output(.terminal) { $0.epochDone(metrics, epochs: 10) }
+        let finished = output(.terminal) { $0.epochDone(metrics, epochs: 10, examplesPerEpoch: 60000) }
         XCTAssertTrue(finished.hasPrefix("\repoch 2/10 step 938"))
         XCTAssertTrue(finished.hasSuffix("\n"))
     }
@@ -62,7 +69,7 @@ final class ProgressTests: XCTestCase {
     func testQuietWritesNothing() {
         XCTAssertEqual(output(.quiet) {
             $0.step(epoch: 0, epochs: 1, step: 1, done: 1, total: 1, loss: 1, examplesPerSecond: 1, now: 1)
-            $0.epochDone(metrics, epochs: 1)
+            $0.epochDone(metrics, epochs: 1, examplesPerEpoch: 60000)
             $0.note("resuming")
         }, "")
     }

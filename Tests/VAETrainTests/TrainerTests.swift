@@ -44,13 +44,56 @@ final class TrainerTests: XCTestCase {
 
     final class WarningLog { var lines = [String]() }
 
+    /// A budget of steps: 19 steps an epoch (300 examples, batches of 16), so 45 steps are two
+    /// whole epochs and a third of 7 steps (112 examples); the run stops after exactly 45.
+    func testAStepBudgetEndsInAPartialLastEpoch() throws {
+        let dir = try makeScratchDirectory(self)
+        var options = smallOptions(epochs: 0)
+        options.steps = 45
+        options.klWarmupSteps = 30
+        let log = WarningLog()
+        let summary = try train(try makeData(dir), dir + "/run", options, warnings: log)
+        XCTAssertEqual(summary.steps, 45)
+        XCTAssertEqual(summary.epochs, 3)
+        let rows = try String(contentsOfFile: dir + "/run/metrics.csv", encoding: .utf8).split(separator: "\n")
+        let examples = rows[0].split(separator: ",").firstIndex(of: "examples")!
+        XCTAssertEqual(rows.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false)[examples] }, ["300", "300", "112"])
+        XCTAssertEqual(rows.dropFirst().map { $0.split(separator: ",")[1] }, ["19", "38", "45"])
+        XCTAssertEqual(log.lines, ["warning: 45 optimizer steps in all: probably too short to learn anything (1000 or more with --steps or --epochs; see docs/METHOD.md)"])
+        // beta rises over the first 30 steps, then stays.
+        XCTAssertEqual([1, 15, 30, 31, 45].map { options.beta(atStep: $0, epoch: 2) }, [Float(1) / 30, 0.5, 1, 1, 1])
+    }
+
+    /// Stopped inside the partial last epoch (after step 40) and resumed, a run with a step budget
+    /// and augmentation ends with the uninterrupted run's bytes; augmentation changes them.
+    func testExactStepBudgetWithAugmentationResumesToTheUninterruptedBytes() throws {
+        let dir = try makeScratchDirectory(self)
+        let data = try makeData(dir)
+        var options = smallOptions(epochs: 0)
+        options.steps = 45
+        options.augment = Augmentation(flip: true, shift: 2)
+        _ = try train(data, dir + "/whole", options)
+        XCTAssertThrowsError(try train(data, dir + "/stopped", options, stopAfter: 40))
+        _ = try train(nil, dir + "/stopped", nil, resume: true)
+        XCTAssertEqual(try FileIO.read(dir + "/stopped/model.ckpt"), try FileIO.read(dir + "/whole/model.ckpt"))
+        options.augment = .none
+        _ = try train(data, dir + "/plain", options)
+        XCTAssertNotEqual(try Checkpoint.read(from: dir + "/plain/model.ckpt").parameters,
+                          try Checkpoint.read(from: dir + "/whole/model.ckpt").parameters)
+        // config.json records the budget and the augmentation; a run without them has the bytes of before.
+        let config = String(decoding: try FileIO.read(dir + "/whole/config.json"), as: UTF8.self)
+        XCTAssert(config.contains("\"steps\" : 45") && config.contains("\"shift\" : 2"), config)
+        XCTAssertFalse(String(decoding: try FileIO.read(dir + "/plain/config.json"), as: UTF8.self).contains("augment"))
+    }
+
     func testLossFallsAndFilesAreWritten() throws {
         let dir = try makeScratchDirectory(self)
         let summary = try train(try makeData(dir), dir + "/run", smallOptions(epochs: 4))
         let rows = try String(contentsOfFile: dir + "/run/metrics.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(rows.count, 5)
         XCTAssertEqual(String(rows[0]), EpochMetrics.header)
-        let first = Double(rows[1].split(separator: ",")[2])!, last = Double(rows[4].split(separator: ",")[2])!
+        let column = rows[0].split(separator: ",").firstIndex(of: "train_loss")!
+        let first = Double(rows[1].split(separator: ",")[column])!, last = Double(rows[4].split(separator: ",")[column])!
         XCTAssertLessThan(last, first * 0.9, "train loss \(first) -> \(last)")
         XCTAssertEqual(summary.steps, 4 * 19)  // ceil(300 / 16) steps per epoch
         XCTAssertEqual(summary.epochSeconds.count, 4)
@@ -217,7 +260,8 @@ final class TrainerTests: XCTestCase {
         options.iwaeExamples = 10
         let log = WarningLog()
         let summary = try train(try makeData(dir, test: 0), dir + "/run", options, warnings: log)
-        XCTAssertEqual(log.lines, ["warning: the test split holds no examples: no importance-weighted bound (--iwae-k)"])
+        XCTAssertEqual(log.lines, ["warning: the test split holds no examples: no importance-weighted bound (--iwae-k)",
+                                   "warning: 38 optimizer steps in all: probably too short to learn anything (1000 or more with --steps or --epochs; see docs/METHOD.md)"])
         XCTAssertNil(summary.testNegElbo)
         XCTAssertNil(summary.testRecon)
         XCTAssertNil(summary.testKl)
@@ -239,9 +283,9 @@ final class TrainerTests: XCTestCase {
         let rows = try String(contentsOfFile: dir + "/run/metrics.csv", encoding: .utf8).split(separator: "\n")
         for row in rows.dropFirst() {
             let fields = row.split(separator: ",", omittingEmptySubsequences: false)
-            XCTAssertEqual(fields.count, 10)
-            XCTAssertEqual(fields[5...7], ["", "", ""], "empty test fields: \(row)")
-            XCTAssertNotNil(Double(fields[2]))
+            XCTAssertEqual(fields.count, 11)
+            XCTAssertEqual(fields[6...8], ["", "", ""], "empty test fields: \(row)")
+            XCTAssertNotNil(Double(fields[3]))
         }
         for name in ["summary.json", "history.json", "metrics.csv"] {
             assertNoNaN(try String(contentsOfFile: dir + "/run/" + name, encoding: .utf8), name)
@@ -347,9 +391,9 @@ final class TrainerTests: XCTestCase {
         var o = TrainingSettings()
         o.beta = 2
         o.klWarmupEpochs = 4
-        XCTAssertEqual((0..<6).map { o.beta(atEpoch: $0) }, [0.5, 1, 1.5, 2, 2, 2])
+        XCTAssertEqual((0..<6).map { o.beta(atStep: 1, epoch: $0) }, [0.5, 1, 1.5, 2, 2, 2])
         o.klWarmupEpochs = 0
-        XCTAssertEqual(o.beta(atEpoch: 0), 2)
+        XCTAssertEqual(o.beta(atStep: 1, epoch: 0), 2)
     }
 
     // MARK: Bad input
