@@ -58,7 +58,7 @@ $(wordlist 2,$(words $(GOALS)),$(GOALS)):
 	@:
 else
 
-.PHONY: all deps build test test-exact test-unit test-pipeline test-pipeline-rgb test-install man install uninstall bench-ingest bench-photos bench-train bench-train-conv bench-embed help clean \
+.PHONY: all deps build test test-exact test-unit test-pipeline test-pipeline-rgb test-install man install uninstall bench-ingest bench-photos bench-train bench-train-conv bench-train-photos bench-embed help clean \
 	clean-artifacts ingest train embed generate fuzz runs report
 
 all: generate embed
@@ -189,6 +189,10 @@ bench-train: build
 bench-train-conv: build
 	bash pipelines/bench.sh train-conv $(BIN)
 
+# The 64x64 RGB conv model of photo folders (channels 32,64,128,256, latent 64, batch 64).
+bench-train-photos: build
+	bash pipelines/bench.sh train-photos $(BIN) 3
+
 bench-embed: build
 	bash pipelines/bench.sh embed $(BIN)
 
@@ -246,6 +250,7 @@ help:
 	@$(HELP_LINE) 'make test-exact' 'the exactness tests under the AVX2 kernels and one OpenBLAS thread'
 	@$(HELP_LINE) 'make fuzz [FUZZ_SECONDS=N]' 'every fuzz target under libFuzzer, N seconds each (60)'
 	@$(HELP_LINE) 'make bench-train|bench-train-conv' 'train on Fashion-MNIST, MLP or conv, against the sgemm floor'
+	@$(HELP_LINE) 'make bench-train-photos' 'train the 64x64 RGB conv model of photo folders, steps per second'
 	@$(HELP_LINE) 'make bench-ingest' 'ingest Fashion-MNIST, then a million generated images'
 	@$(HELP_LINE) 'make bench-photos' '10,000 generated JPEGs to 64x64 RGB shards'
 	@$(HELP_LINE) 'make bench-embed' "embed Fashion-MNIST's 70,000 images"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks on the full Fashion-MNIST: bench.sh ingest|train|train-conv|embed BIN_DIR [RUNS]
+# Benchmarks on the full Fashion-MNIST: bench.sh ingest|train|train-conv|embed BIN_DIR [RUNS];
+# and train-photos: the 64x64 RGB conv model on generated photos.
 # Prints each run's figures and their medians. Peak memory is the maximum resident set size that
 # GNU time reports. The training benchmarks also print the floor of an epoch: its matrix products
 # at the sgemm rate of this machine, measured by vae-bench right after the run (same OpenBLAS,
@@ -86,6 +87,31 @@ train|train-conv)
     echo "  step s, products alone: $(tr '\n' ' ' < "$scratch/products")-> median $products"
     echo "  products alone epoch s: $epoch ($(awk -v e="$epoch" -v f="$floor" 'BEGIN {printf "%.2f", e / f}') x the floor)"
     ;;
+train-photos)
+    # 2,000 generated photos (cached beside the photos benchmark's), 64x64 RGB; the photo model
+    # of PyTorch's reference at that size: channels 32,64,128,256, latent 64, batch 64.
+    cache=${PHOTO_CACHE:-artifacts/bench-photos-2000}
+    if [ ! -f "$cache/.complete" ]; then
+        rm -rf "$cache"
+        "$bin/vae-ingest" make-photos --out "$cache" --count 2000 --classes 10 --size 160x120 --quality 90
+        touch "$cache/.complete"
+    fi
+    "$bin/vae-ingest" images --root "$cache" --size 64x64 --color rgb --test-fraction 0.1 --out "$scratch/shards" --force --quiet
+    steps=${STEPS:-300}
+    : > "$scratch/rates"
+    for i in $(seq "$runs"); do
+        "$bin/vae-train" --data "$scratch/shards" --out "$scratch/run" --force --arch conv --channels 32,64,128,256 --latent 64 \
+            --batch-size 64 --steps "$steps" --threads 2 --quiet 2> /dev/null
+        # Training time only (the epochs' seconds, without the test evaluations).
+        jq -r --argjson s "$steps" '($s / (.epoch_seconds | add))' "$scratch/run/summary.json" >> "$scratch/rates"
+    done
+    echo "vae-train, 64x64 RGB conv 32,64,128,256, latent 64, batch 64, $steps steps, 2 threads, $runs runs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "  steps/second:    $(awk '{printf "%.2f ", $1}' "$scratch/rates")-> median $(median < "$scratch/rates" | awk '{printf "%.2f", $1}')"
+    echo "  images/second:   median $(median < "$scratch/rates" | awk '{printf "%.0f", $1 * 64}')"
+    "$bin/vae-bench" --checkpoint "$scratch/run/model.ckpt" --examples 64 --threads 2 > "$scratch/floor"
+    echo "  floor step s:    $(awk '$1 == "floor_seconds" {print $2}' "$scratch/floor") (its matrix products at the sgemm rate, $(awk '$1 == "sgemm_gflops" {print $2}' "$scratch/floor") GFLOP/s)"
+    echo "  step / floor:    $(median < "$scratch/rates" | awk -v f="$(awk '$1 == "floor_seconds" {print $2}' "$scratch/floor")" '{printf "%.2f", 1 / $1 / f}')"
+    ;;
 embed)
     ingest "$scratch/shards"
     "$bin/vae-train" --data "$scratch/shards" --out "$scratch/run" --epochs 1 --threads 2 --quiet
@@ -98,5 +124,5 @@ embed)
     echo "  wall seconds:    $(cut -d' ' -f1 "$scratch/embed" | tr '\n' ' ')-> median $(cut -d' ' -f1 "$scratch/embed" | median)"
     echo "  peak RSS MB:     median $(cut -d' ' -f2 "$scratch/embed" | median | awk '{printf "%.1f", $1/1024}')"
     ;;
-*) echo "usage: bench.sh ingest|train|train-conv|embed BIN_DIR [RUNS]" >&2; exit 2 ;;
+*) echo "usage: bench.sh ingest|train|train-conv|train-photos|embed BIN_DIR [RUNS]" >&2; exit 2 ;;
 esac

@@ -218,12 +218,12 @@ public final class Trainer {
         guard let data = request.data else { throw TrainError.invalidOption("a new run needs --data") }
         let dataset = try ShardDataset(directory: data)
         try checkData(dataset, settings)
+        if run.holdsRun && !request.force {
+            throw TrainError.runDirectory(path: run.path, problem: "already holds a run (checkpoints or config.json); use --resume to continue it or --force to start over")
+        }
         let planned = settings.plannedSteps(trainCount: dataset.count(.train))
         if planned < TrainingSettings.shortRunSteps {
             warn("warning: \(planned) optimizer steps in all: probably too short to learn anything (\(TrainingSettings.shortRunSteps) or more with --steps or --epochs; see docs/METHOD.md)")
-        }
-        if run.holdsRun && !request.force {
-            throw TrainError.runDirectory(path: run.path, problem: "already holds a run (checkpoints or config.json); use --resume to continue it or --force to start over")
         }
         let fm = FileManager.default
         if request.force {
