@@ -82,8 +82,8 @@ let package = Package(
         .executableTarget(name: "vae-bench", dependencies: ["VAEBench", "VAEModel", "VAETrain", "VAECluster", "CommandSupport", argumentParser]),
 
         // MARK: Tests
-        // Fixtures, assertions, and N ranks played by N threads (`ThreadRanks`), for every test target.
-        .target(name: "TestSupport", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEIngest", "VAEModel", "VAECluster"], path: "Sources/TestSupport"),
+        // Fixtures, assertions, and N ranks played by N threads (`ThreadRanks`), for the test targets.
+        .target(name: "TestSupport", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEIngest", "VAEModel", "VAETrain", "VAECluster"], path: "Sources/TestSupport"),
         .testTarget(name: "VAECoreTests", dependencies: ["VAECore", "TestSupport"]),
         .testTarget(name: "VAEImagesTests", dependencies: ["VAECore", "VAEImages", "TestSupport"]),
         .testTarget(name: "VAEShardsTests", dependencies: ["VAECore", "VAEShards", "TestSupport"]),
