@@ -4,6 +4,7 @@
 // ClusterIngestTests.)
 import Foundation
 import TestSupport
+import VAECluster
 import VAECore
 import VAEImages
 import VAEIngest
@@ -18,19 +19,28 @@ final class ShardDealingTests: XCTestCase {
         return files
     }
 
-    func testTwoAndThreeRanksWriteTheOneProcessPhotoArtifact() throws {
-        // 70 small JPEGs and two bad files: with one thread per rank, windows of 16 files per rank.
-        let root = try makeScratchDirectory(self)
+    /// 70 small JPEGs in three class folders and two bad files, the first (in file order)
+    /// `class-1/p30-empty.jpg`: with one thread per rank, windows of 16 files per rank.
+    private func photoFolder() throws -> String {
+        let root = try makeScratchDirectory(self, function: "photos")
         for n in 0..<70 {
             let photo = try JPEGCodec.encode(SyntheticPhotos.textured(width: 12 + n % 5, height: 10, seed: UInt64(n)))
             try writeFixture(photo, in: root, at: "class-\(n % 3)/p\(n).jpg")
         }
         try writeFixture([], in: root, at: "class-1/p30-empty.jpg")
         try writeFixture(Array("GIF89a".utf8), in: root, at: "class-2/p5-fake.jpg")
+        return root
+    }
+
+    private func photoRequest(_ root: String, skipBad: Bool) -> ImageFolder.Request {
+        ImageFolder.Request(root: root, testFraction: 0.2, preparation: ImagePreparation(color: .rgb, resize: ResizeRule(width: 8, height: 6)),
+                            skipBad: skipBad, threads: 1)
+    }
+
+    func testTwoAndThreeRanksWriteTheOneProcessPhotoArtifact() throws {
         let scratch = try makeScratchDirectory(self)
         let parameters = IngestParameters(shardSize: 7)
-        let request = ImageFolder.Request(root: root, testFraction: 0.2, preparation: ImagePreparation(color: .rgb, resize: ResizeRule(width: 8, height: 6)),
-                                          skipBad: true, threads: 1)
+        let request = photoRequest(try photoFolder(), skipBad: true)
         let one = try ImageFolder.ingest(request, parameters: parameters, to: scratch + "/one", force: false)
         XCTAssertEqual(one.skipped?.count, 2)
         XCTAssertGreaterThan(one.train.shards.count, 5)
@@ -55,5 +65,30 @@ final class ShardDealingTests: XCTestCase {
                                        to: scratch + "/three", force: false, ranks: ranks)
         }
         XCTAssertEqual(try files(scratch + "/three"), try files(scratch + "/one"))
+    }
+
+    /// Without skipping, the first bad file stops the ingest on every rank: the rank that prepared
+    /// it throws its error, the others end with that rank's failure, and nothing is left behind.
+    func testABadFileStopsEveryRankWithTheErrorOfTheRankThatMetIt() throws {
+        let root = try photoFolder()
+        let request = photoRequest(root, skipBad: false)
+        let scratch = try makeScratchDirectory(self)
+        for size in [2, 3] {
+            let outcomes = ThreadRanks.results(size: size) { ranks in
+                try ImageFolder.ingest(request, parameters: IngestParameters(shardSize: 7), to: scratch + "/out", force: false, ranks: ranks)
+            }
+            let errors = outcomes.map { outcome -> Error? in
+                guard case .failure(let error) = outcome else { return nil }
+                return error
+            }
+            let failing = errors.indices.filter { errors[$0] != nil && !(errors[$0] is PeerFailure) }
+            XCTAssertEqual(failing.count, 1, "\(size) ranks: \(errors)")
+            guard let rank = failing.first else { continue }
+            XCTAssertEqual((errors[rank] as? DataError)?.path, root + "/class-1/p30-empty.jpg", "\(size) ranks: \(errors)")
+            for other in errors.indices where other != rank {
+                XCTAssertEqual((errors[other] as? PeerFailure)?.rank, rank, "\(size) ranks: rank \(other): \(String(describing: errors[other]))")
+            }
+            XCTAssertEqual(directoryListing(scratch), [], "\(size) ranks")
+        }
     }
 }
