@@ -36,13 +36,16 @@ let package = Package(
         // What every library shares: the error type, files and atomic writes, byte helpers, zlib,
         // SHA-256, SplitMix64, JSON coding, the stop flag, the image shape and the limits.
         .target(name: "VAECore", dependencies: ["CZlib", "CCrypto"]),
+        // The ranks that share a tool's work (`Ranks`): those of an mpirun job (a single rank
+        // without mpirun), and their collectives.
+        .target(name: "VAECluster", dependencies: ["CMPI"]),
         // PNG and JPEG decoding and encoding, resizing, one image file prepared for the shards.
         .target(name: "VAEImages", dependencies: ["VAECore", "CPNG", "CTurboJPEG"]),
         // The shard format and its manifest: an artifact written as records arrive (shared among
         // ranks), read back and checked, summarized.
-        .target(name: "VAEShards", dependencies: ["VAECore", "VAEImages", "CZlib"]),
+        .target(name: "VAEShards", dependencies: ["VAECore", "VAEImages", "VAECluster", "CZlib"]),
         // The ingest sources: IDX files, folders of PNG and JPEG images, synthetic shapes.
-        .target(name: "VAEIngest", dependencies: ["VAECore", "VAEImages", "VAEShards"]),
+        .target(name: "VAEIngest", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAECluster"]),
         // The model: layers, likelihoods, the latent layer, loss, gradients, Adam, the random
         // generator, inference in pieces, safetensors.
         .target(name: "VAEModel", dependencies: ["COpenBLAS", "VAECore"]),
@@ -51,9 +54,6 @@ let package = Package(
         .target(name: "VAETrain", dependencies: ["VAECore", "VAEShards", "VAEModel", "VAECluster"]),
         // Latent codes as CSV, PNG sample sheets, plots drawn with Cairo, the runs table and report.
         .target(name: "VAEVisual", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEModel", "VAETrain", "VAECluster", "CCairo", "COpenBLAS"]),
-
-        // The ranks of an mpirun job (a single rank without mpirun) and their collectives.
-        .target(name: "VAECluster", dependencies: ["CMPI"]),
 
         // The sgemm floor of a training epoch and the timings of the ranks' collectives, for vae-bench.
         .target(name: "VAEBench", dependencies: ["VAEModel", "VAETrain", "VAECluster", "COpenBLAS"]),
@@ -82,14 +82,15 @@ let package = Package(
         .executableTarget(name: "vae-bench", dependencies: ["VAEBench", "VAEModel", "VAETrain", "VAECluster", "CommandSupport", argumentParser]),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEIngest", "VAEModel"], path: "Sources/TestSupport"),
+        // Fixtures, assertions, and N ranks played by N threads (`ThreadRanks`), for the test targets.
+        .target(name: "TestSupport", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEIngest", "VAEModel", "VAETrain", "VAECluster"], path: "Sources/TestSupport"),
         .testTarget(name: "VAECoreTests", dependencies: ["VAECore", "TestSupport"]),
         .testTarget(name: "VAEImagesTests", dependencies: ["VAECore", "VAEImages", "TestSupport"]),
         .testTarget(name: "VAEShardsTests", dependencies: ["VAECore", "VAEShards", "TestSupport"]),
-        .testTarget(name: "VAEIngestTests", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEIngest", "TestSupport"]),
+        .testTarget(name: "VAEIngestTests", dependencies: ["VAECore", "VAEImages", "VAEShards", "VAEIngest", "VAECluster", "TestSupport"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "TestSupport"]),
-        .testTarget(name: "VAETrainTests", dependencies: ["VAETrain", "TestSupport"]),
-        .testTarget(name: "VAEVisualTests", dependencies: ["VAEVisual", "VAETrain", "TestSupport"]),
+        .testTarget(name: "VAETrainTests", dependencies: ["VAETrain", "VAECluster", "TestSupport"]),
+        .testTarget(name: "VAEVisualTests", dependencies: ["VAEVisual", "VAETrain", "VAECluster", "TestSupport"]),
         // The four command lines parsed in process: option values, defaults, and every refusal's message.
         .testTarget(name: "CommandTests", dependencies: [
             "VAEIngestCommand", "VAETrainCommand", "VAEEmbedCommand", "VAEGenerateCommand",

@@ -8,10 +8,10 @@ import VAETrain
 public enum ClusterBenchmark {
     /// The median seconds of `repeats` sums of `floats` floats over the ranks of `cluster`, as
     /// `DistributedStep` sums the gradients (after one untimed sum); every rank calls it.
-    public static func sumSeconds(floats: Int, repeats: Int, cluster: Cluster) throws -> Double {
+    public static func sumSeconds(floats: Int, repeats: Int, cluster: any Ranks) throws -> Double {
         let reduction = GradientReduction(count: floats, ranges: cluster.size)
         let x = UnsafeMutablePointer<Float>.allocate(capacity: floats)
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Cluster.gradientScratchCount(reduction))
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: reduction.rankScratchCount)
         defer { x.deallocate(); scratch.deallocate() }
         var times: [Double] = []
         for r in 0 ... repeats {
@@ -24,9 +24,9 @@ public enum ClusterBenchmark {
         return times.sorted()[times.count / 2]
     }
 
-    /// The median seconds of `repeats` agreement points (`Cluster.agree`, two of which every
+    /// The median seconds of `repeats` agreement points (`Ranks.agree`, two of which every
     /// distributed training step makes), after one untimed; every rank calls it.
-    public static func agreementSeconds(repeats: Int, cluster: Cluster) throws -> Double {
+    public static func agreementSeconds(repeats: Int, cluster: any Ranks) throws -> Double {
         var times: [Double] = []
         for r in 0 ... repeats {
             try cluster.barrier()

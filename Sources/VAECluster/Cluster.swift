@@ -1,9 +1,9 @@
 // The processes of one job: under mpirun (or srun), the ranks of MPI_COMM_WORLD; started on its
 // own, a single rank that needs no MPI runtime. The tools ask it who they are (rank, size) and use
-// its few collective operations: a barrier, a broadcast of bytes, a gather of bytes to rank 0,
-// an allgather of integers, an exchange of bytes between every pair of ranks, sums in a fixed
-// order, agreement points at which a rank's failure ends every rank with one message, and an
-// abort for the failures that cannot wait for one.
+// its few collective operations (`Ranks`): a barrier, a broadcast of bytes, a gather of bytes to
+// rank 0, an allgather of integers, an exchange of bytes between every pair of ranks, sums in a
+// fixed order, agreement points at which a rank's failure ends every rank with one message; and,
+// beyond `Ranks`, an abort for the failures that cannot wait for one.
 //
 // Open MPI is loaded only when the environment says mpirun started the process (see CMPI's
 // vae_mpi.h): a plain run never opens libmpi, so it starts and runs exactly as before.
@@ -14,24 +14,15 @@
 import CMPI
 import Foundation
 
-/// An MPI call failed, or MPI could not be loaded.
+/// A collective operation failed: an MPI call, or loading MPI (`Cluster`); ranks that met in
+/// different operations, or a job already ended (`ThreadRanks`).
 public struct ClusterError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
 
-/// Another rank failed and reported it (`Cluster.reportFailure`): thrown by `Cluster.agree` on
-/// the ranks that did not fail, which end quietly with the failing rank's exit status.
-public struct PeerFailure: Error, CustomStringConvertible, Sendable {
-    /// The lowest rank that failed (the one that reports the error).
-    public let rank: Int
-    /// Its exit status: 1, or 128 + a signal.
-    public let status: Int32
-    public var description: String { "rank \(rank) failed (exit status \(status))" }
-}
-
 /// The ranks of this job. Single-rank (size 1, rank 0) unless launched by mpirun.
-public final class Cluster: @unchecked Sendable {
+public final class Cluster: Ranks, @unchecked Sendable {
     /// This process's rank, 0 ..< size.
     public let rank: Int
     /// The number of processes of the job.
@@ -39,11 +30,6 @@ public final class Cluster: @unchecked Sendable {
     /// Whether MPI was initialized (launched by mpirun); false for a plain run, even with size 1.
     public let usesMPI: Bool
     private var finished = false
-
-    /// Rank 0: the one that writes outputs and prints progress.
-    public var isRoot: Bool { rank == 0 }
-    /// More than one rank.
-    public var isDistributed: Bool { size > 1 }
 
     /// A plain single-process run: no MPI at all.
     public static let single = Cluster(rank: 0, size: 1, usesMPI: false)
@@ -102,7 +88,7 @@ public final class Cluster: @unchecked Sendable {
         exit(code)
     }
 
-    // MARK: Collectives (each a no-op or an identity on a single rank)
+    // MARK: Collectives (`Ranks`; each a no-op or an identity on a single rank)
 
     /// Waits until every rank has arrived.
     public func barrier() throws {
@@ -248,17 +234,17 @@ public final class Cluster: @unchecked Sendable {
     // collectively has its ranks meet at an agreement point (`agree`) after every piece of work
     // that can fail, before any other collective operation; the rank that failed calls
     // `reportFailure` instead, which matches the others' `agree`. Both are one MPI_Iallreduce
-    // (maximum) of one Int64, which carries the stop flag in bit 0, and a failure as
+    // (maximum) of one Int64 (`Agreement`), which carries the stop flag in bit 0, and a failure as
     // (N - rank) << 9 | status << 1: the maximum names the lowest failing rank and its status.
 
     /// An agreement point: waits for every rank, sharing a stop request.
     /// - Returns: whether any rank asked to stop.
     /// - Throws: `PeerFailure` when a rank reported a failure instead of arriving.
-    public func agree(stop: Bool = false) throws -> Bool {
+    public func agree(stop: Bool) throws -> Bool {
         guard isDistributed else { return stop }
-        let value = try agreement(stop ? 1 : 0, timeout: -1) ?? 0
-        if let failure = failure(in: value) { throw failure }
-        return value & 1 != 0
+        let value = try agreement(Agreement.arriving(stop: stop), timeout: -1) ?? 0
+        if let failure = Agreement.failure(in: value, size: size) { throw failure }
+        return Agreement.stops(value)
     }
 
     /// Reports this rank's failure (exit `status`) at the other ranks' next agreement point.
@@ -267,9 +253,9 @@ public final class Cluster: @unchecked Sendable {
     ///   blocked elsewhere: the caller then ends the job with `abort`).
     public func reportFailure(status: Int32, timeout: Double) -> PeerFailure? {
         guard isDistributed else { return PeerFailure(rank: rank, status: status) }
-        let mine = Int64(size - rank) << 9 | Int64(status & 0xFF) << 1
+        let mine = Agreement.failing(rank: rank, size: size, status: status)
         guard let value = try? agreement(mine, timeout: timeout) else { return nil }
-        return failure(in: value)
+        return Agreement.failure(in: value, size: size)
     }
 
     /// The ranks' maximum of `value`; nil after `timeout` seconds (< 0: no limit).
@@ -278,11 +264,6 @@ public final class Cluster: @unchecked Sendable {
         var completed: Int32 = 0
         try Cluster.check(vae_mpi_agree_max(&v, timeout, &completed, world), "MPI_Iallreduce")
         return completed != 0 ? v : nil
-    }
-
-    private func failure(in value: Int64) -> PeerFailure? {
-        let code = Int(value >> 9)
-        return code == 0 ? nil : PeerFailure(rank: size - code, status: Int32((value >> 1) & 0xFF))
     }
 
     // MARK: Helpers

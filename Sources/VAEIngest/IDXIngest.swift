@@ -2,6 +2,7 @@
 // (raw or gzipped), with the identity (SHA-256) of every input. The format and its checks:
 // IDX.swift. Image folders: `ImageFolder`; synthetic shapes: `SyntheticShapes.ingest`.
 import Foundation
+import VAECluster
 import VAECore
 import VAEShards
 
@@ -52,14 +53,14 @@ public enum IDXIngest {
     /// `ArtifactWriter.write`; labels, one byte per image, are read whole). Memory stays a few
     /// pieces whatever the file's size.
     public static func ingest(_ paths: Paths, parameters: IngestParameters, to out: String, force: Bool) throws -> Manifest {
-        try ingest(paths, parameters: parameters, to: out, force: force, ranks: OneRank())!  // one rank: rank 0
+        try ingest(paths, parameters: parameters, to: out, force: force, ranks: Cluster.single)!  // one rank: rank 0
     }
 
     /// `ingest` shared among `ranks`: every rank reads the files whole (reading is cheap beside
     /// deflating) and compresses the shards it owns; only rank 0 hashes the inputs. Rank 0
     /// returns the manifest, the other ranks nil.
     public static func ingest(_ paths: Paths, parameters: IngestParameters, to out: String, force: Bool,
-                              ranks: IngestRanks) throws -> Manifest? {
+                              ranks: any Ranks) throws -> Manifest? {
         if (paths.testImages == nil) != (paths.testLabels == nil) && paths.labels != nil {
             throw DataError(.invalidArgument, paths.testImages ?? paths.testLabels!, "--test-images and --test-labels go together when the data is labelled")
         }
@@ -182,7 +183,7 @@ public enum IDXIngest {
 
     /// A file's size and SHA-256, read in pieces (on rank 0 only: the other ranks write no
     /// manifest, and record the size alone).
-    static func describe(_ ranks: IngestRanks, _ role: String, _ path: String) throws -> InputFile {
+    static func describe(_ ranks: any Ranks, _ role: String, _ path: String) throws -> InputFile {
         guard ranks.isRoot else { return InputFile(role: role, path: path, bytes: try FileIO.Reader(path).size, sha256: "") }
         var hasher = SHA256()
         let file = try FileIO.Reader(path)

@@ -1,10 +1,11 @@
-// `ImageFolder.ingest` shared among the ranks of an mpirun job (`IngestRanks`): the files are
+// `ImageFolder.ingest` shared among the ranks of an mpirun job (`Ranks`): the files are
 // taken in windows; each rank prepares a contiguous slice of every window, an allgather tells
 // every rank which files were good and their shapes, and an exchange sends each record to the rank
 // that owns its shard, and to rank 0 what the manifest records of every file (`Note`, the wire
 // format). docs/DISTRIBUTED.md describes the design.
 //
 // N = ranks.
+import VAECluster
 import VAECore
 import VAEImages
 import VAEShards
@@ -17,7 +18,7 @@ extension ImageFolder {
     /// bad (`Note`). Then every rank walks the window in file order, as one process would.
     static func shareWindow(
         _ window: Range<Int>, threads: Int, prepare: @escaping @Sendable (Int) -> Result<Prepared, DataError>,
-        records: inout Records, ranks: IngestRanks
+        records: inout Records, ranks: any Ranks
     ) throws {
         let n = ranks.size
         let slices = ranks.slices(window)

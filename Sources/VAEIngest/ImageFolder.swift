@@ -8,6 +8,7 @@
 // the rules.
 import Dispatch
 import Foundation
+import VAECluster
 import VAECore
 import VAEImages
 import VAEShards
@@ -54,15 +55,15 @@ public enum ImageFolder {
 
     /// Ingests `request` into a shard artifact at `out`; returns its manifest.
     public static func ingest(_ request: Request, parameters: IngestParameters, to out: String, force: Bool) throws -> Manifest {
-        try ingest(request, parameters: parameters, to: out, force: force, ranks: OneRank())!  // one rank: rank 0
+        try ingest(request, parameters: parameters, to: out, force: force, ranks: Cluster.single)!  // one rank: rank 0
     }
 
-    /// `ingest` shared among `ranks` (see `IngestRanks`): the files are taken in windows; each
+    /// `ingest` shared among `ranks` (see `Ranks`): the files are taken in windows; each
     /// rank prepares a contiguous slice of every window, the ranks learn from one another which
     /// files were good (so every rank knows where each record falls), and each record goes to the
     /// rank that owns its shard. Rank 0 returns the manifest, the other ranks nil.
     public static func ingest(_ request: Request, parameters: IngestParameters, to out: String, force: Bool,
-                              ranks: IngestRanks) throws -> Manifest? {
+                              ranks: any Ranks) throws -> Manifest? {
         if let fraction = request.testFraction, !(0..<1).contains(fraction) {
             throw DataError(.invalidArgument, request.root, "--test-fraction must be in [0, 1), got \(fraction)")
         }

@@ -2,6 +2,7 @@
 // or in color. It lets the smoke pipelines and the tests run the whole chain in seconds without
 // any download, and it is the same for the same seed on every machine. `ingest` draws and writes
 // a piece at a time, so its memory does not grow with the count.
+import VAECluster
 import VAECore
 import VAEImages
 import VAEShards
@@ -91,14 +92,14 @@ public enum SyntheticShapes {
         parameters: IngestParameters, to out: String, force: Bool
     ) throws -> Manifest {
         try ingest(train: train, test: test, size: size, seed: seed, color: color, parameters: parameters, to: out, force: force,
-                   ranks: OneRank())!  // one rank: rank 0
+                   ranks: Cluster.single)!  // one rank: rank 0
     }
 
     /// `ingest` shared among `ranks`: every rank draws every image (drawing is cheap) and
     /// compresses the shards it owns; rank 0 returns the manifest, the other ranks nil.
     public static func ingest(
         train: Int, test: Int, size: Int, seed: UInt64, color: ColorMode = .gray,
-        parameters: IngestParameters, to out: String, force: Bool, ranks: IngestRanks
+        parameters: IngestParameters, to out: String, force: Bool, ranks: any Ranks
     ) throws -> Manifest? {
         guard train > 0, test >= 0, size > 0 else {
             throw DataError(.invalidArgument, out, "synthetic shapes need train >= 1, test >= 0 and size >= 1")

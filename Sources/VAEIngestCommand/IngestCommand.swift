@@ -101,7 +101,7 @@ struct IDXCommand: ParsableCommand {
                 paths.classes = paths.labelNames!.count
             }
             output.report(try IDXIngest.ingest(paths, parameters: output.parameters(), to: output.out, force: output.force,
-                                               ranks: ClusterRanks(cluster)),
+                                               ranks: cluster),
                           testOptions: "--test-images FILE (with --test-labels FILE for labelled data)")
         }
     }
@@ -165,7 +165,7 @@ struct ImagesCommand: ParsableCommand {
                                               preparation: preparation, skipBad: skipBad, times: times,
                                               threads: threads ?? cluster.coresPerLocalRank)
             let manifest = try ImageFolder.ingest(request, parameters: output.parameters(), to: output.out, force: output.force,
-                                                  ranks: ClusterRanks(cluster))
+                                                  ranks: cluster)
             output.report(manifest, testOptions: "--test-fraction F or --test-root DIR",
                           why: testFraction.map { "--test-fraction \($0) held out no image" }
                             ?? testRoot.map { "no image of --test-root \($0) was usable" })
@@ -216,7 +216,7 @@ struct Synthetic: ParsableCommand {
         try reportingErrors("vae-ingest", collectiveErrors: true) { cluster in
             output.report(try SyntheticShapes.ingest(train: train, test: test, size: size, seed: seed, color: color,
                                                      parameters: output.parameters(), to: output.out, force: output.force,
-                                                     ranks: ClusterRanks(cluster)),
+                                                     ranks: cluster),
                           testOptions: "--test N")
         }
     }
@@ -296,18 +296,4 @@ struct Info: ParsableCommand {
             }
         }
     }
-}
-
-/// The job's ranks as an ingest sees them (under mpirun they share the shards, docs/DISTRIBUTED.md).
-struct ClusterRanks: IngestRanks {
-    let cluster: Cluster
-
-    init(_ cluster: Cluster) { self.cluster = cluster }
-
-    var rank: Int { cluster.rank }
-    var size: Int { cluster.size }
-    func allgather(_ values: [Int64]) throws -> [Int64] { try cluster.allgather(values) }
-    func exchange(_ parts: [[UInt8]]) throws -> [[UInt8]] { try cluster.exchange(parts) }
-    func gather(_ bytes: [UInt8]) throws -> [[UInt8]]? { try cluster.gather(bytes) }
-    func meetFailure() throws { _ = try cluster.agree() }
 }

@@ -7,7 +7,7 @@
 // Everything goes into `AtomicDirectory`'s hidden temporary directory, renamed into place by
 // `finish` once the manifest is written.
 //
-// Shared among the ranks of an mpirun job (`IngestRanks`), every rank sees every record in order,
+// Shared among the ranks of an mpirun job (`Ranks`), every rank sees every record in order,
 // but compresses only the shards it owns (shard i of a split: rank i mod N), into a private
 // temporary directory; `finish` hands those files to rank 0, round by round, and rank 0 writes
 // them beside its own, then the manifest. The files are those a single process writes.
@@ -15,6 +15,7 @@
 // N = records in a shard, P = bytes of pixels per record, R = P + 2 bytes per record.
 import Dispatch
 import Foundation
+import VAECluster
 import VAECore
 import VAEImages
 
@@ -28,7 +29,7 @@ public final class ArtifactStream: @unchecked Sendable {
     /// The artifact's final path.
     public let out: String
     public let parameters: IngestParameters
-    public let ranks: IngestRanks
+    public let ranks: any Ranks
     /// Rank 0's output (nil on the other ranks).
     private let destination: AtomicDirectory?
     /// Where this rank writes its shard files: the destination's temporary directory on rank 0,
@@ -47,7 +48,7 @@ public final class ArtifactStream: @unchecked Sendable {
     ///   - times: where compression time goes, if anywhere.
     ///   - ranks: the processes sharing the work (by default this one alone).
     public init(out: String, force: Bool, parameters: IngestParameters, times: IngestPhaseTimes? = nil,
-                ranks: IngestRanks = OneRank()) throws {
+                ranks: any Ranks = Cluster.single) throws {
         self.times = times ?? .ignored
         self.out = out
         self.ranks = ranks

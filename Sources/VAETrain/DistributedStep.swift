@@ -12,7 +12,7 @@
 //   3. the N gradients are summed in rank order, as are the slices' loss sums: rank k sums
 //      parameter range k of `GradientReduction(count: P, ranges: N)` with
 //      `GradientReduction.accumulate` (the reduction of the threads inside one process, here
-//      over processes) and sends it to the others (`Cluster.sumInRankOrder`); every rank then
+//      over processes) and sends it to the others (`Ranks.sumInRankOrder`); every rank then
 //      has the gradient of the whole batch's summed loss;
 //   4. every rank applies the same Adam update to the same parameters, and moves the
 //      score-function baseline by the whole batch's mean reconstruction loss (the summed one),
@@ -26,10 +26,11 @@
 import VAECluster
 import VAEModel
 
-/// The step of one process (rank) of an mpirun job, and its buffers, allocated once per run. (The
-/// threads inside one process share a batch through VAEModel's `SliceThreads`, `VAE.useThreads`.)
+/// The step of one rank (an mpirun job's process, or a test's thread), and its buffers, allocated
+/// once per run. (The threads inside one rank share a batch through VAEModel's `SliceThreads`,
+/// `VAE.useThreads`.)
 final class DistributedStep {
-    private let cluster: Cluster
+    private let cluster: any Ranks
     private let model: VAE
     private let inputSize: Int
     private var eps: UnsafeMutablePointer<Float>       // (L, B, Z) the whole batch's draws
@@ -38,7 +39,7 @@ final class DistributedStep {
     private let reduction: GradientReduction
     private let scratch: UnsafeMutablePointer<Float>   // (N, longest range) the ranks' copies of this rank's range
 
-    init(cluster: Cluster, model: VAE, inputSize: Int, batchSize: Int) {
+    init(cluster: any Ranks, model: VAE, inputSize: Int, batchSize: Int) {
         self.cluster = cluster
         self.model = model
         self.inputSize = inputSize
@@ -47,7 +48,7 @@ final class DistributedStep {
         eps = .allocate(capacity: n)
         sliceEps = .allocate(capacity: n)
         reduction = GradientReduction(count: model.layout.count, ranges: cluster.size)
-        scratch = .allocate(capacity: Cluster.gradientScratchCount(reduction))
+        scratch = .allocate(capacity: reduction.rankScratchCount)
     }
 
     deinit {
@@ -93,18 +94,20 @@ final class DistributedStep {
     }
 }
 
-extension Cluster {
+extension Ranks {
     /// Sums the ranks' gradients `g` (P = reduction.count floats) in rank order, in place on every
     /// rank: rank k sums parameter range k of `reduction` (its ranges are the ranks).
-    /// - Parameter scratch: `Cluster.gradientScratchCount(reduction)` floats.
+    /// - Parameter scratch: `reduction.rankScratchCount` floats.
     public func sumGradients(_ g: UnsafeMutablePointer<Float>, reduction: GradientReduction, scratch: UnsafeMutablePointer<Float>) throws {
         try sumInRankOrder(g, ranges: (0 ..< size).map { reduction.range($0) }, scratch: scratch) { first, rest, length in
             GradientReduction.accumulate(into: first, rest, range: 0 ..< length)
         }
     }
+}
 
-    /// The scratch floats `sumGradients` needs: one copy of the longest range per rank.
-    public static func gradientScratchCount(_ reduction: GradientReduction) -> Int {
-        reduction.ranges * ((0 ..< reduction.ranges).map { reduction.range($0).count }.max() ?? 0)
+extension GradientReduction {
+    /// The scratch floats `Ranks.sumGradients` needs: one copy of the longest range per rank.
+    public var rankScratchCount: Int {
+        ranges * ((0 ..< ranges).map { range($0).count }.max() ?? 0)
     }
 }

@@ -29,9 +29,9 @@ public struct TrainRequest: Sendable {
     public var stopAfterStep: Int?
     /// Stop (as SIGINT would) on entering this phase. For tests of interruption and resume.
     public var stopInPhase: TrainingPhase?
-    /// The processes training together (`Cluster.single` without mpirun). Rank 0 reads and writes
-    /// the run directory; the others read only the shards (see `DistributedStep`).
-    public var cluster = Cluster.single
+    /// The processes training together (`Cluster.single` without mpirun; a test's `ThreadRanks`).
+    /// Rank 0 reads and writes the run directory; the others read only the shards (see `DistributedStep`).
+    public var cluster: any Ranks = Cluster.single
 
     public init(data: String?, runDirectory: String, settings: TrainingSettings?) {
         self.data = data
@@ -64,7 +64,7 @@ public final class Trainer {
     private var phase = TrainingPhase.training
     /// The rows of gradient_variance.csv so far (with `gradientVarianceEvery`).
     private var gradientVarianceRows: [GradientVarianceRow] = []
-    private var cluster: Cluster { request.cluster }
+    private var cluster: any Ranks { request.cluster }
     /// The distributed step, for more than one rank.
     private var distributed: DistributedStep?
 
@@ -429,7 +429,7 @@ public final class Trainer {
         }
         if step == request.stopAfterStep { stop.request(signal: SIGTERM) }
         // Every rank stops after the same step: a stop seen by any of them stops all. (The
-        // agreement point after rank 0's checkpoint, see `Cluster.agree`.)
+        // agreement point after rank 0's checkpoint, see `Ranks.agree`.)
         if cluster.isDistributed, try cluster.agree(stop: stop.isRequested), !stop.isRequested { stop.request(signal: SIGTERM) }
         try stop.check()
     }

@@ -9,12 +9,12 @@ import VAEShards
 import VAEModel
 
 extension Embedding {
-    /// `write` shared by the ranks of `cluster`: every rank calls it with the same arguments
-    /// except `out`, which rank 0 alone holds (nil on the others).
+    /// `write` shared by the ranks of `cluster` (an mpirun job's, or a test's `ThreadRanks`): every
+    /// rank calls it with the same arguments except `out`, which rank 0 alone holds (nil on the others).
     /// - Returns: the number of rows written (counted on every rank).
     @discardableResult
     public static func write(model: VAE, checkpoint: String, dataset: ShardDataset, options: EmbeddingOptions,
-                             to out: AtomicOutput?, cluster: Cluster) throws -> Int {
+                             to out: AtomicOutput?, cluster: any Ranks) throws -> Int {
         if !cluster.isDistributed, let out {
             return try write(model: model, checkpoint: checkpoint, dataset: dataset, options: options, to: out)
         }
