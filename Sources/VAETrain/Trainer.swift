@@ -155,8 +155,8 @@ public final class Trainer {
             history: history, steps: r.model.optimizer.step,
             iwae: iwae.map { ($0, settings.iwaeSamples, settings.iwaeExamples) }, collapse: collapse, trainCount: trainCount,
             phaseSeconds: times)
-        if let warning = summary.collapseWarning { warn(warning) }
         try writeFinal(r, state, summary)
+        if let warning = summary.collapseWarning { warn(warning) }  // once, by the process that finishes the run
         return summary
     }
 

@@ -140,13 +140,9 @@ final class CollapseFiguresTests: XCTestCase {
 
     // MARK: Through the trainer
 
+    /// Checkpoints only at the end of each epoch.
     private func settings(epochs: Int = 2) -> TrainingSettings {
-        var s = TrainingSettings()
-        s.hiddenSizes = [16]
-        s.latentSize = 3
-        s.batchSize = 16
-        s.epochs = epochs
-        s.learningRate = 3e-3
+        var s = TrainingSettings.small(epochs: epochs)
         s.checkpointEvery = 0
         return s
     }
