@@ -122,6 +122,28 @@ extension VAE {
             sigmoidInPlace(means + start * d, count: r * d)
         }
     }
+
+    /// The encoder's means mu of `count` examples and the decoder's means at them: what `encode`
+    /// then `decode` of mu give, but each piece of `inferenceBatch` examples is decoded on the
+    /// thread that encoded it, in a product of that piece's rows. (`decode` cuts its rows into
+    /// pieces of `inferenceRows`, whose boundaries in a call of T pieces move with T when the
+    /// model has several samples per example; these never do.)
+    /// - Parameters: x: (count, D); mu: (count, Z) output; means: (count, D) output; labels:
+    ///   (count) for a conditional model, which encodes and decodes each example with its own.
+    public func reconstruct(batch x: UnsafePointer<Float>, count: Int, mu: UnsafeMutablePointer<Float>,
+                            means: UnsafeMutablePointer<Float>, labels: UnsafePointer<UInt16>? = nil) {
+        let zs = config.latentSize, d = config.inputSize
+        forEachPiece(Pieces(count: count, size: inferenceBatch)) { _, range, ws in
+            let b = range.count, start = range.lowerBound, yb = labels.map { $0 + start }
+            encoderForward(encoderInput(x + start * d, labels: yb, rows: b, ws: ws), rows: b, ws: ws)
+            for i in 0 ..< b {
+                (mu + (start + i) * zs).update(from: ws.head + i * 2 * zs, count: zs)
+            }
+            decoderForward(decoderInput(mu + start * zs, labels: yb, rows: b, examples: b, ws: ws),
+                           rows: b, into: means + start * d, ws: ws)
+            sigmoidInPlace(means + start * d, count: b * d)
+        }
+    }
 }
 
 extension SliceThreads {

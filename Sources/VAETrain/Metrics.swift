@@ -5,6 +5,7 @@
 // figures: they are nil here, `null` in the JSON files, empty fields in the CSV, "n/a" in text.
 import Foundation
 import VAEModel
+import VAEShards
 
 /// The figures of one finished epoch: one row of metrics.csv.
 public struct EpochMetrics: Codable, Equatable, Sendable {
@@ -112,14 +113,26 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var iwaeNll: Double?
     public var iwaeK: Int?
     public var iwaeN: Int?
+    /// The latent dimensions whose encoder mean varies over the split `activeUnitsSplit` (the
+    /// test split, else the train split), of `latentSize` (`CollapseFigures`); nil in summaries
+    /// written before they were computed.
+    public var activeUnits: Int?
+    public var activeUnitsSplit: Split?
+    public var latentSize: Int?
+    /// PSNR in dB of the reconstructions (the decoder's means at mu) of the test images, and of the
+    /// training split's mean image against them; nil without test examples.
+    public var testPsnrDb: Double?
+    public var meanImagePsnrDb: Double?
     /// Where the time went, over the whole run (this process only, for a resumed run).
     public var phaseSeconds: PhaseTimes
 
     /// The summary of a run whose epochs are `history` (the last one gives the losses).
     /// - Parameters:
     ///   - iwae: -(the bound), when it was computed, with K and N.
+    ///   - collapse: the figures of posterior collapse, when they were computed.
     ///   - trainCount: examples per epoch, for the speed at the median epoch time.
-    init(history: [EpochMetrics], steps: Int, iwae: (nll: Double, k: Int, n: Int)?, trainCount: Int, phaseSeconds: PhaseTimes) {
+    init(history: [EpochMetrics], steps: Int, iwae: (nll: Double, k: Int, n: Int)?, collapse: CollapseFigures? = nil,
+         trainCount: Int, phaseSeconds: PhaseTimes) {
         let last = history.last
         let seconds = history.map(\.seconds)
         let sorted = seconds.sorted()
@@ -136,7 +149,19 @@ public struct RunSummary: Codable, Equatable, Sendable {
         iwaeNll = iwae?.nll
         iwaeK = iwae?.k
         iwaeN = iwae?.n
+        activeUnits = collapse?.activeUnits
+        activeUnitsSplit = collapse?.split
+        latentSize = collapse?.latentSize
+        testPsnrDb = collapse?.reconstructionPSNR
+        meanImagePsnrDb = collapse?.meanImagePSNR
         self.phaseSeconds = phaseSeconds
+    }
+
+    /// The figures of posterior collapse, when the summary has them.
+    public var collapse: CollapseFigures? {
+        guard let activeUnits, let activeUnitsSplit, let latentSize else { return nil }
+        return CollapseFigures(activeUnits: activeUnits, split: activeUnitsSplit, latentSize: latentSize,
+                               reconstructionPSNR: testPsnrDb, meanImagePSNR: meanImagePsnrDb)
     }
 
     /// Every field, nil ones as `null` (the synthesized encoding would leave them out). Reading
@@ -156,17 +181,48 @@ public struct RunSummary: Codable, Equatable, Sendable {
         try c.encode(iwaeNll, forKey: .iwaeNll)
         try c.encode(iwaeK, forKey: .iwaeK)
         try c.encode(iwaeN, forKey: .iwaeN)
+        try c.encode(activeUnits, forKey: .activeUnits)
+        try c.encode(activeUnitsSplit, forKey: .activeUnitsSplit)
+        try c.encode(latentSize, forKey: .latentSize)
+        try c.encode(testPsnrDb, forKey: .testPsnrDb)
+        try c.encode(meanImagePsnrDb, forKey: .meanImagePsnrDb)
         try c.encode(phaseSeconds, forKey: .phaseSeconds)
     }
 
     /// The line vae-train prints at the end: the test figures in nats with two decimals ("n/a"
-    /// without a test split), the median epoch time to three significant digits, the model's path.
+    /// without a test split), the active units and the PSNRs in dB with two decimals (the active
+    /// units over the train split, and no PSNR, without a test split), the median epoch time to
+    /// three significant digits, the model's path.
     public func finalLine(model: String) -> String {
         let test = testNegElbo.map { elbo in
             "\(format(elbo, 2)) nats (recon \(testRecon.map { format($0, 2) } ?? "n/a"), KL \(testKl.map { format($0, 2) } ?? "n/a"))"
         } ?? "n/a (no test examples)"
-        return "test negative ELBO \(test)" + (iwaeNll.map { ", IWAE -log p(x) <= \(format($0, 2)) nats" } ?? "")
+        var collapse = ""
+        if let figures = self.collapse {
+            collapse = "; \(figures.activeUnits)/\(figures.latentSize) active units" + (figures.split == .test ? "" : " (train split)")
+            if let reconstruction = figures.reconstructionPSNR, let meanImage = figures.meanImagePSNR {
+                collapse += "; reconstruction PSNR \(format(reconstruction, 2)) dB (mean image \(format(meanImage, 2)) dB)"
+            }
+        }
+        return "test negative ELBO \(test)" + (iwaeNll.map { ", IWAE -log p(x) <= \(format($0, 2)) nats" } ?? "") + collapse
             + "; median epoch \(format(medianEpochSeconds, significantDigits: 3)) s; model \(model)"
+    }
+
+    /// The line vae-train warns with when the model ignores its input: "warning: " and `collapseProblem`.
+    public var collapseWarning: String? { collapseProblem.map { "warning: " + $0 } }
+
+    /// What is wrong when the model ignores its input (`CollapseFigures.collapsed`: no active
+    /// unit, or a reconstruction less than 1 dB better than the mean image), with the figures that
+    /// show it and what to do; nil otherwise.
+    public var collapseProblem: String? {
+        guard let figures = collapse, figures.collapsed else { return nil }
+        var measured = "\(figures.activeUnits) active unit\(figures.activeUnits == 1 ? "" : "s")"
+        if let reconstruction = figures.reconstructionPSNR, let meanImage = figures.meanImagePSNR {
+            measured += ", reconstruction PSNR \(format(reconstruction, 2)) dB against \(format(meanImage, 2)) dB for the mean image"
+        } else {
+            measured += " over the train split"
+        }
+        return "the model ignores its input (\(measured)): posterior collapse; train longer, see docs/METHOD.md"
     }
 }
 

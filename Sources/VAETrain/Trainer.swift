@@ -142,17 +142,23 @@ public final class Trainer {
         }
 
         enter(.importanceWeightedBound)
-        let evaluationStart = now()
+        var evaluationStart = now()
         let iwae = try evaluation.importanceWeightedNLL(model: r.model)
+        times.evaluation += now() - evaluationStart
+
+        enter(.collapseFigures)
+        evaluationStart = now()
+        let collapse = try evaluation.collapseFigures(model: r.model)
         times.evaluation += now() - evaluationStart
 
         enter(.finalWrites)
         try stop.check()
         let summary = RunSummary(
             history: history, steps: r.model.optimizer.step,
-            iwae: iwae.map { ($0, settings.iwaeSamples, settings.iwaeExamples) }, trainCount: trainCount,
+            iwae: iwae.map { ($0, settings.iwaeSamples, settings.iwaeExamples) }, collapse: collapse, trainCount: trainCount,
             phaseSeconds: times)
         try writeFinal(r, state, summary)
+        if let warning = summary.collapseWarning { warn(warning) }  // once, by the process that finishes the run
         return summary
     }
 
@@ -161,7 +167,7 @@ public final class Trainer {
     /// complete. The trained model is on disk before them, in the last checkpoint (written at the
     /// end of the last epoch); should that write have failed, model.ckpt is still written. A
     /// failure throws `TrainError.unfinished` naming where the model is: `--resume` finishes
-    /// such a run (a resume after the last epoch does only the bound and these writes).
+    /// such a run (a resume after the last epoch does only the final evaluations and these writes).
     private func writeFinal(_ r: Run, _ state: TrainingState, _ summary: RunSummary) throws {
         var saved: String?
         var checkpointFailure: Error?

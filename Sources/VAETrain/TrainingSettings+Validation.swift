@@ -102,6 +102,8 @@ public enum TrainingPhase: String, Sendable {
     case training = "training"
     case testEvaluation = "the test evaluation"
     case importanceWeightedBound = "the importance-weighted bound"
+    /// The active units and the PSNRs (`CollapseFigures`).
+    case collapseFigures = "the posterior-collapse figures"
     case finalWrites = "the final writes"
 }
 

@@ -112,9 +112,20 @@ public struct PipelineReport {
             var rows = [["test negative ELBO", nats(s.testNegElbo)], ["test reconstruction", nats(s.testRecon)],
                         ["test KL", nats(s.testKl)], ["train loss (last epoch)", nats(s.trainLoss)]]
             if let iwae = s.iwaeNll { rows.append(["IWAE bound (K = \(s.iwaeK ?? 0), \(s.iwaeN ?? 0) examples)", nats(iwae)]) }
+            // Summaries written before the collapse figures existed have none: no rows for them.
+            if let figures = s.collapse {
+                rows.append(["active units (variance of mu > \(CollapseFigures.activeVariance))",
+                             "\(figures.activeUnits) of \(figures.latentSize) (\(figures.split.rawValue) split)"])
+                let psnr = switch (figures.reconstructionPSNR, figures.meanImagePSNR) {
+                case (let reconstruction?, let meanImage?): String(format: "%.2f dB (mean image %.2f dB)", reconstruction, meanImage)
+                default: "n/a"
+                }
+                rows.append(["test reconstruction PSNR", psnr])
+            }
             rows += [["epochs, steps", "\(s.epochs), \(s.steps)"], ["median epoch", String(format: "%.3f s", s.medianEpochSeconds)],
                      ["examples per second", String(format: "%.0f", s.examplesPerSecond)]]
             page.table(header: ["metric (per test example)", "value"], rows: rows)
+            if let problem = s.collapseProblem { page.paragraph("Warning: \(problem).") }
         }
         if let metrics = try? CSVTable(path: run.metrics) {
             // Decimal numbers with three decimals; integers (epoch, step) as they are; an empty

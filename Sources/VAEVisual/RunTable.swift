@@ -2,8 +2,9 @@
 // summary.json, provenance.json, metrics.csv); it never trains. One row per `train-ID` directory,
 // and one per `.train-ID.partial` directory, a run that was killed (or is still running) before
 // it finished. The columns: the ID, the status, when it finished, the training options that differ
-// between the runs (every option with `allOptions`), epochs, the test figures, the median epoch
-// time, and whether `latest/train` points at it. A finished run without test examples has no test
+// between the runs (every option with `allOptions`), epochs, the test figures, the figures of
+// posterior collapse (active units, reconstruction and mean-image PSNR), the median epoch time,
+// and whether `latest/train` points at it. A finished run without test examples has no test
 // figures: "n/a" in the table, the Markdown and the report, an empty CSV field, JSON `null`.
 import Foundation
 import VAECore
@@ -38,6 +39,13 @@ public struct RunRecord: Codable, Equatable, Sendable {
     public var testRecon: Double?
     public var testKl: Double?
     public var iwaeNll: Double?
+    /// The active units and the split they were counted over; nil for a run not finished, or
+    /// finished before they were computed.
+    public var activeUnits: Int?
+    public var activeUnitsSplit: String?
+    /// The test reconstructions' PSNR and the mean image's, in dB; nil also without test examples.
+    public var testPsnrDb: Double?
+    public var meanImagePsnrDb: Double?
     public var medianEpochSeconds: Double?
     /// Whether `latest/train` points at this run.
     public var latest: Bool
@@ -57,6 +65,10 @@ public struct RunRecord: Codable, Equatable, Sendable {
         try c.encode(testRecon, forKey: .testRecon)
         try c.encode(testKl, forKey: .testKl)
         try c.encode(iwaeNll, forKey: .iwaeNll)
+        try c.encode(activeUnits, forKey: .activeUnits)
+        try c.encode(activeUnitsSplit, forKey: .activeUnitsSplit)
+        try c.encode(testPsnrDb, forKey: .testPsnrDb)
+        try c.encode(meanImagePsnrDb, forKey: .meanImagePsnrDb)
         try c.encode(medianEpochSeconds, forKey: .medianEpochSeconds)
         try c.encode(latest, forKey: .latest)
     }
@@ -93,6 +105,10 @@ public struct RunRecord: Codable, Equatable, Sendable {
             testRecon = summary.testRecon
             testKl = summary.testKl
             iwaeNll = summary.iwaeNll
+            activeUnits = summary.activeUnits
+            activeUnitsSplit = summary.activeUnitsSplit?.rawValue
+            testPsnrDb = summary.testPsnrDb
+            meanImagePsnrDb = summary.meanImagePsnrDb
             medianEpochSeconds = summary.medianEpochSeconds
             finished = try StageProvenance.read(directory: directory).ended
         } catch {
@@ -179,8 +195,11 @@ public struct RunTable: Sendable {
             Set(records.filter { !$0.options.isEmpty }.map { $0.options[key] ?? "" }).count > 1
         }
         let showIWAE = records.contains { $0.iwaeNll != nil }
+        // Runs finished before the collapse figures existed have none: no columns for them alone.
+        let showCollapse = records.contains { $0.activeUnits != nil }
         var columns = ["id", "status", "finished"] + optionColumns + ["epochs", "test_neg_elbo", "test_recon", "test_kl"]
         if showIWAE { columns.append("iwae_nll") }
+        if showCollapse { columns += ["active_units", "test_psnr_db", "mean_image_psnr_db"] }
         columns += ["median_epoch_s", "latest"]
         func cells(_ r: RunRecord) -> [Cell] {
             var out: [Cell] = [.text(r.id), .text(r.problem.map { "unreadable: \($0)" } ?? r.status.rawValue), .text(r.finished ?? "")]
@@ -195,6 +214,10 @@ public struct RunTable: Sendable {
             out += [.text(epochs), .number(r.testNegElbo, digits: 2, absent: noTest), .number(r.testRecon, digits: 2, absent: noTest),
                     .number(r.testKl, digits: 2, absent: noTest)]
             if showIWAE { out.append(.number(r.iwaeNll, digits: 2)) }
+            if showCollapse {
+                out += [.number(r.activeUnits.map(Double.init), digits: 0, absent: noTest), .number(r.testPsnrDb, digits: 2, absent: noTest),
+                        .number(r.meanImagePsnrDb, digits: 2, absent: noTest)]
+            }
             out += [.number(r.medianEpochSeconds, digits: 3), .text(r.latest ? "*" : "")]
             return out
         }

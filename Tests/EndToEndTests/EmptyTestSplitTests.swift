@@ -36,13 +36,15 @@ final class EmptyTestSplitTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("warning: the test split holds no examples: no importance-weighted bound (--iwae-k)\n"),
                       result.stderr, file: file, line: line)
         XCTAssertTrue(result.stderr.contains(", test -ELBO n/a, "), result.stderr, file: file, line: line)  // the epochs' lines
-        XCTAssertTrue(result.stdout.hasPrefix("test negative ELBO n/a (no test examples); median epoch "), result.stdout, file: file, line: line)
+        // The active units over the train split, no PSNR.
+        XCTAssertNotNil(result.stdout.firstMatch(of: #/^test negative ELBO n/a \(no test examples\); [0-2]/2 active units \(train split\); median epoch /#),
+                        result.stdout, file: file, line: line)
         XCTAssertTrue(result.stdout.hasSuffix(" s; model \(run)/model.ckpt\n"), result.stdout, file: file, line: line)
         XCTAssertTrue(FileIO.exists(run + "/model.ckpt"), file: file, line: line)
 
         let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try FileIO.read(run + "/summary.json"))) as? [String: Any])
         XCTAssertEqual(summary["epochs"] as? Int, 2, file: file, line: line)
-        for key in ["test_neg_elbo", "test_recon", "test_kl", "iwae_nll"] {
+        for key in ["test_neg_elbo", "test_recon", "test_kl", "iwae_nll", "test_psnr_db", "mean_image_psnr_db"] {
             XCTAssertTrue(summary[key] is NSNull, "\(key): \(String(describing: summary[key]))", file: file, line: line)
         }
         let metrics = try String(contentsOfFile: run + "/metrics.csv", encoding: .utf8).split(separator: "\n")
@@ -85,8 +87,10 @@ final class EmptyTestSplitTests: XCTestCase {
         result = try runTool(train, ["--data", dir + "/data", "--out", dir + "/run", "--epochs", "2", "--hidden", "8", "--latent", "2",
                                      "--batch-size", "8", "--threads", "1"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        // test negative ELBO 182.35 nats (recon 182.30, KL 0.06); median epoch 0.00186 s; model RUN/model.ckpt
-        let pattern = #"^test negative ELBO \d+\.\d\d nats \(recon \d+\.\d\d, KL -?\d+\.\d\d\); median epoch ([0-9.]+) s; model "#
+        // test negative ELBO 182.35 nats (recon 182.30, KL 0.06); 1/2 active units; reconstruction PSNR 9.81 dB
+        // (mean image 9.75 dB); median epoch 0.00186 s; model RUN/model.ckpt
+        let pattern = #"^test negative ELBO \d+\.\d\d nats \(recon \d+\.\d\d, KL -?\d+\.\d\d\); [0-2]/2 active units; "#
+            + #"reconstruction PSNR \d+\.\d\d dB \(mean image \d+\.\d\d dB\); median epoch ([0-9.]+) s; model "#
         let line = result.stdout
         let match = try XCTUnwrap(line.firstMatch(of: try Regex(pattern)), line)
         let seconds = try XCTUnwrap(match.output[1].substring.map(String.init))

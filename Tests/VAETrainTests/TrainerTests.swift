@@ -18,13 +18,7 @@ final class TrainerTests: XCTestCase {
     }
 
     private func smallOptions(epochs: Int = 2) -> TrainingSettings {
-        var o = TrainingSettings()
-        o.hiddenSizes = [16]
-        o.latentSize = 3
-        o.batchSize = 16
-        o.epochs = epochs
-        o.learningRate = 3e-3
-        o.checkpointEvery = 5
+        var o = TrainingSettings.small(epochs: epochs)
         o.shuffleWindow = 2
         return o
     }
@@ -246,8 +240,10 @@ final class TrainerTests: XCTestCase {
         let log = WarningLog()
         _ = try train(nil, dir + "/run", nil, resume: true, warnings: log)
         XCTAssertFalse(FileIO.exists(leftover), "what a killed write left is cleaned up")
-        XCTAssertEqual(log.lines.count, 1)
-        XCTAssertTrue(log.lines[0].contains(newest), log.lines[0])
+        // (Two epochs are too few for this model to beat the mean image: it is warned about too.)
+        let lines = log.lines.filter { !$0.hasPrefix("warning: the model ignores its input") }
+        XCTAssertEqual(lines.count, 1)
+        XCTAssertTrue(lines[0].contains(newest), lines[0])
         XCTAssertEqual(try FileIO.read(dir + "/whole/model.ckpt"), try FileIO.read(dir + "/run/model.ckpt"))
     }
 

@@ -112,6 +112,28 @@ final class PipelineReportTests: XCTestCase {
         assertNoNaN(html, "the page")
     }
 
+    func testTheCollapseFiguresAndTheirWarningAreShown() throws {
+        var html = try PipelineReport(artifacts: try pipeline(summary: RunFixtures.summary(80, activeUnits: 2))).html()
+        for row in ["<tr><td>active units (variance of mu &gt; 0.01)</td><td>2 of 2 (test split)</td></tr>",
+                    "<tr><td>test reconstruction PSNR</td><td>18.50 dB (mean image 10.25 dB)</td></tr>"] {
+            XCTAssertTrue(html.contains(row), "the page lacks \(row)")
+        }
+        XCTAssertFalse(html.contains("ignores its input"))
+        let runs = try XCTUnwrap(html.components(separatedBy: "Training runs of this pipeline").last)
+        XCTAssertTrue(runs.contains("<th>active_units</th><th>test_psnr_db</th><th>mean_image_psnr_db</th>"), runs)
+        XCTAssertTrue(runs.contains("<td>2</td><td>18.50</td><td>10.25</td>"), runs)
+
+        // Half a decibel over the mean image: the warning vae-train gave, on the page too.
+        html = try PipelineReport(artifacts: try pipeline(summary: RunFixtures.summary(80, activeUnits: 3, psnr: 10.75))).html()
+        XCTAssertTrue(html.contains("<p>Warning: the model ignores its input (3 active units, reconstruction PSNR 10.75 dB against "
+                                    + "10.25 dB for the mean image): posterior collapse; train longer, see docs/METHOD.md.</p>"), html)
+        // Without test examples: the train split's active units, no PSNR.
+        html = try PipelineReport(artifacts: try pipeline(summary: RunFixtures.summary(nil, activeUnits: 1))).html()
+        XCTAssertTrue(html.contains("<td>1 of 2 (train split)</td>"))
+        XCTAssertTrue(html.contains("<tr><td>test reconstruction PSNR</td><td>n/a</td></tr>"))
+        assertNoNaN(html, "the page")
+    }
+
     func testAStageNotRunYetIsShownAsSuch() throws {
         let dir = try pipeline()
         try FileManager.default.removeItem(atPath: dir + "/latest/generate")

@@ -18,13 +18,19 @@ enum RunFixtures {
     }
 
     /// summary.json with the test negative ELBO `elbo` (KL 3.5), or without test figures (null, as
-    /// vae-train writes them for a run without test examples) when nil.
-    static func summary(_ elbo: Double?, iwae: Double? = nil) -> String {
-        """
+    /// vae-train writes them for a run without test examples) when nil. With `activeUnits` (of a
+    /// latent size of 2), the collapse figures too: over the test split with the PSNRs `psnr` and
+    /// 10.25 dB for the mean image, or, when `elbo` is nil, over the train split with null PSNRs.
+    static func summary(_ elbo: Double?, iwae: Double? = nil, activeUnits: Int? = nil, psnr: Double = 18.5) -> String {
+        let collapse = activeUnits.map { units in
+            ",\"active_units\":\(units),\"active_units_split\":\"\(elbo == nil ? "train" : "test")\",\"latent_size\":2,"
+                + "\"test_psnr_db\":\(elbo == nil ? "null" : "\(psnr)"),\"mean_image_psnr_db\":\(elbo == nil ? "null" : "10.25")"
+        } ?? ""
+        return """
         {"epoch_seconds":[0.5,0.25,0.75],"epochs":3,"examples_per_second":1000,"median_epoch_seconds":0.5,\
         "phase_seconds":{"checkpoints":0,"compute":1,"data":0,"evaluation":0},"steps":48,"test_kl":\(elbo == nil ? "null" : "3.5"),\
         "test_neg_elbo":\(elbo.map { "\($0)" } ?? "null"),"test_recon":\(elbo.map { "\($0 - 3.5)" } ?? "null"),"train_loss":70\
-        \(iwae.map { ",\"iwae_nll\":\($0),\"iwae_k\":50,\"iwae_n\":10" } ?? "")}
+        \(iwae.map { ",\"iwae_nll\":\($0),\"iwae_k\":50,\"iwae_n\":10" } ?? "")\(collapse)}
         """
     }
 

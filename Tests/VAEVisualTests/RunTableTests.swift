@@ -114,6 +114,52 @@ final class RunTableTests: XCTestCase {
         XCTAssertEqual(try RunTable(records, allOptions: false, sort: "test_kl").records.map(\.id), ["aaaa", "bbbb", "cccc"])
     }
 
+    func testTheCollapseFiguresAreShownInEveryFormat() throws {
+        let dir = try makeScratchDirectory(self)
+        let runs: [(String, String, String)] = [("aaaa", RunFixtures.summary(80, activeUnits: 2), "2026-01-02T00:00:00Z"),
+                                                ("bbbb", RunFixtures.summary(nil, activeUnits: 1), "2026-01-03T00:00:00Z"),
+                                                ("cccc", RunFixtures.summary(90), "2026-01-04T00:00:00Z")]  // before the figures
+        for (id, summary, ended) in runs {
+            try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.001, seed: 1), "summary.json": summary,
+                                   "provenance.json": RunFixtures.provenance(id, ended: ended)], in: dir + "/train-" + id)
+        }
+        try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.001, seed: 2), "metrics.csv": "epoch,step,train_loss\n1,16,80\n"],
+                              in: dir + "/.train-dddd.partial")
+        let records = try RunTable.read(artifacts: dir)
+        let table = try RunTable(records, allOptions: false, sort: nil)
+        XCTAssertEqual(table.records.map(\.id), ["aaaa", "bbbb", "cccc", "dddd"])
+        let at = try XCTUnwrap(table.columns.firstIndex(of: "active_units"))
+        XCTAssertEqual(Array(table.columns[at ..< at + 4]), ["active_units", "test_psnr_db", "mean_image_psnr_db", "median_epoch_s"])
+        // Without test examples: the train split's active units, no PSNR; a run finished before
+        // the figures: n/a; one not finished: empty.
+        XCTAssertEqual(table.rows.map { Array($0[at ..< at + 3].map(RunTable.format)) },
+                       [["2", "18.50", "10.25"], ["1", "n/a", "n/a"], ["n/a", "n/a", "n/a"], ["", "", ""]])
+
+        let plain = try table.render(.table).split(separator: "\n")
+        XCTAssertTrue(plain[0].contains("active_units  test_psnr_db  mean_image_psnr_db  median_epoch_s"), String(plain[0]))
+        XCTAssertTrue(plain[1].contains("  2         18.50               10.25"), String(plain[1]))
+        let csv = try table.render(.csv).components(separatedBy: "\r\n")
+        XCTAssertEqual(Array(CSV.parseRecord(Substring(csv[1]))[at ..< at + 3]), ["2", "18.50", "10.25"])
+        XCTAssertEqual(Array(CSV.parseRecord(Substring(csv[2]))[at ..< at + 3]), ["1", "", ""])
+        let md = try table.render(.md).split(separator: "\n")
+        XCTAssertTrue(md[2].contains("| 2 | 18.50 | 10.25 | 0.500 |"), String(md[2]))
+        let json = try table.render(.json)
+        let objects = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+        XCTAssertEqual(objects[0]["active_units"] as? Int, 2)
+        XCTAssertEqual(objects[0]["active_units_split"] as? String, "test")
+        XCTAssertEqual(objects[0]["test_psnr_db"] as? Double, 18.5)
+        XCTAssertEqual(objects[0]["mean_image_psnr_db"] as? Double, 10.25)
+        XCTAssertEqual(objects[1]["active_units_split"] as? String, "train")
+        for key in ["test_psnr_db", "mean_image_psnr_db"] { XCTAssertTrue(objects[1][key] is NSNull, key) }
+        for key in ["active_units", "active_units_split"] { XCTAssertTrue(objects[2][key] is NSNull, key) }
+        XCTAssertEqual(try JSONCoding.decode([RunRecord].self, from: Array(json.utf8), path: "json"), table.records)
+
+        XCTAssertEqual(try RunTable(records, allOptions: false, sort: "test_psnr_db").records.map(\.id).first, "aaaa")
+        // No run with the figures: no columns for them.
+        let old = try RunTable(records.filter { $0.id == "cccc" }, allOptions: false, sort: nil)
+        XCTAssertFalse(old.columns.contains("active_units"), "\(old.columns)")
+    }
+
     func testMissingDirectoryIsAnError() {
         assertDataError(.missingFile, path: "/nonexistent/smoke") { _ = try RunTable.read(artifacts: "/nonexistent/smoke") }
     }
