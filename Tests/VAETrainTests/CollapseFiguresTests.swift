@@ -243,7 +243,7 @@ final class CollapseFiguresTests: XCTestCase {
     // MARK: The summary
 
     func testTheFinalLineShowsTheFigures() {
-        let epoch = EpochMetrics(epoch: 1, step: 10, train: LossParts(total: 90, reconstruction: 85, kl: 5),
+        let epoch = EpochMetrics(epoch: 1, step: 10, examples: 150, train: LossParts(total: 90, reconstruction: 85, kl: 5),
                                  test: LossParts(total: 88, reconstruction: 83.5, kl: 4.5), seconds: 1.5, examplesPerSecond: 100)
         let figures = CollapseFigures(activeUnits: 12, split: .test, latentSize: 32, reconstructionPSNR: 18.314, meanImagePSNR: 10.7351)
         let summary = RunSummary(history: [epoch], steps: 10, iwae: nil, collapse: figures, trainCount: 150, phaseSeconds: PhaseTimes())
