@@ -10,7 +10,7 @@ SIZE ?= 32
 ifeq ($(SIZE),32)
 PHOTO_MODEL := --channels 32,64,128 --latent 64 --steps 2000
 else ifeq ($(SIZE),64)
-PHOTO_MODEL := --channels 32,64,128,256 --latent 64 --steps 1500
+PHOTO_MODEL := --channels 16,32,64,128 --latent 64 --steps 1500
 else
 $(error SIZE must be 32 or 64, got '$(SIZE)')
 endif
