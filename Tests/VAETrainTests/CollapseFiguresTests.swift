@@ -230,12 +230,14 @@ final class CollapseFiguresTests: XCTestCase {
         let log = WarningLog()
         let summary = try train(data, dir + "/collapsed", collapsing, warnings: log)
         XCTAssertEqual(summary.activeUnits, 0)
-        XCTAssertEqual(log.lines, [try XCTUnwrap(summary.collapseWarning)])
-        XCTAssertTrue(log.lines[0].hasPrefix("warning: the model ignores its input (0 active units, reconstruction PSNR "), log.lines[0])
+        // (Besides the warning that 900 steps are few.)
+        let collapse = log.lines.filter { !$0.contains("optimizer steps in all") }
+        XCTAssertEqual(collapse, [try XCTUnwrap(summary.collapseWarning)])
+        XCTAssertTrue(collapse[0].hasPrefix("warning: the model ignores its input (0 active units, reconstruction PSNR "), collapse[0])
         // The same run at beta 1 learns: no warning.
         let quiet = WarningLog()
         let learned = try train(data, dir + "/learned", learning, warnings: quiet)
-        XCTAssertEqual(quiet.lines, [])
+        XCTAssertEqual(quiet.lines.filter { !$0.contains("optimizer steps in all") }, [])
         XCTAssertGreaterThan(try XCTUnwrap(learned.activeUnits), 0)
         XCTAssertGreaterThan(try XCTUnwrap(learned.testPsnrDb) - (try XCTUnwrap(learned.meanImagePsnrDb)), 1, learned.finalLine(model: "m"))
     }
