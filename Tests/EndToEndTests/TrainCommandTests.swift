@@ -28,12 +28,27 @@ final class TrainCommandTests: XCTestCase {
     }
 
     func testExactSIGKILLAtAnyMomentThenResumeGivesTheUninterruptedModel() throws {
+        try assertKilledRunsResumeExactly(settings)
+    }
+
+    /// The same with a budget of steps that ends inside an epoch (188 steps an epoch), a KL
+    /// warm-up in steps and augmentation, whose draws come from the run's saved generator.
+    func testExactSIGKILLWithAStepBudgetAndAugmentationThenResumeGivesTheUninterruptedModel() throws {
+        var budget = settings
+        budget.replaceSubrange(4 ..< 6, with: ["--steps", "1100", "--kl-warmup", "10%", "--augment", "flip,shift:2"])
+        XCTAssertEqual(budget.filter { $0 == "--epochs" }, [])
+        try assertKilledRunsResumeExactly(budget)
+    }
+
+    /// Trains with `settings` whole, then killed (SIGKILL) just after the first checkpoint and
+    /// mid-run at a moment that is not a checkpoint's, each resumed: the same model.ckpt bytes.
+    private func assertKilledRunsResumeExactly(_ settings: [String], file: StaticString = #filePath, line: UInt = #line) throws {
         let dir = try makeScratchDirectory(self)
         let data = try makeData(dir)
         var result = try runTool(train, ["--data", data, "--out", dir + "/whole"] + settings)
         XCTAssertEqual(result.status, 0, result.stderr)
 
-        // 1128 steps in all, a checkpoint every 5: killed just after the first, and mid-run at a
+        // About 1,100 steps in all, a checkpoint every 5: killed just after the first, and mid-run at a
         // moment that is not a checkpoint's.
         for (index, (step, delay)) in [(1, 0.0), (400, 0.003)].enumerated() {
             let run = dir + "/killed\(index)"
@@ -44,7 +59,8 @@ final class TrainCommandTests: XCTestCase {
             XCTAssertEqual(process.terminationReason, .uncaughtSignal, "killed \(index) before it finished")
             result = try runTool(train, ["--resume", run, "--quiet"])
             XCTAssertEqual(result.status, 0, result.stderr)
-            XCTAssertEqual(try FileIO.read(run + "/model.ckpt"), try FileIO.read(dir + "/whole/model.ckpt"), "killed \(index)")
+            XCTAssertEqual(try FileIO.read(run + "/model.ckpt"), try FileIO.read(dir + "/whole/model.ckpt"), "killed \(index)",
+                           file: file, line: line)
         }
     }
 
