@@ -181,7 +181,7 @@ final class ClusterCommandTests: XCTestCase {
     }
 
     /// SIGTERM to mpirun: it sends SIGCONT to the ranks, then SIGTERM and SIGKILL, each after
-    /// odls_base_sigkill_timeout seconds (default 1; 3 here, so that a loaded machine, too, stops
+    /// odls_base_sigkill_timeout seconds (default 1; 10 here, so that a loaded machine, too, stops
     /// within it). The ranks stop after the same step, rank 0 writes its checkpoint and alone
     /// says so, and the run resumes from it.
     func testSIGTERMToMpirunStopsEveryRankAtACheckpoint() throws {
@@ -190,7 +190,7 @@ final class ClusterCommandTests: XCTestCase {
         var long = settings
         long[long.firstIndex(of: "--epochs")! + 1] = "100"  // 3,800 steps: still running when the ranks get SIGTERM
         let run = dir + "/run"
-        let (process, ranks, err) = try startTraining(data, run, long, killAfterStep: 10, mpirunOptions: ["--mca", "odls_base_sigkill_timeout", "3"])
+        let (process, ranks, err) = try startTraining(data, run, long, killAfterStep: 10, mpirunOptions: ["--mca", "odls_base_sigkill_timeout", "10"])
         guard ranks.count == 2 else { return }
         kill(process.processIdentifier, SIGTERM)
         for rank in ranks { kill(rank, SIGCONT) }  // (mpirun sends SIGCONT too, before its SIGTERM)
