@@ -67,6 +67,7 @@ all: generate embed
 	@elbo=$$(jq -r '.test_neg_elbo // "n/a"' $(TRAIN)/summary.json); \
 	if [ "$$elbo" = n/a ]; then echo "  test negative ELBO: n/a (no test examples)"; \
 	else echo "  test negative ELBO: $$(printf '%.2f' "$$elbo") nats per example"; fi
+	@jq -r 'if .active_units == null then empty else "  latent use: \(.active_units)/\(.latent_size) active units" + (if .test_psnr_db == null then "" else ", reconstruction PSNR \(.test_psnr_db * 100 | round / 100) dB (mean image \(.mean_image_psnr_db * 100 | round / 100) dB)" end) end' $(TRAIN)/summary.json
 	@echo "  model:     $(ART)/latest/train/model.ckpt"
 	@echo "  latents:   $(ART)/latest/latents.csv"
 	@for f in $(SHEETS); do echo "  sheet:     $(ART)/latest/$$f.png"; done

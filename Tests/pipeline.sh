@@ -30,6 +30,8 @@ done
 check "train summary has test_neg_elbo" grep -q '"test_neg_elbo"' "$A/smoke/latest/train/summary.json"
 check "provenance records the input artifact" grep -q '"input_artifact": ".*ingest-' "$A/smoke/latest/train/provenance.json"
 check "make prints the test negative ELBO" grep -q "test negative ELBO: [0-9]" "$scratch/make.log"
+check "make prints the latent use: active units and the reconstruction PSNR" \
+    grep -qE "latent use: [0-9]+/[0-9]+ active units, reconstruction PSNR [0-9.]+ dB \(mean image [0-9.]+ dB\)" "$scratch/make.log"
 check "make prints the plots" grep -q "plot: .*latest/scatter.png" "$scratch/make.log"
 check "the run has model.safetensors" test -s "$A/smoke/latest/train/model.safetensors"
 train_id=$(basename "$(readlink "$A/smoke/latest/train")")
