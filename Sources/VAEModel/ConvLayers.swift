@@ -65,7 +65,8 @@ func convEncoderForward(_ outputs: [UnsafeMutablePointer<Float>], _ x: UnsafePoi
 }
 
 /// Backward through the convolutions, from the gradient of the last one's ReLU output down to the
-/// first one's weights (no gradient for x).
+/// first one's weights, and the gradient of x's images from `inputGradientFrom` on when
+/// `inputGradient` is given (the VampPrior's pseudo-inputs).
 ///
 /// A chunk of images at a time, backward makes the chunk's patches again (im2col of the layer's
 /// input, cheaper than keeping the whole batch's in memory), adds dyᵀ · cols into the weight
@@ -75,10 +76,12 @@ func convEncoderForward(_ outputs: [UnsafeMutablePointer<Float>], _ x: UnsafePoi
 ///   - g: the gradients (P), at the offsets of `layers`.
 ///   - dTop: (N, Ho, Wo, Co) the gradient of the last convolution's output, masked in place.
 ///   - outputs, x, p: as in `convEncoderForward`.
+///   - inputGradient: (N - inputGradientFrom, H, W, C) output, or nil.
 ///   - scratch: the next free (N, W) buffer for a layer's input gradient.
 func convEncoderBackward(_ g: UnsafeMutablePointer<Float>, _ dTop: UnsafeMutablePointer<Float>,
                          _ outputs: [UnsafeMutablePointer<Float>], _ x: UnsafePointer<Float>, _ p: UnsafePointer<Float>,
                          layers: [ConvView], images b: Int, chunks: ImageChunks,
+                         inputGradient: UnsafeMutablePointer<Float>? = nil, inputGradientFrom first: Int = 0,
                          scratch: () -> UnsafeMutablePointer<Float>) {
     let k = layers.count
     let last = layers[k - 1]
@@ -103,6 +106,13 @@ func convEncoderBackward(_ g: UnsafeMutablePointer<Float>, _ dTop: UnsafeMutable
             }
         }
         if let dx { dy = dx }
+    }
+    guard let inputGradient else { return }
+    let v = layers[0], outPixels = v.outHeight * v.outWidth, inImage = v.inHeight * v.inWidth * v.inChannels
+    chunks.forEach(images: b - first, colsPerImage: v.patches.colsSize) { lo, n in
+        linearInputGradient(chunks.patchGradient, dy + (first + lo) * outPixels * v.outChannels, p + v.weightOffset,
+                            rows: n * outPixels, inputs: v.patchSize, outputs: v.outChannels)
+        col2im(inputGradient + lo * inImage, chunks.patchGradient, images: n, v.patches, pool: chunks.pool, epilogue: .sum)
     }
 }
 

@@ -66,6 +66,8 @@ enum Col2imEpilogue {
     /// Backward of a convolution into the previous layer's ReLU output y (N, H, W, C):
     /// v = y > 0 ? Σ : 0, and biasGrad (C) += v (the previous layer's bias gradient).
     case reluBackward(output: UnsafePointer<Float>, biasGrad: UnsafeMutablePointer<Float>)
+    /// Backward of a convolution into its input: v = Σ.
+    case sum
 }
 
 /// Copies every patch of `images` images into the rows of `cols`.
@@ -148,6 +150,7 @@ private func col2im(_ image: UnsafeMutablePointer<Float>, _ cols: UnsafePointer<
     switch epilogue {
     case .bias(let b, let r): (bias, relu) = (b, r)
     case .reluBackward(let y, _): mask = y
+    case .sum: break
     }
     let t1 = g.tapStride
     g.rowTaps.withUnsafeBufferPointer { rowTaps in g.colTaps.withUnsafeBufferPointer { colTaps in

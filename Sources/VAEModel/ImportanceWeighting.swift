@@ -16,7 +16,7 @@ extension VAE {
     ///
     /// ```
     /// log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x),  z_i = mu + sigma · eps_i
-    /// log p(z)   = -1/2 Σ_j (z_j² + log 2π)
+    /// log p(z)   = -1/2 Σ_j (z_j² + log 2π), or the VampPrior's (Prior.swift)
     /// log q(z|x) = -1/2 Σ_j (eps_j² + logvar_j + log 2π)
     /// bound = log (1/k Σ_i w_i) = max + log Σ_i exp(log w_i - max) - log k
     /// ```
@@ -33,12 +33,16 @@ extension VAE {
         if count <= 0 || k <= 0 { return result }
         let pieces = Pieces(count: count, size: inferenceBatch)
         let seeds = (0 ..< pieces.number).map { _ in rng.next() }
+        let heads = mixtureHeads()
         result.withUnsafeMutableBufferPointer { out in
-            forEachPiece(pieces) { p, range, ws in
-                var pieceRNG = SeededRandom(seed: seeds[p])
-                let xb = x + range.lowerBound * config.inputSize, yb = labels.map { $0 + range.lowerBound }
-                bound(xb, labels: yb, examples: range.count, samples: k, rng: &pieceRNG, stop: stop, ws: ws,
-                      into: out.baseAddress! + range.lowerBound)
+            heads.withUnsafeBufferPointer { h in
+                forEachPiece(pieces) { p, range, ws in
+                    var pieceRNG = SeededRandom(seed: seeds[p])
+                    let xb = x + range.lowerBound * config.inputSize, yb = labels.map { $0 + range.lowerBound }
+                    let mixture = h.isEmpty ? nil : mixtureComponents(head: h.baseAddress!, ws: ws)
+                    bound(xb, labels: yb, examples: range.count, samples: k, mixture: mixture, rng: &pieceRNG, stop: stop,
+                          ws: ws, into: out.baseAddress! + range.lowerBound)
+                }
             }
         }
         return result
@@ -46,7 +50,7 @@ extension VAE {
 
     /// The bound of one piece of `b` examples into `out` (b), on workspace `ws`.
     private func bound(_ x: UnsafePointer<Float>, labels: UnsafePointer<UInt16>?, examples b: Int, samples k: Int,
-                       rng: inout SeededRandom, stop: StopFlag?, ws: Workspace, into out: UnsafeMutablePointer<Double>) {
+                       mixture: MixtureComponents?, rng: inout SeededRandom, stop: StopFlag?, ws: Workspace, into out: UnsafeMutablePointer<Double>) {
         let zs = config.latentSize
         let halfLog2pi = 0.5 * Foundation.log(2 * Double.pi)
         var maxW = [Double](repeating: -.infinity, count: b)
@@ -61,6 +65,7 @@ extension VAE {
                           examples: b, latent: zs, samples: s)
             decoderForward(decoderInput(ws.z, labels: labels, rows: s * b, examples: b, ws: ws), rows: s * b, into: ws.logits, ws: ws)
             likelihoodPass(grad: nil, biasGrad: nil, x: x, rows: s * b, examples: b, scale: 1, ws: ws, gradients: nil)
+            if mixture != nil { logPriorForward(ws.logPrior, z: ws.z, rows: s * b, latent: zs, mixture: mixture) }
             for l in 0 ..< s {
                 for i in 0 ..< b {
                     let row = l * b + i
@@ -70,6 +75,7 @@ extension VAE {
                         logPz -= 0.5 * Double(z[j] * z[j]) + halfLog2pi
                         logQz -= 0.5 * Double(e[j] * e[j] + lv[j]) + halfLog2pi
                     }
+                    if mixture != nil { logPz = Double(ws.logPrior[row]) }
                     let logW = Double(ws.logLik[row]) + logPz - logQz
                     if logW > maxW[i] {
                         sumW[i] = sumW[i] * Foundation.exp(maxW[i] - logW) + 1

@@ -46,7 +46,8 @@ extension VAE {
     }
 
     /// The loss of `count` examples with one sample of z per example, forward only (no
-    /// gradients, no update), as sums (`evaluate` gives the means).
+    /// gradients, no update), as sums (`evaluate` gives the means). The KL is in closed form for
+    /// the standard normal prior, else the one-sample estimate log q(z|x) - log p(z).
     /// - Parameters:
     ///   - x: (count, D), values in [0, 1].
     ///   - rng: the source of eps, count·Z normals drawn piece by piece in example order (the
@@ -59,6 +60,7 @@ extension VAE {
         let pieces = Pieces(count: count, size: inferenceBatch)
         var normals = [Float](repeating: 0, count: count * zs)  // (N, Z)
         var sums = [PassSums](repeating: PassSums(), count: pieces.number)
+        let heads = mixtureHeads()
         normals.withUnsafeMutableBufferPointer { eps in
             for p in 0 ..< pieces.number {
                 let range = pieces.range(p)
@@ -76,6 +78,13 @@ extension VAE {
                     decoderForward(decoderInput(ws.z, labels: yb, rows: b, examples: b, ws: ws), rows: b, into: ws.logits, ws: ws)
                     likelihoodPass(grad: nil, biasGrad: nil, x: xb, rows: b, examples: b, scale: 1, ws: ws, gradients: nil)
                     sums[p] = lossSums(ws, examples: b, samples: 1)
+                    heads.withUnsafeBufferPointer { h in
+                        guard let mixture = mixtureComponents(head: h.baseAddress!, ws: ws) else { return }
+                        logPriorForward(ws.logPrior, z: ws.z, rows: b, latent: zs, mixture: mixture)
+                        sums[p].kl = monteCarloForward(weight: ws.rowWeight, logPosterior: ws.logPosterior, logPrior: ws.logPrior,
+                                                       logLikelihood: ws.logLik, head: ws.head, eps: ws.eps, objective: .elbo,
+                                                       examples: b, latent: zs, samples: 1, beta: 1).kl
+                    }
                 }
             }
         }

@@ -113,19 +113,28 @@ func mlpForward(_ y: UnsafeMutablePointer<Float>, _ activations: [UnsafeMutableP
 /// gradients of the hidden layers (the last layer's bias gradient is the caller's, summed where
 /// dy was made).
 /// - Parameters:
-///   - dx: (R, I), or nil.
+///   - dx: (R - inputGradientFrom, I), the gradient of x's rows from `inputGradientFrom` on, or nil.
 ///   - g: the gradients (P), at the offsets of `hidden` and `last`.
 ///   - dy: (R, last.outputs).
 ///   - activations, x, p: as in `mlpForward`.
 ///   - scratch: the next free (R, W) buffer for a hidden layer's gradient.
 func mlpBackward(_ dx: UnsafeMutablePointer<Float>?, _ g: UnsafeMutablePointer<Float>, _ dy: UnsafeMutablePointer<Float>,
                  _ activations: [UnsafeMutablePointer<Float>], _ x: UnsafePointer<Float>, _ p: UnsafePointer<Float>,
-                 hidden: [LinearView], last: LinearView, rows: Int, scratch: () -> UnsafeMutablePointer<Float>) {
+                 hidden: [LinearView], last: LinearView, rows: Int, inputGradientFrom first: Int = 0,
+                 scratch: () -> UnsafeMutablePointer<Float>) {
     var dy = dy
     for i in stride(from: hidden.count, through: 0, by: -1) {
         let v = i == hidden.count ? last : hidden[i]
         let input = i == 0 ? x : UnsafePointer(activations[i - 1])
         let d: UnsafeMutablePointer<Float>? = i == 0 ? dx : scratch()
+        if i == 0 && first > 0 {
+            linearBackward(nil, g + v.weightOffset, dy, input, p + v.weightOffset, rows: rows, inputs: v.inputs, outputs: v.outputs)
+            if let d {
+                linearInputGradient(d, dy + first * v.outputs, p + v.weightOffset, rows: rows - first,
+                                    inputs: v.inputs, outputs: v.outputs)
+            }
+            break
+        }
         linearBackward(d, g + v.weightOffset, dy, input, p + v.weightOffset,
                        rows: rows, inputs: v.inputs, outputs: v.outputs)
         if i > 0, let d {

@@ -17,13 +17,14 @@
 ///   - grad: (R, D) output, may be the same memory as `logits`; nil for a forward-only pass.
 ///   - logLik: (R) output, log p(x | row's z).
 ///   - biasGrad: (D) accumulated Σ_rows grad (only with `grad`).
-///   - logits: (R, D); x: (B, D); scale: the factor on the loss (1/L).
+///   - logits: (R, D); x: (B, D); scale: the factor on the loss (1/L); rowScale: (R) a factor
+///     for each row instead (the Monte Carlo objectives' weights), or nil.
 func bernoulliPass(grad: UnsafeMutablePointer<Float>?, logLik: UnsafeMutablePointer<Float>,
                    biasGrad: UnsafeMutablePointer<Float>?,
                    logits: UnsafePointer<Float>, x: UnsafePointer<Float>,
-                   rows: Int, examples: Int, size d: Int, scale: Float) {
+                   rows: Int, examples: Int, size d: Int, scale: Float, rowScale: UnsafePointer<Float>? = nil) {
     @inline(__always)
-    func lanes(_ a: Float32x16, _ xv: Float32x16) -> (ll: Float32x16, g: Float32x16) {
+    func lanes(_ a: Float32x16, _ xv: Float32x16, _ scale: Float) -> (ll: Float32x16, g: Float32x16) {
         let negAbs = a.replacing(with: -a, where: a .> 0)
         let e = FastMath.exp(negAbs)
         let inv = 1 / (1 + e)
@@ -35,13 +36,14 @@ func bernoulliPass(grad: UnsafeMutablePointer<Float>?, logLik: UnsafeMutablePoin
     for r in 0 ..< rows {
         let a = logits + r * d
         let xr = x + (r % examples) * d
+        let sr = rowScale?[r] ?? scale
         var acc = Float32x16(repeating: 0)
         var j = 0
         if let grad {
             let gr = grad + r * d
             let bg = biasGrad!
             while j + 16 <= d {
-                let (ll, g) = lanes(load16(a + j), load16(xr + j))
+                let (ll, g) = lanes(load16(a + j), load16(xr + j), sr)
                 acc += ll
                 store16(g, gr + j)
                 store16(load16(bg + j) + g, bg + j)
@@ -49,17 +51,17 @@ func bernoulliPass(grad: UnsafeMutablePointer<Float>?, logLik: UnsafeMutablePoin
             }
             if j < d {
                 let n = d - j
-                let (ll, g) = lanes(load16(a + j, count: n, pad: 0), load16(xr + j, count: n, pad: 0))
+                let (ll, g) = lanes(load16(a + j, count: n, pad: 0), load16(xr + j, count: n, pad: 0), sr)
                 for k in 0 ..< n { acc[k] += ll[k]; gr[j + k] = g[k]; bg[j + k] += g[k] }
             }
         } else {
             while j + 16 <= d {
-                acc += lanes(load16(a + j), load16(xr + j)).ll
+                acc += lanes(load16(a + j), load16(xr + j), sr).ll
                 j += 16
             }
             if j < d {
                 let n = d - j
-                let ll = lanes(load16(a + j, count: n, pad: 0), load16(xr + j, count: n, pad: 0)).ll
+                let ll = lanes(load16(a + j, count: n, pad: 0), load16(xr + j, count: n, pad: 0), sr).ll
                 for k in 0 ..< n { acc[k] += ll[k] }
             }
         }
@@ -84,12 +86,12 @@ func gaussianPass(grad: UnsafeMutablePointer<Float>?, logLik: UnsafeMutablePoint
                   biasGrad: UnsafeMutablePointer<Float>?, logVarGrad: UnsafeMutablePointer<Float>?,
                   logits: UnsafePointer<Float>, x: UnsafePointer<Float>,
                   logVariance: UnsafePointer<Float>, precision: UnsafePointer<Float>,
-                  rows: Int, examples: Int, size d: Int, scale: Float) {
+                  rows: Int, examples: Int, size d: Int, scale: Float, rowScale: UnsafePointer<Float>? = nil) {
     let log2pi: Float = 1.837_877_07
     var constant: Float = 0  // Σ_d (log 2π + logvar_d), the same for every row
     for j in 0 ..< d { constant += log2pi + logVariance[j] }
     @inline(__always)
-    func lanes(_ a: Float32x16, _ xv: Float32x16, _ prec: Float32x16) -> (sq: Float32x16, g: Float32x16, gv: Float32x16) {
+    func lanes(_ a: Float32x16, _ xv: Float32x16, _ prec: Float32x16, _ scale: Float) -> (sq: Float32x16, g: Float32x16, gv: Float32x16) {
         let negAbs = a.replacing(with: -a, where: a .> 0)
         let e = FastMath.exp(negAbs)
         let inv = 1 / (1 + e)
@@ -101,10 +103,11 @@ func gaussianPass(grad: UnsafeMutablePointer<Float>?, logLik: UnsafeMutablePoint
     for r in 0 ..< rows {
         let a = logits + r * d
         let xr = x + (r % examples) * d
+        let sr = rowScale?[r] ?? scale
         var acc = Float32x16(repeating: 0)
         var j = 0
         while j + 16 <= d {
-            let (sq, g, gv) = lanes(load16(a + j), load16(xr + j), load16(precision + j))
+            let (sq, g, gv) = lanes(load16(a + j), load16(xr + j), load16(precision + j), sr)
             acc += sq
             if let grad {
                 store16(g, grad + r * d + j)
@@ -116,7 +119,7 @@ func gaussianPass(grad: UnsafeMutablePointer<Float>?, logLik: UnsafeMutablePoint
         if j < d {
             let n = d - j
             let (sq, g, gv) = lanes(load16(a + j, count: n, pad: 0), load16(xr + j, count: n, pad: 0),
-                                    load16(precision + j, count: n, pad: 0))
+                                    load16(precision + j, count: n, pad: 0), sr)
             for k in 0 ..< n {
                 acc[k] += sq[k]
                 if let grad {

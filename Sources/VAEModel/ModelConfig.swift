@@ -67,6 +67,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// The classes of a conditional VAE, q(z|x,y) and p(x|z,y) with y one-hot over them, in the
     /// order of the data's labels; empty (and absent in files) for an unconditional one.
     public var classNames: [String] = []
+    /// The prior p(z) (absent in files for the standard normal).
+    public var prior: Prior = .standard
 
     /// K, the number of classes the model is conditioned on (0: unconditional).
     public var classCount: Int { classNames.count }
@@ -95,6 +97,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case inputSize, hiddenSizes, latentSize, likelihood, architecture, imageHeight, imageWidth, imageChannels, classNames
+        case prior
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -108,6 +111,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         try c.encode(imageWidth, forKey: .imageWidth)
         try c.encode(imageChannels, forKey: .imageChannels)
         if isConditional { try c.encode(classNames, forKey: .classNames) }
+        if prior != .standard { try c.encode(prior, forKey: .prior) }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -121,12 +125,15 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         imageWidth = try c.decodeIfPresent(Int.self, forKey: .imageWidth) ?? 0
         imageChannels = try c.decodeIfPresent(Int.self, forKey: .imageChannels) ?? 1
         classNames = try c.decodeIfPresent([String].self, forKey: .classNames) ?? []
+        prior = try c.decodeIfPresent(Prior.self, forKey: .prior) ?? .standard
     }
 
     /// The largest image side and channel count accepted (a config that claims more is corrupt).
     static let maxSide = 1 << 14, maxChannels = 4, maxConvChannels = 1 << 12
     /// The most classes a conditional model may have.
     public static let maxClasses = 1 << 12
+    /// The most pseudo-inputs a VampPrior may have.
+    public static let maxPseudoInputs = 1 << 14
 
     /// Throws a `ModelError` naming the first size that is zero, negative or inconsistent, or a
     /// sigma that is not a positive finite number. For the conv architecture: height and width
@@ -146,6 +153,14 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
         if Set(classNames).count != classCount || classNames.contains(where: \.isEmpty) {
             throw ModelError(.invalidConfig, "invalid model: class names must be distinct and not empty, got \(classNames)")
+        }
+        if case .vamp(let k) = prior {
+            if !(1 ... Self.maxPseudoInputs).contains(k) {
+                throw ModelError(.invalidConfig, "invalid model: \(k) pseudo-inputs, must be 1 to \(Self.maxPseudoInputs)")
+            }
+            if isConditional {
+                throw ModelError(.invalidConfig, "invalid model: the VampPrior is for unconditional models (a conditional model's prior is N(0, I) for every class)")
+            }
         }
         let h = imageHeight, w = imageWidth, ch = imageChannels
         if h < 0 || w < 0 || h > Self.maxSide || w > Self.maxSide || !(1 ... Self.maxChannels).contains(ch) {

@@ -77,6 +77,7 @@ public struct ConvView: Equatable, Sendable {
 /// decoder[k-1] weight (h1, h2)  bias (h1)
 /// output      weight (D, h1)    bias (D)        logits of p(x|z)
 /// logVariance (D)                               only for Likelihood.gaussianLearned
+/// pseudoInputs (K, D)                           only for the VampPrior (`Prior.vamp`)
 /// ```
 ///
 /// Conv (channels c1 ... ck, image H × W × C, kernel 4):
@@ -91,6 +92,7 @@ public struct ConvView: Equatable, Sendable {
 /// ...
 /// convDecoder[k-1] weight (4, 4, C, c1)      bias (C)        logits of p(x|z)
 /// logVariance (D)                                            only for Likelihood.gaussianLearned
+/// pseudoInputs (K, H, W, C)                                  only for the VampPrior (`Prior.vamp`)
 /// ```
 public struct ParameterLayout: Equatable, Sendable {
     /// The MLP encoder's hidden layers (ReLU), input side first; empty for the conv architecture.
@@ -109,6 +111,8 @@ public struct ParameterLayout: Equatable, Sendable {
     public let output: LinearView?
     /// The per-pixel log-variance (D) of the learned Gaussian likelihood, else nil.
     public let logVarianceOffset: Int?
+    /// The VampPrior's pseudo-inputs (K, D), the last parameters, else nil.
+    public let pseudoInputsOffset: Int?
     /// Every linear layer in memory order.
     public let linears: [LinearView]
     /// Every convolution in memory order.
@@ -200,9 +204,15 @@ public struct ParameterLayout: Equatable, Sendable {
         } else {
             logVarianceOffset = nil
         }
+        if case .vamp(let k) = c.prior {
+            pseudoInputsOffset = offset
+            offset += k * c.inputSize
+        } else {
+            pseudoInputsOffset = nil
+        }
         count = offset
         summedRanges = blocks.map { $0.biasOffset ..< $0.biasOffset + $0.biasCount }
-            + (logVarianceOffset.map { [$0 ..< offset] } ?? [])
+            + (logVarianceOffset.map { [$0 ..< $0 + c.inputSize] } ?? [])
     }
 
     /// Every parameter tensor by name and range, in memory order (used by tests and tools):
@@ -215,14 +225,16 @@ public struct ParameterLayout: Equatable, Sendable {
             out.append((b.name + ".weight", b.weightOffset ..< b.weightOffset + b.weightCount))
             out.append((b.name + ".bias", b.biasOffset ..< b.biasOffset + b.biasCount))
         }
-        if let o = logVarianceOffset { out.append(("logVariance", o ..< count)) }
+        if let o = logVarianceOffset { out.append(("logVariance", o ..< (pseudoInputsOffset ?? count))) }
+        if let o = pseudoInputsOffset { out.append(("prior.pseudo_inputs", o ..< count)) }
         return out
     }
 
     /// Fills `p` (count) exactly like PyTorch's default initialization of nn.Linear, nn.Conv2d
     /// and nn.ConvTranspose2d: every weight and bias uniform in ±1/sqrt(fan_in), drawn from `rng`
     /// in memory order (layer by layer, the weight then the bias); the log-variance (if any)
-    /// starts at 0 (unit variance), drawing nothing.
+    /// starts at 0 (unit variance), drawing nothing; the pseudo-inputs (if any) last, each pixel
+    /// uniform in [0, 1) (training replaces them by training images, `VAE.setPseudoInputs`).
     ///
     /// ```
     /// w = (2u - 1) / sqrt(fan_in),  u = rng.uniform() in [0, 1)
@@ -235,7 +247,10 @@ public struct ParameterLayout: Equatable, Sendable {
             for i in 0 ..< b.biasCount { p[b.biasOffset + i] = (2 * rng.uniform() - 1) * bound }
         }
         if let o = logVarianceOffset {
-            for i in o ..< count { p[i] = 0 }
+            for i in o ..< (pseudoInputsOffset ?? count) { p[i] = 0 }
+        }
+        if let o = pseudoInputsOffset {
+            for i in o ..< count { p[i] = rng.uniform() }
         }
     }
 }

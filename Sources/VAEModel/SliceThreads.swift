@@ -13,18 +13,30 @@
 public struct PassSums: Sendable {
     /// -(1/L) Σ_rows log p(x | z).
     public var reconstruction = 0.0
-    /// Σ_examples KL(q(z|x) || p(z)).
+    /// Σ_examples KL(q(z|x) || p(z)): in closed form, or the Monte Carlo estimate.
     public var kl = 0.0
+    /// Σ_examples of the loss a Monte Carlo objective minimized (MonteCarloObjective.swift); nil
+    /// when it is reconstruction + beta · kl.
+    public var objective: Double?
 
-    public init(reconstruction: Double = 0, kl: Double = 0) {
+    public init(reconstruction: Double = 0, kl: Double = 0, objective: Double? = nil) {
         self.reconstruction = reconstruction
         self.kl = kl
+        self.objective = objective
     }
 
     /// The per-example means over `examples` examples.
     public func parts(examples b: Int, beta: Float) -> LossParts {
         let n = Double(b)
-        return LossParts(total: (reconstruction + Double(beta) * kl) / n, reconstruction: reconstruction / n, kl: kl / n)
+        let total = objective ?? (reconstruction + Double(beta) * kl)
+        return LossParts(total: total / n, reconstruction: reconstruction / n, kl: kl / n)
+    }
+
+    /// Adds another pass's sums (the objective stays nil unless both have one).
+    public mutating func add(_ other: PassSums) {
+        reconstruction += other.reconstruction
+        kl += other.kl
+        objective = objective.flatMap { a in other.objective.map { a + $0 } }
     }
 }
 
@@ -154,11 +166,8 @@ extension VAE {
                                          count: b, beta: beta, samples: l,
                                          ws: sws, gradients: s == 0 ? g : dp.gradients[s - 1])
         }
-        var total = PassSums()
-        for s in 0 ..< t {
-            total.reconstruction += dp.sums[s].reconstruction
-            total.kl += dp.sums[s].kl
-        }
+        var total = dp.sums[0]
+        for s in 1 ..< t { total.add(dp.sums[s]) }
         return total
     }
 }

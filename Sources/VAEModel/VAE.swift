@@ -58,6 +58,12 @@ public final class VAE {
     public var estimator = GradientEstimator.reparameterization
     /// The moving-average baseline of `GradientEstimator.scoreFunctionBaseline`, moved by `trainStep`.
     public var scoreBaseline = ScoreBaseline()
+    /// What `trainStep` minimizes: the negative ELBO, or the negative IWAE bound with
+    /// `mcSamples` samples (MonteCarloObjective.swift).
+    public var objective = TrainingObjective.elbo
+    /// Estimate the ELBO's KL with the samples even where it has a closed form (the standard
+    /// normal prior): the IWAE objective with one sample is then the same loss.
+    public var monteCarloKL = false
 
     private let memory: UnsafeMutablePointer<Float>  // (4, P): parameters | gradients | m | v
     /// The parameters (P), in the layout of `layout`.
@@ -250,26 +256,39 @@ public final class VAE {
         if b == 0 { g.update(repeating: 0, count: layout.count); return PassSums() }
         for range in layout.summedRanges { (g + range.lowerBound).update(repeating: 0, count: range.count) }
 
-        // Forward: encoder, latent, decoder, likelihood (which also gives the logits' gradient).
-        let xin = encoderInput(x, labels: labels, rows: b, ws: ws)
-        encoderForward(xin, rows: b, ws: ws)
-        latentForward(z: ws.z, sigma: ws.sigma, kl: ws.kl, head: ws.head, eps: ws.eps,
+        // Forward: encoder (the batch, then the VampPrior's pseudo-inputs: E rows), latent, decoder,
+        // likelihood (which also gives the logits' gradient, each row scaled by its weight).
+        let e = b + config.prior.pseudoInputs
+        let xin = trainingEncoderInput(x, labels: labels, rows: b, ws: ws)
+        encoderForward(xin, rows: e, ws: ws)
+        let monteCarlo = usesMonteCarloObjective
+        latentForward(z: ws.z, sigma: ws.sigma, kl: monteCarlo ? nil : ws.kl, head: ws.head, eps: ws.eps,
                       examples: b, latent: zs, samples: l)
         let zin = decoderInput(ws.z, labels: labels, rows: r, examples: b, ws: ws)
         decoderForward(zin, rows: r, into: ws.logits, ws: ws)
+        var monteCarloSums: (loss: Double, kl: Double)? = nil
+        let mixture = mixtureComponents(head: ws.head + b * 2 * zs, ws: ws)
+        if monteCarlo {
+            likelihoodPass(grad: nil, biasGrad: nil, x: x, rows: r, examples: b, scale: 1, ws: ws, gradients: nil)
+            logPriorForward(ws.logPrior, z: ws.z, rows: r, latent: zs, mixture: mixture)
+            monteCarloSums = monteCarloForward(weight: ws.rowWeight, logPosterior: ws.logPosterior, logPrior: ws.logPrior,
+                                               logLikelihood: ws.logLik, head: ws.head, eps: ws.eps, objective: objective,
+                                               examples: b, latent: zs, samples: l, beta: beta)
+        }
+        let rowScale = monteCarlo ? UnsafePointer(ws.rowWeight) : nil
         if let out = layout.output {
             likelihoodPass(grad: ws.logits, biasGrad: g + out.biasOffset, x: x, rows: r, examples: b, scale: 1 / Float(l),
-                           ws: ws, gradients: g)
+                           rowScale: rowScale, ws: ws, gradients: g)
         } else {
             // The last transposed convolution's bias is per channel: sum the per-pixel sums by channel.
             let last = layout.convDecoder.last!
             ws.pixelGrad.update(repeating: 0, count: config.inputSize)
             likelihoodPass(grad: ws.logits, biasGrad: ws.pixelGrad, x: x, rows: r, examples: b, scale: 1 / Float(l),
-                           ws: ws, gradients: g)
+                           rowScale: rowScale, ws: ws, gradients: g)
             sumRows(ws.pixelGrad, rows: last.outHeight * last.outWidth, cols: last.outChannels, into: g + last.biasOffset)
         }
 
-        // Backward through the decoder to dz, the latent layer to dHead, and the encoder.
+        // Backward through the decoder to dz, the latent layer (and the prior) to dHead, and the encoder.
         var scratch = ws.gradA
         func nextScratch() -> UnsafeMutablePointer<Float> {
             defer { scratch = scratch == ws.gradA ? ws.gradB : ws.gradA }
@@ -288,7 +307,16 @@ public final class VAE {
         }
         if let c = ws.condition { dropOneHotGradient(ws.dz, c.dzy, rows: r, latent: zs, classes: config.classCount) }
         let h = layout.head
-        if estimator == .reparameterization {
+        if monteCarlo {
+            // The prior's rows of dHead: the gradient of the components [mu_k | logvar_k].
+            let dMixture = ws.dHead + b * 2 * zs
+            dMixture.update(repeating: 0, count: (e - b) * 2 * zs)
+            logPriorBackward(dz: ws.dz, dMixture: mixture == nil ? nil : dMixture, z: ws.z, logPrior: ws.logPrior,
+                             weight: ws.rowWeight, rows: r, latent: zs, beta: beta, mixture: mixture)
+            monteCarloBackward(dHead: ws.dHead, headBiasGrad: g + h.biasOffset, dz: ws.dz, sigma: ws.sigma, eps: ws.eps,
+                               weight: ws.rowWeight, examples: b, latent: zs, samples: l, beta: beta)
+            sumRows(dMixture, rows: e - b, cols: 2 * zs, into: g + h.biasOffset)
+        } else if estimator == .reparameterization {
             latentBackward(dHead: ws.dHead, headBiasGrad: g + h.biasOffset, dz: ws.dz, head: ws.head,
                            sigma: ws.sigma, eps: ws.eps, examples: b, latent: zs, samples: l, beta: beta)
         } else {
@@ -296,15 +324,46 @@ public final class VAE {
             scoreFunctionBackward(dHead: ws.dHead, headBiasGrad: g + h.biasOffset, logLikelihood: ws.logLik, head: ws.head,
                                   sigma: ws.sigma, eps: ws.eps, baseline: c, examples: b, latent: zs, samples: l, beta: beta)
         }
+        // The encoder, over the batch and the pseudo-inputs; the pseudo-inputs' own gradient is
+        // the input gradient of their rows.
+        let dPseudo = layout.pseudoInputsOffset.map { g + $0 }
         if layout.convEncoder.isEmpty {
-            mlpBackward(nil, g, ws.dHead, ws.encoder, xin, P, hidden: layout.encoder, last: h, rows: b, scratch: nextScratch)
+            mlpBackward(dPseudo, g, ws.dHead, ws.encoder, xin, P, hidden: layout.encoder, last: h, rows: e,
+                        inputGradientFrom: b, scratch: nextScratch)
         } else {
             let dFlat = nextScratch()
-            mlpBackward(dFlat, g, ws.dHead, [], ws.encoder.last!, P, hidden: [], last: h, rows: b, scratch: nextScratch)
-            convEncoderBackward(g, dFlat, ws.encoder, xin, P, layers: layout.convEncoder, images: b, chunks: imageChunks(ws),
-                                scratch: nextScratch)
+            mlpBackward(dFlat, g, ws.dHead, [], ws.encoder.last!, P, hidden: [], last: h, rows: e, scratch: nextScratch)
+            convEncoderBackward(g, dFlat, ws.encoder, xin, P, layers: layout.convEncoder, images: e, chunks: imageChunks(ws),
+                                inputGradient: dPseudo, inputGradientFrom: b, scratch: nextScratch)
         }
-        return lossSums(ws, examples: b, samples: l)
+        var sums = lossSums(ws, examples: b, samples: l)
+        if let mc = monteCarloSums {
+            sums.kl = mc.kl
+            sums.objective = mc.loss
+        }
+        return sums
+    }
+
+    /// Whether training estimates the KL with the samples (`MonteCarloObjective.swift`): for the
+    /// IWAE objective, the VampPrior, or when `monteCarloKL` asks for it.
+    public var usesMonteCarloObjective: Bool { objective == .iwae || config.prior != .standard || monteCarloKL }
+
+    /// The encoder's input of a training pass: the batch's (`encoderInput`), then for the VampPrior
+    /// the K pseudo-inputs, in `ws.priorInput` (E, D).
+    func trainingEncoderInput(_ x: UnsafePointer<Float>, labels: UnsafePointer<UInt16>?, rows b: Int,
+                              ws: Workspace) -> UnsafePointer<Float> {
+        let xin = encoderInput(x, labels: labels, rows: b, ws: ws)
+        guard let offset = layout.pseudoInputsOffset else { return xin }
+        let d = config.inputSize
+        ws.priorInput.update(from: xin, count: b * d)
+        (ws.priorInput + b * d).update(from: P + offset, count: config.prior.pseudoInputs * d)
+        return UnsafePointer(ws.priorInput)
+    }
+
+    /// The VampPrior's components at `head` (K, 2Z), in the memory of `ws`; nil for N(0, I).
+    func mixtureComponents(head: UnsafePointer<Float>, ws: Workspace) -> MixtureComponents? {
+        let k = config.prior.pseudoInputs
+        return k == 0 ? nil : MixtureComponents(head: head, count: k, latent: config.latentSize, buffers: ws.mixture)
     }
 
     /// The conv passes' chunks of images over the scratch of `ws`, on the model's threads.
@@ -353,20 +412,20 @@ public final class VAE {
     /// ws.logLik (R) from ws.logits (R, D) and x (B, D); with `grad`, also the loss gradient of
     /// the logits (written over them), the output bias gradient, and the log-variance gradient.
     func likelihoodPass(grad: UnsafeMutablePointer<Float>?, biasGrad: UnsafeMutablePointer<Float>?,
-                                x: UnsafePointer<Float>, rows r: Int, examples b: Int, scale: Float,
-                                ws: Workspace, gradients: UnsafeMutablePointer<Float>?) {
+                        x: UnsafePointer<Float>, rows r: Int, examples b: Int, scale: Float,
+                        rowScale: UnsafePointer<Float>? = nil, ws: Workspace, gradients: UnsafeMutablePointer<Float>?) {
         let d = config.inputSize
         switch config.likelihood {
         case .bernoulli:
             bernoulliPass(grad: grad, logLik: ws.logLik, biasGrad: biasGrad, logits: ws.logits, x: x,
-                          rows: r, examples: b, size: d, scale: scale)
+                          rows: r, examples: b, size: d, scale: scale, rowScale: rowScale)
         case .gaussianLearned:
             let lv = P + layout.logVarianceOffset!
             for j in 0 ..< d { ws.precision[j] = Foundation.exp(-lv[j]) }
             gaussianPass(grad: grad, logLik: ws.logLik, biasGrad: biasGrad,
                          logVarGrad: gradients.map { $0 + layout.logVarianceOffset! },
                          logits: ws.logits, x: x, logVariance: lv, precision: ws.precision,
-                         rows: r, examples: b, size: d, scale: scale)
+                         rows: r, examples: b, size: d, scale: scale, rowScale: rowScale)
         case .gaussianFixed(let sigma):
             let logVariance = 2 * Foundation.log(sigma)
             for j in 0 ..< d {
@@ -375,7 +434,7 @@ public final class VAE {
             }
             gaussianPass(grad: grad, logLik: ws.logLik, biasGrad: biasGrad, logVarGrad: nil,
                          logits: ws.logits, x: x, logVariance: ws.logVariance, precision: ws.precision,
-                         rows: r, examples: b, size: d, scale: scale)
+                         rows: r, examples: b, size: d, scale: scale, rowScale: rowScale)
         }
     }
 

@@ -20,13 +20,19 @@ enum GradientCheck {
 
     /// Runs the check for one configuration. `corrupt` may alter the analytic gradient first (to
     /// show the check fails); `gradientBeta` lets the analytic gradient use another beta; `only`
-    /// restricts the finite differences to the named tensors.
+    /// restricts the finite differences to the named tensors; `objective` checks a Monte Carlo
+    /// objective (MonteCarloObjective.swift) instead of the closed-form ELBO.
     static func check(_ config: ModelConfig, samples l: Int, count b: Int = 4, beta: Float = 0.7,
                       gradientBeta: Float? = nil, seed: UInt64 = 3, only: Set<String>? = nil, threads: Int = 1,
+                      objective: TrainingObjective? = nil,
                       corrupt: ((inout [Float], ParameterLayout) -> Void)? = nil,
                       file: StaticString = #filePath, line: UInt = #line) throws -> Result {
         let model = try VAE(config: config, seed: seed, batchCapacity: 2, mcSamples: 1)
         model.useThreads(threads)
+        if let objective {
+            model.objective = objective
+            model.monteCarloKL = true
+        }
         let d = config.inputSize, zs = config.latentSize
         let x = TestData.uniform(b * d, seed: seed + 100)
         let eps = TestData.normals(l * b * zs, seed: seed + 200)
@@ -47,11 +53,22 @@ enum GradientCheck {
         var p = model.parameters.map(Double.init)
         let xd = x.map(Double.init), ed = eps.map(Double.init)
         func f() -> Double {
+            if let objective {
+                return ReferenceVAE.monteCarloLoss(config, model.layout, p, x: xd, eps: ed, count: b, samples: l,
+                                                   objective: objective, beta: Double(beta), labels: labels).objective
+            }
             let r = ReferenceVAE.loss(config, model.layout, p, x: xd, eps: ed, count: b, samples: l, labels: labels)
             return r.reconstruction + Double(beta) * r.kl
         }
         // The forward pass itself must agree with the reference.
-        let reference = ReferenceVAE.loss(config, model.layout, p, x: xd, eps: ed, count: b, samples: l, labels: labels)
+        var reference = ReferenceVAE.loss(config, model.layout, p, x: xd, eps: ed, count: b, samples: l, labels: labels)
+        if let objective {
+            let mc = ReferenceVAE.monteCarloLoss(config, model.layout, p, x: xd, eps: ed, count: b, samples: l,
+                                                 objective: objective, beta: Double(gradientBeta ?? beta), labels: labels)
+            reference = mc.parts
+            XCTAssertEqual(parts.total * Double(b), mc.objective, accuracy: 1e-5 * abs(mc.objective) + 1e-5,
+                           "objective", file: file, line: line)
+        }
         XCTAssertEqual(parts.reconstruction * Double(b), reference.reconstruction,
                        accuracy: 1e-5 * abs(reference.reconstruction) + 1e-5, "reconstruction", file: file, line: line)
         XCTAssertEqual(parts.kl * Double(b), reference.kl, accuracy: 1e-5 * abs(reference.kl) + 1e-5,
@@ -82,8 +99,9 @@ enum GradientCheck {
     }
 
     static func assertPasses(_ config: ModelConfig, samples l: Int, count b: Int = 4, threads: Int = 1,
+                             objective: TrainingObjective? = nil,
                              file: StaticString = #filePath, line: UInt = #line) throws {
-        let r = try check(config, samples: l, count: b, threads: threads, file: file, line: line)
+        let r = try check(config, samples: l, count: b, threads: threads, objective: objective, file: file, line: line)
         XCTAssertEqual(r.worst.count, ParameterLayout(config: config).tensors.count, file: file, line: line)
         for w in r.worst {
             XCTAssertGreaterThan(r.largest[w.name]!, 1e-3, "\(w.name): gradient is all zero, the check proves nothing", file: file, line: line)

@@ -149,6 +149,61 @@ enum ReferenceVAE {
         }
         return parts
     }
+
+    /// The Monte Carlo objectives of MonteCarloObjective.swift, in Double, summed over the
+    /// examples: each sample's a_l = log p(x|z_l) + beta (log p(z_l) - log q(z_l|x)), averaged
+    /// (ELBO) or log-mean-exp'd (IWAE); log p(z) of the standard normal or of the VampPrior at the
+    /// pseudo-inputs in `p`. Also the reconstruction and the Monte Carlo KL, as the model sums them.
+    static func monteCarloLoss(_ config: ModelConfig, _ layout: ParameterLayout, _ p: [Double],
+                               x: [Double], eps: [Double], count b: Int, samples l: Int, objective: TrainingObjective,
+                               beta: Double, labels: [Int]? = nil) -> (objective: Double, parts: Parts) {
+        let d = config.inputSize, zs = config.latentSize, k = config.classCount
+        let isConv = !layout.convEncoder.isEmpty
+        let log2pi = log(2 * Double.pi)
+        // The VampPrior's components [mu_k | logvar_k].
+        let components: [[Double]] = (0 ..< config.prior.pseudoInputs).map { c in
+            let o = layout.pseudoInputsOffset! + c * d
+            return head(layout, p, x: Array(p[o ..< o + d]))
+        }
+        func logPrior(_ z: [Double]) -> Double {
+            if components.isEmpty { return z.reduce(0) { $0 - 0.5 * ($1 * $1 + log2pi) } }
+            let logs = components.map { h in
+                (0 ..< zs).reduce(0.0) { s, j in
+                    s - 0.5 * (pow(z[j] - h[j], 2) * exp(-h[zs + j]) + h[zs + j] + log2pi)
+                }
+            }
+            let top = logs.max()!
+            return top + log(logs.reduce(0) { $0 + exp($1 - top) }) - log(Double(logs.count))
+        }
+        var total = 0.0, parts = Parts()
+        for i in 0 ..< b {
+            let xi = Array(x[i * d ..< (i + 1) * d])
+            let encoderInput = labels.map { withLabel(xi, label: $0[i], classes: k, channels: isConv ? config.imageChannels : nil) } ?? xi
+            let head = head(layout, p, x: encoderInput)
+            let mu = Array(head[0 ..< zs]), lv = Array(head[zs ..< 2 * zs])
+            var ratios: [Double] = []
+            for s in 0 ..< l {
+                var z = [Double](repeating: 0, count: zs), logQ = 0.0
+                for j in 0 ..< zs {
+                    let e = eps[(s * b + i) * zs + j]
+                    z[j] = mu[j] + exp(0.5 * lv[j]) * e
+                    logQ -= 0.5 * (e * e + lv[j] + log2pi)
+                }
+                let a = logits(layout, p, z: labels.map { withLabel(z, label: $0[i], classes: k) } ?? z)
+                let logLik = logLikelihood(config, layout, p, logits: a, x: xi), logP = logPrior(z)
+                parts.reconstruction -= logLik / Double(l)
+                parts.kl += (logQ - logP) / Double(l)
+                ratios.append(logLik + beta * (logP - logQ))
+            }
+            switch objective {
+            case .elbo: total -= ratios.reduce(0, +) / Double(l)
+            case .iwae:
+                let top = ratios.max()!
+                total -= top + log(ratios.reduce(0) { $0 + exp($1 - top) }) - log(Double(l))
+            }
+        }
+        return (total, parts)
+    }
 }
 
 /// Deterministic test inputs.
