@@ -19,6 +19,7 @@ public struct GenerateCommand: ParsableCommand {
             """,
         version: PipelineVersion.current,
         subcommands: [Samples.self, Classes.self, Reconstructions.self, Manifold.self, Traverse.self, Interpolate.self, Decode.self,
+                      PseudoInputs.self,
                       CurvesCommand.self, ScatterCommand.self, RunsCommand.self, ReportCommand.self])
 
     public init() {}

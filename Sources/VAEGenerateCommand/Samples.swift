@@ -4,7 +4,7 @@ import VAEVisual
 
 struct Samples: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "A grid of images decoded from z ~ N(0, T² I).",
+        abstract: "A grid of images decoded from codes drawn from the prior: z ~ N(0, T² I), or for the VampPrior a component k and z ~ N(mu_k, T² sigma_k²).",
         discussion: """
             Each pixel is the decoder's mean; with --sample-pixels, a draw from p(x|z) instead: \
             black or white for the Bernoulli likelihood, mean + sigma·eps clamped to [0, 1] for a \

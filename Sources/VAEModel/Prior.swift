@@ -159,7 +159,7 @@ extension VAE {
     ///
     /// ```
     /// standard:  eps = rng.fillNormals(N·Z);  z = temperature · eps
-    /// vamp:      for each n in order: k = rng.below(K), then Z normals eps; z = mu_k + T · sigma_k · eps
+    /// vamp:      for each n in order: k = rng.bounded(K), then Z normals eps; z = mu_k + T · sigma_k · eps
     /// ```
     /// - Returns: (count, Z) row-major.
     public func samplePrior(count: Int, temperature: Float = 1, rng: inout SeededRandom) -> [Float] {
@@ -173,7 +173,7 @@ extension VAE {
         let heads = mixtureHeads()
         var eps = [Float](repeating: 0, count: zs)
         for n in 0 ..< max(count, 0) {
-            let c = Int(rng.next() % UInt64(k))
+            let c = rng.bounded(k)
             eps.withUnsafeMutableBufferPointer { rng.fillNormals($0.baseAddress!, count: zs) }
             for j in 0 ..< zs {
                 let mu = heads[c * 2 * zs + j], lv = heads[c * 2 * zs + zs + j]

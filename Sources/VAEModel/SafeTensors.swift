@@ -13,6 +13,7 @@
 //   decoder.hidden.{i}.weight / .bias        latent side first, the first reads Z + K
 //   decoder.out.weight        (D, h_1)       decoder.out.bias (D)      logits of p(x|z)
 //   decoder.log_sigma2        (D)            the learned Gaussian's log-variances only
+//   prior.pseudo_inputs       (U, D)         the VampPrior's U pseudo-inputs only
 //
 // Conv (image C × H × W as PyTorch sees it, channels c_1 ... c_k, c_0 = C + K, H_k × W_k the last
 // convolution's output, S = c_k·H_k·W_k), every image-shaped index in PyTorch's (channel, y, x)
@@ -22,6 +23,7 @@
 //   decoder.linear.weight     (S, Z + K)           rows (c, y, x), and its bias (S)
 //   decoder.deconv.{j}.weight (c_in, c_out, 4, 4)  nn.ConvTranspose2d,  from (k, k, Co, Ci)
 //   decoder.log_sigma2        (C, H, W)            from (H, W, C)
+//   prior.pseudo_inputs       (U, C, H, W)         from (U, H, W, C), the VampPrior's only
 import Foundation
 import VAECore
 
@@ -220,6 +222,17 @@ extension SafeTensors {
             }
         } else {
             tensors = Self.convTensors(layout: layout, config: c, parameters: p)
+        }
+        if let o = layout.pseudoInputsOffset {
+            // The VampPrior's pseudo-inputs: (K, D) for the MLP, (K, C, H, W) as PyTorch's images for conv.
+            let k = c.prior.pseudoInputs, values = slice(o, k * c.inputSize)
+            if layout.output != nil {
+                tensors.append(NamedTensor(name: "prior.pseudo_inputs", shape: [k, c.inputSize], values: values))
+            } else {
+                let (h, w, ch) = (c.imageHeight, c.imageWidth, c.imageChannels)
+                tensors.append(NamedTensor(name: "prior.pseudo_inputs", shape: [k, ch, h, w],
+                                           values: Self.permuted(values, shape: [k, h, w, ch], order: [0, 3, 1, 2])))
+            }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

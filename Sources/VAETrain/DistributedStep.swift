@@ -82,13 +82,14 @@ final class DistributedStep {
         let mine = model.computeGradientSums(batch: x + slice.lowerBound * inputSize, count: slice.count, beta: beta,
                                              samples: l, eps: sliceEps, labels: labels.map { $0 + slice.lowerBound })
         // 3. The sums over the ranks, in rank order: the loss sums, then the gradients.
-        let sums = try cluster.sumInRankOrder([mine.reconstruction, mine.kl])
+        let sums = try cluster.sumInRankOrder([mine.reconstruction, mine.kl, mine.objective ?? 0])
         try cluster.sumGradients(model.gradients.baseAddress!, reduction: reduction, scratch: scratch)
         // 4. The same update on every rank, and the same move of the score-function baseline,
         // from the whole batch's loss.
         model.optimizer.update(parameters: model.parameters.baseAddress!, gradients: model.gradients.baseAddress!,
                                m: model.adamM.baseAddress!, v: model.adamV.baseAddress!, count: model.layout.count)
-        let parts = PassSums(reconstruction: sums[0], kl: sums[1]).parts(examples: count, beta: beta)
+        let objective = model.usesMonteCarloObjective ? sums[2] : nil
+        let parts = PassSums(reconstruction: sums[0], kl: sums[1], objective: objective).parts(examples: count, beta: beta)
         model.moveScoreBaseline(after: parts)
         return parts
     }

@@ -71,6 +71,8 @@ enum Streams {
     static let iwae: UInt64 = 4
     /// The draws of gradient-variance measurements (`epoch` is the step measured).
     static let gradientVariance: UInt64 = 5
+    /// Which training images a VampPrior's pseudo-inputs start from.
+    static let pseudoInputs: UInt64 = 6
     /// Window w of an epoch uses stream windowOrder + w.
     static let windowOrder: UInt64 = 1 << 32
 }

@@ -253,6 +253,8 @@ public final class Trainer {
         let model = try VAE(config: config.model, seed: settings.seed, batchCapacity: settings.batchSize,
                             mcSamples: settings.mcSamples, learningRate: settings.learningRate)
         model.estimator = settings.estimator
+        model.objective = settings.objective
+        try model.startPseudoInputs(from: dataset, seed: settings.seed)
         try run.writeMetrics([])
         let state = TrainingState(rng: SeededRandom.derived(seed: settings.seed, stream: Streams.training, epoch: 0))
         return (Run(dataset: dataset, config: config, model: model), state)
@@ -306,6 +308,9 @@ public final class Trainer {
         try settings.modelConfig(shape: dataset.shape, classNames: dataset.manifest.labelNames).validate()
         guard dataset.count(.train) > 0 else {
             throw DataError(.emptyFile, dataset.directory, "the train split holds no examples")
+        }
+        if settings.prior.pseudoInputs > dataset.count(.train) {
+            throw TrainError.invalidOption("--pseudo-inputs \(settings.prior.pseudoInputs) is more than the \(dataset.count(.train)) training examples they start from")
         }
         if dataset.count(.test) == 0 {
             if settings.iwaeSamples > 0 { warn("warning: the test split holds no examples: no importance-weighted bound (--iwae-k)") }

@@ -17,6 +17,7 @@ extension TrainingSettings {
                                  imageHeight: shape.height, imageWidth: shape.width, imageChannels: shape.channels)
         }
         if conditional { config.classNames = classNames ?? [] }
+        config.prior = prior
         return config
     }
 
@@ -85,6 +86,14 @@ extension TrainingSettings {
                     "--gradient-variance-draws must be at least 2 and at most \(TrainingSettings.maxGradientVarianceDraws), got \(gradientVarianceDraws)")
         if case .gaussianFixed(let sigma) = likelihood {
             try require(sigma > 0 && sigma.isFinite, "--sigma must be positive, got \(sigma)")
+        }
+        if objective == .iwae || prior != .standard {
+            try require(estimator == .reparameterization,
+                        "--objective iwae and --prior vamp train through the reparameterization: leave out --estimator \(estimator.rawValue)")
+        }
+        if case .vamp(let k) = prior {
+            try require((1...ModelConfig.maxPseudoInputs).contains(k), "--pseudo-inputs must be 1 to \(ModelConfig.maxPseudoInputs), got \(k)")
+            try require(!conditional, "--prior vamp is for unconditional models: leave out --conditional")
         }
         if binarize == .dynamic {
             try require(likelihood == .bernoulli, "--binarize dynamic goes with the Bernoulli likelihood")

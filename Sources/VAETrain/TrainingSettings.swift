@@ -1,7 +1,7 @@
 // The one settings type of a training run: what the user chose, stored in config.json and in
 // every checkpoint header. Codable with every field required, but those added after the first
 // runs (architecture, estimator, the gradient-variance interval and draws, conditional, the step
-// budget and its warm-up, augmentation): those decode to their defaults when absent, and are
+// budget and its warm-up, augmentation, the objective and the prior): those decode to their defaults when absent, and are
 // written only when they differ from them, so the files of a run that leaves them alone have the
 // bytes they had before the fields existed.
 import VAEModel
@@ -64,6 +64,11 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public var gradientVarianceDraws: Int = Self.defaultGradientVarianceDraws
     /// A conditional VAE, q(z|x,y) and p(x|z,y), over the classes of labelled shards.
     public var conditional: Bool = false
+    /// What a step minimizes: the negative ELBO with `mcSamples` samples, or the negative IWAE
+    /// bound with `mcSamples` importance samples (`--train-k`).
+    public var objective: TrainingObjective = .elbo
+    /// The prior p(z): N(0, I) or the VampPrior with its pseudo-inputs.
+    public var prior: Prior = .standard
 
     /// Draws per gradient-variance measurement when none is given.
     public static let defaultGradientVarianceDraws = 100
@@ -76,6 +81,7 @@ extension TrainingSettings {
         case hiddenSizes, architecture, latentSize, likelihood, binarize, mcSamples, beta, klWarmupEpochs, learningRate
         case batchSize, epochs, seed, checkpointEvery, keepCheckpoints, shuffleWindow, iwaeSamples, iwaeExamples
         case estimator, gradientVarianceEvery, gradientVarianceDraws, conditional, steps, klWarmupSteps, augment
+        case objective, prior
     }
 
     /// Every field required, but those added later, which decode to their defaults when absent.
@@ -106,6 +112,8 @@ extension TrainingSettings {
         steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? defaults.steps
         klWarmupSteps = try c.decodeIfPresent(Int.self, forKey: .klWarmupSteps) ?? defaults.klWarmupSteps
         augment = try c.decodeIfPresent(Augmentation.self, forKey: .augment) ?? defaults.augment
+        objective = try c.decodeIfPresent(TrainingObjective.self, forKey: .objective) ?? defaults.objective
+        prior = try c.decodeIfPresent(Prior.self, forKey: .prior) ?? defaults.prior
     }
 
     /// Every field, but those added later only where they differ from their defaults.
@@ -136,5 +144,7 @@ extension TrainingSettings {
         if steps != defaults.steps { try c.encode(steps, forKey: .steps) }
         if klWarmupSteps != defaults.klWarmupSteps { try c.encode(klWarmupSteps, forKey: .klWarmupSteps) }
         if augment != defaults.augment { try c.encode(augment, forKey: .augment) }
+        if objective != defaults.objective { try c.encode(objective, forKey: .objective) }
+        if prior != defaults.prior { try c.encode(prior, forKey: .prior) }
     }
 }

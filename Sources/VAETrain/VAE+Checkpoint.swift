@@ -15,13 +15,14 @@ extension VAE {
     }
 
     /// A model in the state saved in `checkpoint`: parameters, Adam moments and step count,
-    /// `settings.mcSamples` samples per example and the run's gradient estimator. Gradients start
-    /// at zero.
+    /// `settings.mcSamples` samples per example, the run's gradient estimator and objective.
+    /// Gradients start at zero.
     public convenience init(checkpoint c: Checkpoint, batchCapacity: Int? = nil) throws(ModelError) {
         try self.init(config: c.config, seed: 0, batchCapacity: batchCapacity ?? max(c.settings.batchSize, 1),
                       mcSamples: max(c.settings.mcSamples, 1), learningRate: c.adam.learningRate)
         try restore(from: c)
         estimator = c.settings.estimator
+        objective = c.settings.objective
     }
 
     /// Overwrites parameters, Adam moments and Adam's state with those of `checkpoint`, which must

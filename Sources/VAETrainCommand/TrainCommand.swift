@@ -18,6 +18,14 @@ extension Binarization: ExpressibleByArgument {}
 
 extension GradientEstimator: ExpressibleByArgument {}
 
+extension TrainingObjective: ExpressibleByArgument {}
+
+/// The prior as the user names it (`--pseudo-inputs` sizes the VampPrior).
+public enum PriorChoice: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case standard
+    case vamp
+}
+
 /// The encoder and decoder family as the user names it (`--channels` sizes the convolutions).
 public enum ArchitectureChoice: String, CaseIterable, ExpressibleByArgument, Sendable {
     case mlp
@@ -110,6 +118,18 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "Monte Carlo samples of z per example, L (default 1).")
     var mcSamples: Int?
 
+    @Option(help: "What a step minimizes: elbo (the negative ELBO, --mc-samples samples) or iwae (the negative importance-weighted bound, --train-k samples) (default elbo).")
+    var objective: TrainingObjective?
+
+    @Option(name: .customLong("train-k"), help: ArgumentHelp("With --objective iwae: importance samples per example (default 5).", valueName: "K"))
+    var trainK: Int?
+
+    @Option(help: "The prior p(z): standard (N(0, I)) or vamp (the VampPrior, a mixture of the encoder's posteriors at learned pseudo-inputs) (default standard).")
+    var prior: PriorChoice?
+
+    @Option(help: ArgumentHelp("With --prior vamp: the pseudo-inputs, started from random training images (default 500).", valueName: "K"))
+    var pseudoInputs: Int?
+
     @Option(help: "Weight of the KL term (default 1).")
     var beta: Double?
 
@@ -172,6 +192,11 @@ public struct TrainCommand: ParsableCommand {
 
     public init() {}
 
+    /// Importance samples of `--objective iwae` when `--train-k` is not given.
+    public static let defaultTrainK = 5
+    /// Pseudo-inputs of `--prior vamp` when `--pseudo-inputs` is not given.
+    public static let defaultPseudoInputs = 500
+
     /// The settings given on the command line over the defaults; nil when none was given.
     public func givenSettings() -> TrainingSettings? {
         var s = TrainingSettings()
@@ -190,6 +215,9 @@ public struct TrainCommand: ParsableCommand {
         }
         set(binarize) { s.binarize = $0 }
         set(mcSamples) { s.mcSamples = $0 }
+        set(objective) { s.objective = $0 }
+        if s.objective == .iwae { set(trainK ?? Self.defaultTrainK) { s.mcSamples = $0 } }
+        set(prior) { s.prior = $0 == .vamp ? .vamp(pseudoInputs: pseudoInputs ?? Self.defaultPseudoInputs) : .standard }
         set(beta) { s.beta = $0 }
         set(lr) { s.learningRate = $0 }
         set(batchSize) { s.batchSize = $0 }
@@ -230,6 +258,9 @@ public struct TrainCommand: ParsableCommand {
         if sigma != nil && likelihood != .gaussian { throw ValidationError("--sigma goes with --likelihood gaussian") }
         if channels != nil && arch != .conv { throw ValidationError("--channels goes with --arch conv") }
         if hidden != nil && arch == .conv { throw ValidationError("--hidden goes with --arch mlp") }
+        if trainK != nil && objective != .iwae { throw ValidationError("--train-k goes with --objective iwae") }
+        if mcSamples != nil && objective == .iwae { throw ValidationError("--objective iwae takes its samples from --train-k, not --mc-samples") }
+        if pseudoInputs != nil && prior != .vamp { throw ValidationError("--pseudo-inputs goes with --prior vamp") }
         if gradientVarianceDraws != nil && (gradientVarianceEvery ?? 0) == 0 {
             throw ValidationError("--gradient-variance-draws goes with --gradient-variance-every")
         }

@@ -152,13 +152,26 @@ public enum Generation {
         let title = label.flatMap { Int($0) < names.count ? names[Int($0)] : nil }
         let layout = try layout(rows: rows, cols: cols, shape: shape, style: style, top: title == nil ? 0 : Sheet.titleBand)
         var rng = SeededRandom(seed: seed)
-        let z = LatentGrid.prior(count: rows * cols, latent: model.config.latentSize, temperature: temperature, rng: &rng)
+        let z = model.samplePrior(count: rows * cols, temperature: temperature, rng: &rng)
         let k = max(model.config.classCount, 1)
         var means = decode(model, z, labels: (0..<rows * cols).map { label ?? UInt16(($0 / cols) % k) })
         if samplePixels { drawPixels(&means, model: model, rng: &rng) }
         var out = sheet(layout, style, channels: shape.channels, images: means)
         if let title { try out.drawTitle(title, background: style.background) }
         return out
+    }
+
+    /// The VampPrior's pseudo-inputs u_k as images, K tiles `cols` to a row in the order of the
+    /// parameters, each pixel clamped to [0, 1] (they are free parameters, and may leave it).
+    public static func pseudoInputs(model: VAE, shape: ImageShape, cols: Int, style: SheetStyle) throws -> Sheet {
+        try checkShape(shape, model: model)
+        let k = model.config.prior.pseudoInputs
+        guard k > 0 else {
+            throw VisualError("the model's prior is N(0, I): it has no pseudo-inputs (train with --prior vamp)")
+        }
+        let layout = try layout(rows: (k + cols - 1) / cols, cols: cols, shape: shape, style: style)
+        let images = model.pseudoInputs.map { min(max($0, 0), 1) }
+        return sheet(layout, style, channels: shape.channels, images: images)
     }
 
     /// Replaces decoder means (N, D) by draws from p(x|z) (see `samples`).
@@ -180,7 +193,7 @@ public enum Generation {
         }
     }
 
-    /// One row per class of a conditional model, one column per code z ~ N(0, I) drawn from
+    /// One row per class of a conditional model, one column per code z drawn from the prior with
     /// `SeededRandom(seed: seed)`: every column decodes the same z with each class in turn, so a
     /// column shows one style across the classes. Rows in the order of the model's classes, each
     /// labelled with its class name in a margin on the left (`Sheet.labelRows`).
@@ -192,7 +205,7 @@ public enum Generation {
         let layout = try layout(rows: k, cols: cols, shape: shape, style: style, margin: try Sheet.labelMargin(names))
         var rng = SeededRandom(seed: seed)
         let zs = model.config.latentSize
-        let z = LatentGrid.prior(count: cols, latent: zs, temperature: 1, rng: &rng)
+        let z = model.samplePrior(count: cols, rng: &rng)
         let all = (0..<k).flatMap { _ in z }
         let labels = (0..<k * cols).map { UInt16($0 / cols) }
         var out = sheet(layout, style, channels: shape.channels, images: decode(model, all, labels: labels))

@@ -1,20 +1,11 @@
-// The latent codes each sheet decodes, as plain (N, Z) row-major Float arrays: draws from the
-// prior, the manifold grid over two dimensions, sweeps of single dimensions, and straight lines
+// The latent codes each sheet decodes, as plain (N, Z) row-major Float arrays (draws from the
+// prior are the model's, `VAE.samplePrior`): the manifold grid over two dimensions, sweeps of single dimensions, and straight lines
 // between two codes. Kept apart from the model so that the tests can check the codes themselves.
 //
 // N = codes (tiles of the sheet, row by row), Z = latent size.
 import VAEModel
 
 public enum LatentGrid {
-    /// N codes drawn from N(0, T² I): `rng.fillNormals` scaled by the temperature T.
-    /// - Returns: (N, Z).
-    public static func prior(count n: Int, latent zs: Int, temperature: Float, rng: inout SeededRandom) -> [Float] {
-        var z = [Float](repeating: 0, count: n * zs)
-        z.withUnsafeMutableBufferPointer { rng.fillNormals($0.baseAddress!, count: $0.count) }
-        for i in z.indices { z[i] *= temperature }
-        return z
-    }
-
     /// The probabilities of the manifold's `steps` rows and columns: the midpoints of `steps`
     /// equal slices of (0, 1), so that every tile stands for the same mass of the prior.
     ///

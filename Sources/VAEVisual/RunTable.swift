@@ -1,8 +1,8 @@
 // The table of a pipeline's training runs, read from the train artifacts' own files (config.json,
 // summary.json, provenance.json, metrics.csv); it never trains. One row per `train-ID` directory,
 // and one per `.train-ID.partial` directory, a run that was killed (or is still running) before
-// it finished. The columns: the ID, the status, when it finished, the training options that differ
-// between the runs (every option with `allOptions`), epochs, the test figures, the figures of
+// it finished. The columns: the ID, the status, when it finished, the objective and the prior, the
+// training options that differ between the runs (every option with `allOptions`), epochs, the test figures, the figures of
 // posterior collapse (active units, reconstruction and mean-image PSNR), the median epoch time,
 // and whether `latest/train` points at it. A finished run without test examples has no test
 // figures: "n/a" in the table, the Markdown and the report, an empty CSV field, JSON `null`.
@@ -140,8 +140,15 @@ public struct RunRecord: Codable, Equatable, Sendable {
             default: return "null"
             }
         }
-        return fields.mapValues(text)
+        var options = fields.mapValues(text)
+        // The objective and the prior, named even where config.json leaves them out (the defaults).
+        options["objective"] = settings.objective == .iwae ? "iwae(k=\(settings.mcSamples))" : "elbo"
+        options["prior"] = settings.prior.name
+        return options
     }
+
+    /// The options every table shows, whether or not they differ between the runs.
+    static let alwaysShown = ["objective", "prior"]
 }
 
 /// How `vae-generate runs` prints the table.
@@ -190,10 +197,10 @@ public struct RunTable: Sendable {
     /// - Throws: `VisualError` naming the columns there are when `sort` is not one of them.
     public init(_ records: [RunRecord], allOptions: Bool, sort: String?) throws {
         // `epochs` is shown as the epochs column (done, or done/planned for an incomplete run).
-        let keys = Set(records.flatMap(\.options.keys)).subtracting(["epochs"]).sorted()
-        let optionColumns = allOptions ? keys : keys.filter { key in
+        let keys = Set(records.flatMap(\.options.keys)).subtracting(["epochs"] + RunRecord.alwaysShown).sorted()
+        let optionColumns = RunRecord.alwaysShown + (allOptions ? keys : keys.filter { key in
             Set(records.filter { !$0.options.isEmpty }.map { $0.options[key] ?? "" }).count > 1
-        }
+        })
         let showIWAE = records.contains { $0.iwaeNll != nil }
         // Runs finished before the collapse figures existed have none: no columns for them alone.
         let showCollapse = records.contains { $0.activeUnits != nil }

@@ -116,6 +116,18 @@ final class MonteCarloObjectiveTests: XCTestCase {
         XCTAssertEqual(iwae.negativeELBO, elbo.negativeELBO, accuracy: 1e-9 * abs(elbo.total))
     }
 
+    func testStandardPriorDrawsAreScaledAndSeeded() throws {
+        let model = try VAE(config: ModelConfig(inputSize: 4, hiddenSizes: [], latentSize: 10), seed: 1)
+        var r1 = SeededRandom(seed: 3), r2 = SeededRandom(seed: 3), r3 = SeededRandom(seed: 4)
+        let a = model.samplePrior(count: 1000, temperature: 0.5, rng: &r1)
+        let b = model.samplePrior(count: 1000, temperature: 1, rng: &r2)
+        let c = model.samplePrior(count: 1000, temperature: 0.5, rng: &r3)
+        XCTAssertEqual(a, b.map { $0 * 0.5 })
+        XCTAssertNotEqual(a, c)
+        let variance = b.map { $0 * $0 }.reduce(0, +) / Float(b.count)
+        XCTAssertEqual(variance, 1, accuracy: 0.05)
+    }
+
     /// Draws from the VampPrior come from its components: their mean is that of the components'
     /// means, and their spread that of the mixture.
     func testSamplesFromTheVampPriorFollowTheMixture() throws {

@@ -5,14 +5,15 @@ import VAECore
 
 enum RunFixtures {
     /// config.json as vae-train writes it, with the options that vary here.
-    static func config(lr: Double, seed: Int, hidden: Int = 32) -> String {
+    /// `extra`: more settings fields, e.g. `"objective":"iwae",` (with their trailing comma).
+    static func config(lr: Double, seed: Int, hidden: Int = 32, samples: Int = 1, extra: String = "") -> String {
         """
         {"data":{"directory":"/x/ingest-1","identity":"52a5fb4a50aa382fbd09348d","image_channels":1,"image_height":12,\
         "image_width":12,"test_count":128,"train_count":512},"model":{"architecture":{"mlp":{}},"hidden_sizes":[\(hidden)],\
         "image_channels":1,"image_height":12,"image_width":12,"input_size":144,"latent_size":2,"likelihood":{"bernoulli":{}}},\
         "settings":{"batch_size":32,"beta":1,"binarize":"none","checkpoint_every":5,"epochs":3,"hidden_sizes":[\(hidden)],\
         "iwae_examples":0,"iwae_samples":0,"keep_checkpoints":3,"kl_warmup_epochs":0,"latent_size":2,"learning_rate":\(lr),\
-        "likelihood":{"bernoulli":{}},"mc_samples":1,"seed":\(seed),"shuffle_window":4},"threads":2,\
+        "likelihood":{"bernoulli":{}},"mc_samples":\(samples),\(extra)"seed":\(seed),"shuffle_window":4},"threads":2,\
         "tool":{"name":"vae-train","version":"0.2.0"}}
         """
     }

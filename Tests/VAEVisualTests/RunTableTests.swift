@@ -29,16 +29,33 @@ final class RunTableTests: XCTestCase {
     func testOneRowPerRunWithTheOptionsThatDiffer() throws {
         let dir = try pipeline()
         let table = try RunTable(try RunTable.read(artifacts: dir), allOptions: false, sort: nil)
-        XCTAssertEqual(table.columns, ["id", "status", "finished", "learning_rate", "seed", "epochs", "test_neg_elbo",
-                                       "test_recon", "test_kl", "iwae_nll", "median_epoch_s", "latest"])
+        XCTAssertEqual(table.columns, ["id", "status", "finished", "objective", "prior", "learning_rate", "seed", "epochs",
+                                       "test_neg_elbo", "test_recon", "test_kl", "iwae_nll", "median_epoch_s", "latest"])
         // Oldest first; the killed run and the unreadable one (no end time) last, by ID.
         XCTAssertEqual(table.records.map(\.id), ["cccc", "aaaa", "bbbb", "dddd", "eeee"])
         let text = table.rows.map { $0.map(RunTable.format) }
-        XCTAssertEqual(text[2], ["bbbb", "finished", "2026-01-03T00:00:00Z", "0.003", "1", "3", "75.13", "71.63", "3.50",
-                                 "74.00", "0.500", "*"])
-        XCTAssertEqual(text[3], ["dddd", "incomplete", "", "0.001", "2", "1/3", "", "", "", "", "", ""])
+        XCTAssertEqual(text[2], ["bbbb", "finished", "2026-01-03T00:00:00Z", "elbo", "standard", "0.003", "1", "3", "75.13",
+                                 "71.63", "3.50", "74.00", "0.500", "*"])
+        XCTAssertEqual(text[3], ["dddd", "incomplete", "", "elbo", "standard", "0.001", "2", "1/3", "", "", "", "", "", ""])
         XCTAssertTrue(text[4][1].hasPrefix("unreadable: \(dir)/train-eeee/summary.json: "), text[4][1])
         XCTAssertEqual(table.records.filter(\.latest).map(\.id), ["bbbb"])
+    }
+
+    /// The objective and the prior of every run, by name, whether or not they differ.
+    func testObjectiveAndPriorAreShownForEveryRun() throws {
+        let dir = try makeScratchDirectory(self)
+        try RunFixtures.write(["config.json": RunFixtures.config(lr: 0.001, seed: 1), "summary.json": RunFixtures.summary(80),
+                   "provenance.json": RunFixtures.provenance("aaaa", ended: "2026-01-02T00:00:00Z")], in: dir + "/train-aaaa")
+        let iwaeVamp = RunFixtures.config(lr: 0.001, seed: 1, samples: 5,
+                                          extra: "\"objective\":\"iwae\",\"prior\":{\"vamp\":{\"pseudoInputs\":50}},")
+        try RunFixtures.write(["config.json": iwaeVamp, "summary.json": RunFixtures.summary(78),
+                   "provenance.json": RunFixtures.provenance("bbbb", ended: "2026-01-03T00:00:00Z")], in: dir + "/train-bbbb")
+        let table = try RunTable(try RunTable.read(artifacts: dir), allOptions: false, sort: nil)
+        let text = table.rows.map { $0.map(RunTable.format) }
+        let objective = table.columns.firstIndex(of: "objective")!, prior = table.columns.firstIndex(of: "prior")!
+        XCTAssertEqual(text.map { $0[objective] }, ["elbo", "iwae(k=5)"])
+        XCTAssertEqual(text.map { $0[prior] }, ["standard", "vamp(50)"])
+        XCTAssertEqual(table.columns.filter { ["mc_samples", "objective", "prior"].contains($0) }, ["objective", "prior", "mc_samples"])
     }
 
     func testAllOptionsAndSorting() throws {
