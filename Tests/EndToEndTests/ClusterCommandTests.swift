@@ -65,18 +65,20 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
     }
 
-    /// A conditional model, and the score-function estimator with its baseline, across 2 ranks:
-    /// the labels of each rank's slice, and the baseline moved by the whole batch's loss on every
-    /// rank, give the bytes of 1 process of 2 threads; measuring the gradient's variance (rank 0)
-    /// changes nothing.
+    /// A conditional model, the score-function estimator with its baseline, and the IWAE objective
+    /// with the VampPrior, across 2 ranks: the labels of each rank's slice, the baseline moved by
+    /// the whole batch's loss on every rank, and each rank's pass over the pseudo-inputs give the
+    /// bytes of 1 process of 2 threads; measuring the gradient's variance (rank 0) changes nothing.
     func testExactConditionalAndScoreFunctionRunsOnTwoRanksGiveTheTwoThreadBytes() throws {
         let dir = try makeScratchDirectory(self)
         let data = try makeData(dir)
         var threads = settings
         threads[threads.firstIndex(of: "--threads")! + 1] = "2"
         let variance = ["--gradient-variance-every", "30", "--gradient-variance-draws", "4"]
+        let iwaeVamp = ["--objective", "iwae", "--train-k", "3", "--prior", "vamp", "--pseudo-inputs", "7"]
         for (name, options) in [("conditional", ["--conditional"]),
-                                ("baseline", ["--estimator", "score-function-baseline"] + variance)] {
+                                ("baseline", ["--estimator", "score-function-baseline"] + variance),
+                                ("iwae-vamp", iwaeVamp)] {
             var result = try mpirun(2, train, ["--data", data, "--out", dir + "/\(name)-ranks"] + settings + options)
             XCTAssertEqual(result.status, 0, result.stderr)
             let single = options.filter { !variance.contains($0) }
@@ -86,6 +88,7 @@ final class ClusterCommandTests: XCTestCase {
         }
         XCTAssertNotNil(try Checkpoint.read(from: dir + "/baseline-ranks/model.ckpt").scoreBaseline)
         XCTAssertTrue(try Checkpoint.read(from: dir + "/conditional-ranks/model.ckpt").config.isConditional)
+        XCTAssertEqual(try Checkpoint.read(from: dir + "/iwae-vamp-ranks/model.ckpt").config.prior, .vamp(pseudoInputs: 7))
         // 3 epochs of 38 steps: measured at steps 1, 30, 60, 90 by rank 0 alone.
         let rows = String(decoding: try FileIO.read(dir + "/baseline-ranks/gradient_variance.csv"), as: UTF8.self)
             .split(separator: "\n").dropFirst().map { $0.prefix { $0 != "," } }

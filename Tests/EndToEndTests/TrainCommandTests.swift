@@ -40,6 +40,12 @@ final class TrainCommandTests: XCTestCase {
         try assertKilledRunsResumeExactly(budget)
     }
 
+    /// The same for the IWAE objective with the VampPrior: the pseudo-inputs, drawn from the
+    /// training images at the start, are parameters like any other in the checkpoints.
+    func testExactSIGKILLWithTheIWAEObjectiveAndTheVampPriorThenResumeGivesTheUninterruptedModel() throws {
+        try assertKilledRunsResumeExactly(settings + ["--objective", "iwae", "--train-k", "3", "--prior", "vamp", "--pseudo-inputs", "12"])
+    }
+
     /// Trains with `settings` whole, then killed (SIGKILL) just after the first checkpoint and
     /// mid-run at a moment that is not a checkpoint's, each resumed: the same model.ckpt bytes.
     private func assertKilledRunsResumeExactly(_ settings: [String], file: StaticString = #filePath, line: UInt = #line) throws {
