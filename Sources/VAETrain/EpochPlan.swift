@@ -73,6 +73,8 @@ enum Streams {
     static let gradientVariance: UInt64 = 5
     /// Which training images a VampPrior's pseudo-inputs start from.
     static let pseudoInputs: UInt64 = 6
+    /// The test split's IWAE objective after each epoch (`epoch` is the epoch).
+    static let testObjective: UInt64 = 7
     /// Window w of an epoch uses stream windowOrder + w.
     static let windowOrder: UInt64 = 1 << 32
 }

@@ -1,4 +1,5 @@
-// The test split's figures: the negative ELBO after each epoch, and at the end of the run the
+// The test split's figures: the negative ELBO after each epoch (and the IWAE objective's value,
+// for a run trained on it), and at the end of the run the
 // importance-weighted bound on -log p(x) and the figures of posterior collapse (active units,
 // PSNR). Each that draws has a generator of its own, derived from the seed, so evaluating never
 // changes training, and an evaluation that was interrupted gives the same figure when it is run
@@ -31,6 +32,23 @@ struct Evaluation {
         }
         guard count > 0 else { return nil }
         return sums.parts(examples: count, beta: 1)
+    }
+
+    /// The test split's value of the training objective where it is not the ELBO: -(the
+    /// importance-weighted bound) with the K = `mcSamples` samples of `--objective iwae`, over
+    /// every test example, after epoch `epoch`; nil for the ELBO or without test examples.
+    /// Throws `Interrupted` on a stop request.
+    func testObjective(model: VAE, epoch: Int) throws -> Double? {
+        guard settings.objective == .iwae, dataset.count(.test) > 0 else { return nil }
+        var rng = SeededRandom.derived(seed: settings.seed, stream: Streams.testObjective, epoch: UInt64(epoch))
+        var sum = 0.0
+        try forEachBatch(.test, model: model, limit: nil) { batch, labels, n in
+            let bounds = model.importanceWeightedBound(batch: batch, count: n, samples: settings.mcSamples,
+                                                       rng: &rng, stop: stop, labels: labels)
+            try stop.check()
+            sum += bounds.reduce(0, +)
+        }
+        return -sum / Double(dataset.count(.test))
     }
 
     /// -(the importance-weighted bound) with K = `iwaeSamples` on the first N = `iwaeExamples`

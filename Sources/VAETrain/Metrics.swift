@@ -26,9 +26,14 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
     /// only the part after the resume.
     public var seconds: Double
     public var examplesPerSecond: Double
+    /// For a run trained on the IWAE bound: the test split's value of that objective, -(the bound)
+    /// with its K samples (a model trained on it has a looser ELBO than one trained on the ELBO:
+    /// this is the figure it improves); nil for the ELBO, without a test split, and in files
+    /// written before it existed.
+    public var testObjective: Double?
 
     public init(epoch: Int, step: Int, examples: Int?, train: LossParts, test: LossParts?, seconds: Double,
-                examplesPerSecond: Double) {
+                examplesPerSecond: Double, testObjective: Double? = nil) {
         self.epoch = epoch
         self.step = step
         self.examples = examples
@@ -36,10 +41,13 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
         self.test = test
         self.seconds = seconds
         self.examplesPerSecond = examplesPerSecond
+        self.testObjective = testObjective
     }
 
-    /// The CSV header.
-    public static let header = "epoch,step,examples,train_loss,train_recon,train_kl,test_loss,test_recon,test_kl,seconds,examples_per_second"
+    /// The CSV header. train_loss is the training objective (the negative ELBO, or the negative
+    /// IWAE bound), test_loss the test split's negative ELBO, test_objective the test split's
+    /// negative IWAE bound (empty for the ELBO).
+    public static let header = "epoch,step,examples,train_loss,train_recon,train_kl,test_loss,test_recon,test_kl,seconds,examples_per_second,test_objective"
 
     /// The CSV row: losses in the shortest form that reads back to the same Double (the test
     /// losses empty without a test split), times with 3 decimals, speed with 1; the examples
@@ -48,7 +56,8 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
         let testFields = [test?.negativeELBO, test?.reconstruction, test?.kl].map { $0.map { format($0) } ?? "" }
         return ([String(epoch), String(step), examples.map(String.init) ?? "", format(train.total), format(train.reconstruction),
                  format(train.kl)]
-            + testFields + [format(seconds, 3), format(examplesPerSecond, 1)]).joined(separator: ",")
+            + testFields + [format(seconds, 3), format(examplesPerSecond, 1), testObjective.map { format($0) } ?? ""])
+            .joined(separator: ",")
     }
 
     /// metrics.csv for `epochs`: the header and one row each, "\n" line ends.
@@ -57,7 +66,7 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case epoch, step, examples, trainLoss, trainRecon, trainKl, testRecon, testKl, seconds, examplesPerSecond
+        case epoch, step, examples, trainLoss, trainRecon, trainKl, testRecon, testKl, seconds, examplesPerSecond, testObjective
     }
 
     public init(from decoder: Decoder) throws {
@@ -77,6 +86,7 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
         }
         seconds = try c.decode(Double.self, forKey: .seconds)
         examplesPerSecond = try c.decode(Double.self, forKey: .examplesPerSecond)
+        testObjective = try c.decodeIfPresent(Double.self, forKey: .testObjective)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -91,6 +101,7 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
         try c.encode(test?.kl, forKey: .testKl)
         try c.encode(seconds, forKey: .seconds)
         try c.encode(examplesPerSecond, forKey: .examplesPerSecond)
+        try c.encodeIfPresent(testObjective, forKey: .testObjective)
     }
 }
 

@@ -41,7 +41,9 @@ public final class ProgressReporter {
         // Nats with two decimals, seconds with three significant digits, as in the final line.
         let line = "epoch \(metrics.epoch)/\(epochs)\(partial) step \(metrics.step): train loss \(format(metrics.train.total, 2)) "
             + "(recon \(format(metrics.train.reconstruction, 2)), kl \(format(metrics.train.kl, 2))), "
-            + "test -ELBO \(metrics.test.map { format($0.negativeELBO, 2) } ?? "n/a"), \(format(metrics.seconds, significantDigits: 3)) s, "
+            + "test -ELBO \(metrics.test.map { format($0.negativeELBO, 2) } ?? "n/a"), "
+            + (metrics.testObjective.map { "test -IWAE bound \(format($0, 2)), " } ?? "")
+            + "\(format(metrics.seconds, significantDigits: 3)) s, "
             + "\(format(metrics.examplesPerSecond, 0)) ex/s"
         switch style {
         case .terminal: write("\r" + line + String(repeating: " ", count: 8) + "\n")

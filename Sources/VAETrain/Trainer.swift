@@ -125,12 +125,13 @@ public final class Trainer {
             enter(.testEvaluation)
             let evaluationStart = now()
             let test = try evaluation.testLoss(model: r.model, epoch: state.epoch)
+            let testObjective = try evaluation.testObjective(model: r.model, epoch: state.epoch)
             times.evaluation += now() - evaluationStart
             // The last epoch of a step budget may be partial: its figures are over the examples it saw.
             let metrics = EpochMetrics(
                 epoch: state.epoch + 1, step: r.model.optimizer.step, examples: state.examplesSeen,
                 train: state.lossSums.mean(over: state.examplesSeen), test: test, seconds: seconds,
-                examplesPerSecond: Double(state.examplesSeen - positionBefore) / max(seconds, 1e-9))
+                examplesPerSecond: Double(state.examplesSeen - positionBefore) / max(seconds, 1e-9), testObjective: testObjective)
             history.append(metrics)
             try run.writeMetrics(history)
             progress.epochDone(metrics, epochs: epochs, examplesPerEpoch: trainCount)

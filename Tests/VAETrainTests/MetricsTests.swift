@@ -26,7 +26,12 @@ final class MetricsTests: XCTestCase {
         let none = try decodeHistory(test: "\"test_kl\":null,\"test_recon\":null,")
         XCTAssertNil(none[0].test)
         // History from before step budgets records no examples: an empty field.
-        XCTAssertEqual(none[0].csvRow, "1,19,,90.0,87.0,3.0,,,,0.500,1000.0")
+        XCTAssertEqual(none[0].csvRow, "1,19,,90.0,87.0,3.0,,,,0.500,1000.0,")
+        // The test objective of an IWAE run: the last field, read back.
+        var iwae = none[0]
+        iwae.testObjective = 81.25
+        XCTAssertEqual(iwae.csvRow, "1,19,,90.0,87.0,3.0,,,,0.500,1000.0,81.25")
+        XCTAssertEqual(try JSONCoding.decode([EpochMetrics].self, from: try JSONCoding.encode([iwae]), path: "history.json"), [iwae])
         // Written and read back: null stays null.
         let again = try JSONCoding.decode([EpochMetrics].self, from: try JSONCoding.encode(none), path: "history.json")
         XCTAssertEqual(again, none)

@@ -279,7 +279,7 @@ final class TrainerTests: XCTestCase {
         let rows = try String(contentsOfFile: dir + "/run/metrics.csv", encoding: .utf8).split(separator: "\n")
         for row in rows.dropFirst() {
             let fields = row.split(separator: ",", omittingEmptySubsequences: false)
-            XCTAssertEqual(fields.count, 11)
+            XCTAssertEqual(fields.count, 12)
             XCTAssertEqual(fields[6...8], ["", "", ""], "empty test fields: \(row)")
             XCTAssertNotNil(Double(fields[3]))
         }
