@@ -7,7 +7,9 @@
 # first two principal components otherwise. CLASSES=yes (a conditional model) adds the classes
 # sheet: one row per class, 10 columns. VARIANCE=yes (a run with --gradient-variance-every) adds
 # variance.png: the whole encoder's gradient variance under each estimator against step, log
-# scale, from gradient_variance.csv beside CHECKPOINT.
+# scale, from gradient_variance.csv beside CHECKPOINT. A model with the VampPrior (config.json beside
+# CHECKPOINT) adds pseudo-inputs.png; one trained on the IWAE bound plots its test value beside the
+# test negative ELBO.
 set -euo pipefail
 tool=$1 checkpoint=$2 shards=$3 out=$4 manifold=$5 latents=$6
 shift 6
@@ -31,8 +33,17 @@ fi
 if [ "$manifold" = yes ]; then
     "$tool" manifold "${common[@]}" --steps 20 --dims 1,2 --out "$out/manifold.png"
 fi
-"$tool" curves --csv "$(dirname "$checkpoint")/metrics.csv" --x epoch --y train_loss,test_loss \
-    --title "loss per example (nats): train loss and test negative ELBO" --out "$out/curves.png"
+run_config="$(dirname "$checkpoint")/config.json"
+if [ -f "$run_config" ] && jq -e '.model.prior.vamp' "$run_config" > /dev/null; then
+    "$tool" pseudo-inputs "${common[@]}" --cols 10 --out "$out/pseudo-inputs.png"
+fi
+if [ -f "$run_config" ] && [ "$(jq -r '.settings.objective // "elbo"' "$run_config")" = iwae ]; then
+    "$tool" curves --csv "$(dirname "$checkpoint")/metrics.csv" --x epoch --y train_loss,test_loss,test_objective \
+        --title "loss per example (nats): train objective, test negative ELBO, test negative IWAE bound" --out "$out/curves.png"
+else
+    "$tool" curves --csv "$(dirname "$checkpoint")/metrics.csv" --x epoch --y train_loss,test_loss \
+        --title "loss per example (nats): train loss and test negative ELBO" --out "$out/curves.png"
+fi
 if [ "${VARIANCE:-no}" = yes ]; then
     "$tool" curves --csv "$(dirname "$checkpoint")/gradient_variance.csv" --where tensor=encoder --by estimator \
         --x step --y variance --log-y --title "encoder gradient variance (sum over parameters) by estimator" \

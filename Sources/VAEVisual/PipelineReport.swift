@@ -17,7 +17,7 @@ public struct PipelineReport {
     /// Its latest/ directory, where the page is written and every path in it starts.
     public var latest: String { FileIO.join(artifacts, "latest") }
     /// The sheets in the order the page shows them; other PNGs of the generate stage follow.
-    public static let sheetOrder = ["samples", "reconstructions", "traversal", "interpolation", "manifold"]
+    public static let sheetOrder = ["samples", "pseudo-inputs", "reconstructions", "traversal", "interpolation", "manifold"]
     /// The plots of the generate stage, shown in their own sections.
     public static let plots = ["curves", "scatter"]
 

@@ -103,6 +103,29 @@ final class TrainCommandParsingTests: XCTestCase {
         }
     }
 
+    func testTheObjectiveAndThePriorBecomeSettings() throws {
+        let iwae = try XCTUnwrap(try parse(new + ["--objective", "iwae", "--train-k", "8"]).givenSettings())
+        XCTAssertEqual(iwae.objective, .iwae)
+        XCTAssertEqual(iwae.mcSamples, 8)
+        let k = try XCTUnwrap(try parse(new + ["--objective", "iwae"]).givenSettings())
+        XCTAssertEqual(k.mcSamples, TrainCommand.defaultTrainK)
+        let vamp = try XCTUnwrap(try parse(new + ["--prior", "vamp", "--pseudo-inputs", "50"]).givenSettings())
+        XCTAssertEqual(vamp.prior, .vamp(pseudoInputs: 50))
+        XCTAssertEqual(vamp.modelConfig(shape: ImageShape(height: 4, width: 4, channels: 1)).prior, .vamp(pseudoInputs: 50))
+        XCTAssertEqual(try XCTUnwrap(try parse(new + ["--prior", "vamp"]).givenSettings()).prior,
+                       .vamp(pseudoInputs: TrainCommand.defaultPseudoInputs))
+        XCTAssertEqual(error(new + ["--train-k", "5"]), "--train-k goes with --objective iwae")
+        XCTAssertEqual(error(new + ["--objective", "iwae", "--mc-samples", "5"]),
+                       "--objective iwae takes its samples from --train-k, not --mc-samples")
+        XCTAssertEqual(error(new + ["--pseudo-inputs", "5"]), "--pseudo-inputs goes with --prior vamp")
+        XCTAssertEqual(error(new + ["--prior", "vamp", "--conditional"]), "--prior vamp is for unconditional models: leave out --conditional")
+        XCTAssertEqual(error(new + ["--prior", "vamp", "--pseudo-inputs", "0"]), "--pseudo-inputs must be 1 to 16384, got 0")
+        XCTAssertEqual(error(new + ["--objective", "iwae", "--estimator", "score-function"]),
+                       "--objective iwae and --prior vamp train through the reparameterization: leave out --estimator score-function")
+        XCTAssertEqual(error(new + ["--objective", "bound"]),
+                       "The value 'bound' is invalid for '--objective <objective>'. Please provide one of 'elbo' and 'iwae'.")
+    }
+
     func testCombinationsAreCheckedBeforeAnyWork() {
         XCTAssertEqual(error(["--out", "run"]), "give --data SHARDS (or --resume RUN_DIR)")
         XCTAssertEqual(error(["--data", "shards"]), "give --out RUN_DIR (or --resume RUN_DIR)")

@@ -47,6 +47,32 @@ final class GenerationTests: XCTestCase {
         XCTAssertEqual(try sheets(threads: 3), one)
     }
 
+    /// The VampPrior's pseudo-inputs, tile by tile in parameter order, clamped to [0, 1]; a model
+    /// with the standard normal prior has none to draw.
+    func testPseudoInputsSheetShowsEachPseudoInputClamped() throws {
+        var config = ModelConfig(inputSize: shape.pixels, hiddenSizes: [6], latentSize: 2, imageHeight: shape.height,
+                                 imageWidth: shape.width)
+        config.prior = .vamp(pseudoInputs: 3)
+        let model = try VAE(config: config, seed: 1)
+        let d = shape.pixels
+        // Pseudo-input k: every pixel k/2, but the first pixel of the last is outside [0, 1].
+        var images = (0 ..< 3).flatMap { k in [Float](repeating: Float(k) / 2, count: d) }
+        images[2 * d] = 7
+        try model.setPseudoInputs(images)
+        let plain = SheetStyle(scale: 1, pad: 0, background: 0)
+        let image = try Generation.pseudoInputs(model: model, shape: shape, cols: 2, style: plain).image
+        XCTAssertEqual([image.width, image.height], [2 * shape.width, 2 * shape.height])
+        let w = image.width
+        XCTAssertEqual(image.pixels[1], 0)                           // tile 0: 0
+        XCTAssertEqual(image.pixels[shape.width + 1], 128)           // tile 1: 1/2
+        XCTAssertEqual(image.pixels[shape.height * w], 255)          // tile 2's clamped pixel
+        XCTAssertEqual(image.pixels[shape.height * w + 1], 255)      // tile 2: 1
+        let standard = try VAE(config: ModelConfig(inputSize: d, hiddenSizes: [6], latentSize: 2), seed: 1)
+        XCTAssertThrowsError(try Generation.pseudoInputs(model: standard, shape: shape, cols: 2, style: plain)) { error in
+            XCTAssertTrue("\(error)".contains("no pseudo-inputs"), "\(error)")
+        }
+    }
+
     func testBernoulliPixelDrawsAreBlackOrWhite() throws {
         let model = try PatternFixtures.randomModel()
         let sheet = try Generation.samples(model: model, shape: shape, rows: 2, cols: 2, temperature: 1,
