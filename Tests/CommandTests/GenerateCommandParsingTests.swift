@@ -24,7 +24,7 @@ final class GenerateCommandParsingTests: XCTestCase {
 
     func testTheSubcommands() {
         XCTAssertEqual(GenerateCommand.configuration.subcommands.map { $0._commandName },
-                       ["samples", "classes", "reconstructions", "manifold", "traverse", "interpolate", "decode",
+                       ["samples", "classes", "reconstructions", "manifold", "traverse", "interpolate", "decode", "pseudo-inputs",
                         "curves", "scatter", "runs", "report"])
         XCTAssertEqual(error(["sample"]), "Unexpected argument 'sample'")
     }
