@@ -71,17 +71,29 @@ func latentBackward(dHead: UnsafeMutablePointer<Float>, headBiasGrad: UnsafeMuta
                     eps: UnsafePointer<Float>, examples b: Int, latent zs: Int, samples l: Int, beta: Float) {
     klBackward(dHead: dHead, head: head, sigma: sigma, examples: b, latent: zs, beta: beta)
     for i in 0 ..< b {
-        let sg = sigma + i * zs
-        let dmu = dHead + i * 2 * zs
-        let dlv = dmu + zs
-        for k in 0 ..< l {
-            let row = (k * b + i) * zs
-            for j in 0 ..< zs {
-                let g = dz[row + j]
-                dmu[j] += g
-                dlv[j] += g * eps[row + j] * 0.5 * sg[j]
-            }
+        addReparameterizationGradient(dHead: dHead, dz: dz, sigma: sigma, eps: eps, example: i, examples: b, latent: zs, samples: l)
+        for j in 0 ..< 2 * zs { headBiasGrad[j] += dHead[i * 2 * zs + j] }
+    }
+}
+
+/// The reparameterization's part of example i's head gradient, added into dHead's row i:
+///
+/// ```
+/// ∂/∂mu_j += Σ_l dz_lj,   ∂/∂logvar_j += Σ_l dz_lj · eps_lj · sigma_j / 2
+/// ```
+/// - Parameters: dHead: (B, 2Z); dz, eps: (L·B, Z); sigma: (B, Z).
+@inline(__always)
+func addReparameterizationGradient(dHead: UnsafeMutablePointer<Float>, dz: UnsafePointer<Float>, sigma: UnsafePointer<Float>,
+                                   eps: UnsafePointer<Float>, example i: Int, examples b: Int, latent zs: Int, samples l: Int) {
+    let sg = sigma + i * zs
+    let dmu = dHead + i * 2 * zs
+    let dlv = dmu + zs
+    for k in 0 ..< l {
+        let row = (k * b + i) * zs
+        for j in 0 ..< zs {
+            let g = dz[row + j]
+            dmu[j] += g
+            dlv[j] += g * eps[row + j] * 0.5 * sg[j]
         }
-        for j in 0 ..< 2 * zs { headBiasGrad[j] += dmu[j] }
     }
 }

@@ -90,23 +90,14 @@ func monteCarloBackward(dHead: UnsafeMutablePointer<Float>, headBiasGrad: Unsafe
                         dz: UnsafePointer<Float>, sigma: UnsafePointer<Float>, eps: UnsafePointer<Float>,
                         weight: UnsafePointer<Float>, examples b: Int, latent zs: Int, samples l: Int, beta: Float) {
     for i in 0 ..< b {
-        let sg = sigma + i * zs
-        let dmu = dHead + i * 2 * zs
-        let dlv = dmu + zs
+        let dmu = dHead + i * 2 * zs, dlv = dmu + zs
         var weights: Float = 0
         for k in 0 ..< l { weights += weight[k * b + i] }
         for j in 0 ..< zs {
             dmu[j] = 0
             dlv[j] = -0.5 * beta * weights
         }
-        for k in 0 ..< l {
-            let row = (k * b + i) * zs
-            for j in 0 ..< zs {
-                let g = dz[row + j]
-                dmu[j] += g
-                dlv[j] += g * eps[row + j] * 0.5 * sg[j]
-            }
-        }
+        addReparameterizationGradient(dHead: dHead, dz: dz, sigma: sigma, eps: eps, example: i, examples: b, latent: zs, samples: l)
         for j in 0 ..< 2 * zs { headBiasGrad[j] += dmu[j] }
     }
 }
