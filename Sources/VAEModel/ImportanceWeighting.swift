@@ -72,10 +72,10 @@ extension VAE {
                     let z = ws.z + row * zs, e = ws.eps + row * zs, lv = ws.head + i * 2 * zs + zs
                     var logPz = 0.0, logQz = 0.0
                     for j in 0 ..< zs {
-                        logPz -= 0.5 * Double(z[j] * z[j]) + halfLog2pi
+                        if mixture == nil { logPz -= 0.5 * Double(z[j] * z[j]) + halfLog2pi }
                         logQz -= 0.5 * Double(e[j] * e[j] + lv[j]) + halfLog2pi
                     }
-                    if mixture != nil { logPz = Double(ws.logPrior[row]) }
+                    if mixture != nil { logPz = Double(ws.logPrior[row]) }  // the VampPrior's, made above
                     let logW = Double(ws.logLik[row]) + logPz - logQz
                     if logW > maxW[i] {
                         sumW[i] = sumW[i] * Foundation.exp(maxW[i] - logW) + 1
