@@ -116,7 +116,8 @@ $(GENERATE)/provenance.json: $(TRAIN)/provenance.json $(EMBED)/provenance.json |
 		$(EMBED)/latents.csv $(GENERATE_OPTS)
 	for f in $(SHEETS) $(PLOTS); do ln -sfn generate/$$f.png $(ART)/latest/$$f.png; done
 
-SHEETS := samples reconstructions traversal interpolation $(if $(filter yes,$(MANIFOLD)),manifold) $(if $(filter yes,$(CLASSES)),classes)
+SHEETS := samples reconstructions traversal interpolation $(if $(filter yes,$(MANIFOLD)),manifold) $(if $(filter yes,$(CLASSES)),classes) \
+	$(if $(filter yes,$(PSEUDO_INPUTS)),pseudo-inputs)
 PLOTS := curves scatter $(if $(filter yes,$(VARIANCE)),variance)
 
 # ---- looking at the results -------------------------------------------------------------------

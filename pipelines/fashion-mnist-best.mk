@@ -4,3 +4,4 @@
 include pipelines/fashion-mnist.mk
 TRAIN_OPTS := --arch conv --channels 32,64 --latent 32 --likelihood bernoulli --epochs 20 --batch-size 128 --lr 0.001 --seed 1 \
 	--objective iwae --train-k 5 --prior vamp --pseudo-inputs 100 --kl-warmup 10% --iwae-k 1000 --iwae-n 1000
+PSEUDO_INPUTS := yes

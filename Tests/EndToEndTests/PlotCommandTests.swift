@@ -69,7 +69,7 @@ final class PlotCommandTests: XCTestCase {
         let dir = try scratch()
         let empty = try generate(["runs", "--artifacts", dir, "--format", "csv"])
         XCTAssertEqual(empty.status, 0, empty.stderr)
-        XCTAssertEqual(empty.stdout, "id,status,finished,epochs,test_neg_elbo,test_recon,test_kl,median_epoch_s,latest\r\n")
+        XCTAssertEqual(empty.stdout, "id,status,finished,objective,prior,epochs,test_neg_elbo,test_recon,test_kl,median_epoch_s,latest\r\n")
         let missing = try generate(["runs", "--artifacts", dir + "/nothing"])
         XCTAssertEqual(missing.status, 1)
         XCTAssertEqual(missing.stderr, "vae-generate runs: \(dir)/nothing: is not a directory of pipeline artifacts\n")
